@@ -1,0 +1,1 @@
+//! Cryptographic primitives of MTProto 2.0.

@@ -1,0 +1,1 @@
+//! placeholder: generated Telegram API types (see tl-gen)
