@@ -1,0 +1,48 @@
+//! What an RPC handler knows about the call it serves, and how it fails.
+//!
+//! Shared by the network shell (which fills in the context from the connection, the auth key and
+//! the session) and the handlers (which answer with a typed result or an [`RpcFailure`]).
+
+/// The facts about one RPC call that handlers may depend on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallContext {
+    /// The DC this connection is served as (1-based, as in `help.getConfig`).
+    pub dc_id: i32,
+    /// The id of the auth key the request was encrypted with.
+    pub auth_key_id: i64,
+    /// The client's MTProto session id.
+    pub session_id: i64,
+    /// The API layer the client announced with `invokeWithLayer` (ours if it never did).
+    pub layer: i32,
+    /// The `api_id` from `initConnection`, if the client sent one on this auth key.
+    pub api_id: Option<i32>,
+    /// The user the auth key is signed in as, if any.
+    pub user_id: Option<i64>,
+    /// Server time of the call, in Unix seconds.
+    pub now: i64,
+}
+
+/// An RPC error as it goes on the wire in `rpc_error`: an HTTP-like code and a message such as
+/// `PHONE_CODE_INVALID` or `FLOOD_WAIT_42`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RpcFailure {
+    /// Error code (400, 401, 303, 420, 500, ...).
+    pub code: i32,
+    /// Error message, upper-case with an optional numeric suffix.
+    pub message: String,
+}
+
+impl RpcFailure {
+    /// An error with the given code and message.
+    pub fn new(code: i32, message: impl Into<String>) -> Self {
+        Self { code, message: message.into() }
+    }
+}
+
+impl std::fmt::Display for RpcFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({})", self.message, self.code)
+    }
+}
+
+impl std::error::Error for RpcFailure {}
