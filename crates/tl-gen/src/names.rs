@@ -4,11 +4,12 @@
 //!   words at `_` and at lower→upper case changes, each word capitalised and the rest lower-cased:
 //!   `auth.signIn` → `SignIn`, `resPQ` → `ResPq`, `p_q_inner_data_dc` → `PQInnerDataDc`,
 //!   `req_DH_params` → `ReqDhParams`.
-//! - Fields: the TL name (already snake_case); Rust keywords become raw identifiers (`r#type`),
+//! - Fields: the TL name lower-cased (TL names are snake_case but for a few like `srp_B`, `M1`); Rust keywords become raw identifiers (`r#type`),
 //!   and the few that cannot (`self`, `crate`, `super`) get an `is_`/`_` form (`self` → `is_self`).
 //! - Enum variants: the constructor's Rust name with the type's Rust name stripped from its front
 //!   when what remains is a non-empty identifier (`inputPeerUser` in `InputPeer` → `User`), else
-//!   the full name (`auth.authorization` in `auth.Authorization` → `Authorization`).
+//!   the full name (`auth.authorization` in `auth.Authorization` → `Authorization`; also where the
+//!   rest would be the keyword `Self`).
 
 /// PascalCase Rust name of a TL name (without namespace).
 pub fn pascal_case(name: &str) -> String {
@@ -61,6 +62,8 @@ const RAW_OK_KEYWORDS: &[&str] = &[
 
 /// Rust field name of a TL parameter name.
 pub fn field_name(name: &str) -> String {
+    let lower = name.to_ascii_lowercase();
+    let name = lower.as_str();
     match name {
         "self" => "is_self".to_string(),
         "crate" | "super" | "Self" => format!("{name}_"),
@@ -77,7 +80,9 @@ pub fn module_name(ns: &str) -> String {
 /// Variant name of a constructor (`ctor_rust`) inside the enum of its type (`type_rust`).
 pub fn variant_name(type_rust: &str, ctor_rust: &str) -> String {
     match ctor_rust.strip_prefix(type_rust) {
-        Some(rest) if rest.chars().next().is_some_and(|c| c.is_ascii_uppercase()) => rest.to_string(),
+        Some(rest) if rest.chars().next().is_some_and(|c| c.is_ascii_uppercase()) && rest != "Self" => {
+            rest.to_string()
+        }
         _ => ctor_rust.to_string(),
     }
 }
@@ -103,9 +108,11 @@ mod tests {
         assert_eq!(field_name("type"), "r#type");
         assert_eq!(field_name("self"), "is_self");
         assert_eq!(field_name("phone_code"), "phone_code");
+        assert_eq!(field_name("srp_B"), "srp_b");
         assert_eq!(variant_name("InputPeer", "InputPeerUser"), "User");
         assert_eq!(variant_name("Authorization", "Authorization"), "Authorization");
         assert_eq!(variant_name("Authorization", "AuthorizationSignUpRequired"), "SignUpRequired");
         assert_eq!(variant_name("Update", "Updates"), "Updates");
+        assert_eq!(variant_name("ChannelParticipant", "ChannelParticipantSelf"), "ChannelParticipantSelf");
     }
 }

@@ -319,7 +319,7 @@ fn flags_var(name: &str) -> String {
 }
 
 fn local_name(name: &str) -> String {
-    format!("f_{name}")
+    format!("f_{}", name.to_ascii_lowercase())
 }
 
 /// Statement serializing the value `v` (an expression of reference type) of TL type `ty`.

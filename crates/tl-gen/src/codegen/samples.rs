@@ -129,6 +129,39 @@ fn sample_struct_fn(def: &Definition) -> String {
     format!("{kind}_{}", mangle(&def.full_name()))
 }
 
+/// A value of `ty` as a vector element (never boxed).
+fn element_expr(model: &Model<'_>, ty: &Type, generic_sample: Option<&str>) -> String {
+    match ty.name.as_str() {
+        "int" | "long" | "double" | "string" | "bytes" | "int128" | "int256" | "Bool" | "true" | "Vector" | "vector"
+            if ty.namespace.is_empty() =>
+        {
+            value_expr_plain(model, ty, generic_sample)
+        }
+        _ if ty.bare => match model.bare_constructor(ty) {
+            Some(c) => format!("{}(g, depth + 1)", sample_struct_fn(c)),
+            None => "todo!()".into(),
+        },
+        _ => format!("{}(g, depth)", sample_enum_fn(&ty.full_name())),
+    }
+}
+
+fn value_expr_plain(model: &Model<'_>, ty: &Type, generic_sample: Option<&str>) -> String {
+    match ty.name.as_str() {
+        "int" => "g.next() as i32".into(),
+        "long" => "g.next() as i64".into(),
+        "double" => "(g.next() % 100_000) as f64 / 8.0".into(),
+        "string" => "g.string()".into(),
+        "bytes" => "g.bytes()".into(),
+        "int128" => "g.array::<16>()".into(),
+        "int256" => "g.array::<32>()".into(),
+        "Bool" | "true" => "g.present()".into(),
+        _ => {
+            let inner = ty.generic_arg.as_deref().map(|a| element_expr(model, a, generic_sample)).unwrap_or_default();
+            format!("(0..g.len(depth)).map(|_| {inner}).collect()")
+        }
+    }
+}
+
 fn value_expr(model: &Model<'_>, def: &Definition, ty: &Type, generic_sample: Option<&str>) -> String {
     if ty.generic_ref {
         return generic_sample.unwrap_or("todo!()").to_string();
@@ -143,7 +176,7 @@ fn value_expr(model: &Model<'_>, def: &Definition, ty: &Type, generic_sample: Op
         (true, "int256") => Some("g.array::<32>()".to_string()),
         (true, "Bool") | (true, "true") => Some("g.present()".to_string()),
         (true, "Vector") | (true, "vector") => {
-            let inner = ty.generic_arg.as_deref().map(|a| value_expr(model, def, a, generic_sample)).unwrap_or_default();
+            let inner = ty.generic_arg.as_deref().map(|a| element_expr(model, a, generic_sample)).unwrap_or_default();
             Some(format!("(0..g.len(depth)).map(|_| {inner}).collect()"))
         }
         _ => None,
@@ -156,7 +189,7 @@ fn value_expr(model: &Model<'_>, def: &Definition, ty: &Type, generic_sample: Op
             return format!("{}(g, depth + 1)", sample_struct_fn(c));
         }
     }
-    let e = format!("{}(g, depth)", sample_enum_fn(&ty.full_name()));
+    let e = element_expr(model, ty, generic_sample);
     if model.is_boxed(def, ty) {
         format!("::std::boxed::Box::new({e})")
     } else {
