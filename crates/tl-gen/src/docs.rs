@@ -1,6 +1,9 @@
 //! Documentation data: descriptions, parameter docs, possible errors and bot usability.
 //!
-//! Read from `api-schema.json` / `mtp-schema.json` (the `@mtcute/tl` data) and `raw-errors.json`;
+//! Read from `api-schema.json` / `mtp-schema.json` (the `@mtcute/tl` data) and `raw-errors.json`.
+//! Bot usability comes from `raw-errors.json`'s `userOnly`/`botOnly` lists: the entries'
+//! `available` field says `user` for 761 of 767 methods, `messages.sendMessage` among them, so it
+//! cannot mean "users only";
 //! see `data/tl/README.md` for their shape. Comments there are HTML; [`html_to_markdown`] turns
 //! them into Markdown for rustdoc.
 
@@ -79,8 +82,6 @@ struct EntryJson {
     arguments: Vec<ArgJson>,
     #[serde(default)]
     throws: Vec<ThrowJson>,
-    #[serde(default)]
-    available: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -103,6 +104,8 @@ struct RawErrorsJson {
     errors: HashMap<String, RawErrorJson>,
     #[serde(default, rename = "botOnly")]
     bot_only: HashMap<String, serde_json::Value>,
+    #[serde(default, rename = "userOnly")]
+    user_only: HashMap<String, serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -134,7 +137,7 @@ impl Docs {
             let bots = (e.kind == "method").then(|| {
                 if raw.bot_only.contains_key(&e.name) {
                     BotUsage::BotsOnly
-                } else if e.available.as_deref() == Some("user") {
+                } else if raw.user_only.contains_key(&e.name) {
                     BotUsage::No
                 } else {
                     BotUsage::Yes
