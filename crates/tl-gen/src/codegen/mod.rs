@@ -149,7 +149,7 @@ fn emit_struct(out: &mut String, model: &Model<'_>, docs: &Docs, def: &Definitio
         } else {
             let _ = writeln!(out, "    /// `{tl_name}` ({}).", ty);
         }
-        let rust_ty = model.field_type(def, ty);
+        let rust_ty = model.field_type(def, ty, flag.is_some());
         let field_ty = match flag {
             Some(_) if ty.name == "true" && ty.namespace.is_empty() => "bool".to_string(),
             Some(_) => format!("::std::option::Option<{rust_ty}>"),
@@ -228,7 +228,7 @@ fn emit_struct(out: &mut String, model: &Model<'_>, docs: &Docs, def: &Definitio
             }
             ParameterType::Normal { ty, flag } => {
                 let fname = local_name(&p.name);
-                let boxed = model.is_boxed(def, ty);
+                let boxed = model.is_boxed(def, ty, flag.is_some());
                 let read = de_expr(model, def, ty, boxed);
                 match flag {
                     Some(f) if ty.name == "true" && ty.namespace.is_empty() => {

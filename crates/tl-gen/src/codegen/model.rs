@@ -40,7 +40,15 @@ pub struct Model<'a> {
     /// (boxed type of the containing constructor, boxed field type) pairs in one recursion cycle:
     /// such fields are boxed.
     pub boxed_edges: HashSet<(String, String)>,
+    /// Boxed types whose enum is estimated larger than [`LARGE_ENUM_BYTES`]: optional fields of
+    /// these types are boxed, so that a `None` costs 8 bytes instead of the whole enum.
+    pub large_types: HashSet<String>,
 }
+
+/// Optional fields of an enum type estimated above this size are boxed. Without it a
+/// `types::Message` (dozens of optional fields) takes ~2.5 KB and decoding spends its time
+/// moving it; with it, ~300 bytes.
+pub const LARGE_ENUM_BYTES: usize = 64;
 
 impl<'a> Model<'a> {
     /// Prepares `schema` for generation at module path `root`.
@@ -72,9 +80,11 @@ impl<'a> Model<'a> {
             types,
             by_name,
             boxed_edges: HashSet::new(),
+            large_types: HashSet::new(),
         };
         model.check_references()?;
         model.find_cycles();
+        model.find_large_types();
         Ok(model)
     }
 
@@ -132,6 +142,53 @@ impl<'a> Model<'a> {
                 }
             }
         }
+    }
+
+    fn find_large_types(&mut self) {
+        let mut memo: HashMap<String, usize> = HashMap::new();
+        let names: Vec<String> = self.types.keys().cloned().collect();
+        for name in &names {
+            let size = self.estimate_enum(name, &mut memo, &mut HashSet::new());
+            if size > LARGE_ENUM_BYTES {
+                self.large_types.insert(name.clone());
+            }
+        }
+    }
+
+    /// Rough in-memory size of a type's enum: the largest constructor plus a tag.
+    fn estimate_enum(&self, name: &str, memo: &mut HashMap<String, usize>, visiting: &mut HashSet<String>) -> usize {
+        if let Some(&s) = memo.get(name) {
+            return s;
+        }
+        if !visiting.insert(name.to_string()) {
+            return 8;
+        }
+        let mut max = 0;
+        for c in self.types.get(name).map(Vec::as_slice).unwrap_or(&[]) {
+            let mut size = 0;
+            for p in &c.params {
+                let ParameterType::Normal { ty, flag } = &p.ty else { continue };
+                size += match (ty.namespace.is_empty(), ty.name.as_str()) {
+                    (true, "int") => 4,
+                    (true, "long" | "double") => 8,
+                    (true, "true" | "Bool") => 1,
+                    (true, "int128") => 16,
+                    (true, "int256") => 32,
+                    (true, "string" | "bytes" | "Vector" | "vector") => 24,
+                    _ if ty.generic_ref || ty.bare => 24,
+                    _ if self.boxed_edges.contains(&(c.ty.full_name(), ty.full_name())) => 8,
+                    _ => {
+                        let inner = self.estimate_enum(&ty.full_name(), memo, visiting);
+                        if flag.is_some() && inner > LARGE_ENUM_BYTES { 8 } else { inner + if flag.is_some() { 8 } else { 0 } }
+                    }
+                };
+            }
+            max = max.max(size);
+        }
+        visiting.remove(name);
+        let size = max + 8;
+        memo.insert(name.to_string(), size);
+        size
     }
 
     /// Rust path of a definition's struct (`crate::types::auth::SentCode`).
@@ -219,24 +276,29 @@ impl<'a> Model<'a> {
     }
 
     /// The Rust field type of a parameter of constructor/function `def`, boxed if recursive.
-    pub fn field_type(&self, def: &Definition, ty: &Type) -> String {
+    pub fn field_type(&self, def: &Definition, ty: &Type, optional: bool) -> String {
         let inner = self.rust_type(ty, &def.generics).unwrap_or_else(|_| "()".into());
-        if self.is_boxed(def, ty) {
+        if self.is_boxed(def, ty, optional) {
             format!("::std::boxed::Box<{inner}>")
         } else {
             inner
         }
     }
 
-    /// Whether a field of type `ty` in `def` is boxed to break a recursion cycle.
-    pub fn is_boxed(&self, def: &Definition, ty: &Type) -> bool {
-        def.category == Category::Type
-            && self.boxed_edges.contains(&(def.ty.full_name(), ty.full_name()))
+    /// Whether a field of type `ty` in `def` is boxed: to break a recursion cycle, or because it
+    /// is optional and its enum is large.
+    pub fn is_boxed(&self, def: &Definition, ty: &Type, optional: bool) -> bool {
+        if ty.generic_arg.is_some() || ty.bare || ty.generic_ref {
+            return false;
+        }
+        let full = ty.full_name();
+        (def.category == Category::Type && self.boxed_edges.contains(&(def.ty.full_name(), full.clone())))
+            || (optional && self.large_types.contains(&full))
     }
 
     /// Whether a Rust type for `ty` implements `Default` (used to derive it).
     pub fn has_default(&self, def: &Definition, ty: &Type) -> bool {
-        if ty.generic_ref || self.is_boxed(def, ty) {
+        if ty.generic_ref || self.is_boxed(def, ty, false) {
             return false;
         }
         match ty.name.as_str() {

@@ -65,9 +65,9 @@ pub fn generate_roundtrip_tests(schema: &Schema, crate_path: &str, generic_sampl
                     "if bit_{}_{} {{ Some({}) }} else {{ None }}",
                     f.name,
                     f.index,
-                    value_expr(&model, def, ty, generic_sample)
+                    value_expr(&model, def, ty, true, generic_sample)
                 ),
-                None => value_expr(&model, def, ty, generic_sample),
+                None => value_expr(&model, def, ty, false, generic_sample),
             };
             let _ = writeln!(out, "        {}: {value},", field_name(&p.name));
         }
@@ -162,7 +162,7 @@ fn value_expr_plain(model: &Model<'_>, ty: &Type, generic_sample: Option<&str>) 
     }
 }
 
-fn value_expr(model: &Model<'_>, def: &Definition, ty: &Type, generic_sample: Option<&str>) -> String {
+fn value_expr(model: &Model<'_>, def: &Definition, ty: &Type, optional: bool, generic_sample: Option<&str>) -> String {
     if ty.generic_ref {
         return generic_sample.unwrap_or("todo!()").to_string();
     }
@@ -190,7 +190,7 @@ fn value_expr(model: &Model<'_>, def: &Definition, ty: &Type, generic_sample: Op
         }
     }
     let e = element_expr(model, ty, generic_sample);
-    if model.is_boxed(def, ty) {
+    if model.is_boxed(def, ty, optional) {
         format!("::std::boxed::Box::new({e})")
     } else {
         e
