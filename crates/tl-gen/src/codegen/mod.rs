@@ -217,7 +217,7 @@ fn emit_struct(out: &mut String, model: &Model<'_>, docs: &Docs, def: &Definitio
     // deserialize_bare
     let _ = writeln!(out, "impl{de_bounds} {name}{generics} {{");
     out.push_str("    /// Reads the fields of a value whose constructor id was already read (the bare form).\n");
-    out.push_str("    pub fn deserialize_bare(r: &mut crate::Reader<'_>) -> ::std::result::Result<Self, crate::DeserializeError> {\n");
+    out.push_str("    #[inline]\n    pub fn deserialize_bare(r: &mut crate::Reader<'_>) -> ::std::result::Result<Self, crate::DeserializeError> {\n");
     if def.params.is_empty() {
         out.push_str("        let _ = r;\n");
     }
