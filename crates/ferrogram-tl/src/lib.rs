@@ -27,6 +27,8 @@
 #![allow(rustdoc::broken_intra_doc_links, rustdoc::bare_urls, rustdoc::invalid_html_tags)]
 
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod mtproto;
 mod primitives;
 mod reader;

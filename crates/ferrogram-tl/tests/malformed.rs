@@ -118,3 +118,34 @@ fn names_and_error_docs_are_looked_up() {
     let e = ferrogram_tl::describe_error("PHONE_CODE_INVALID").unwrap();
     assert_eq!((e.code, e.description), (400, "The provided phone code is invalid."));
 }
+
+/// The fuzz target's function (`fuzz/fuzz_targets/tl_deserialize.rs`) over every boxed type with
+/// valid encodings of other types and random bytes: no panic.
+#[test]
+fn fuzz_entry_point_survives_every_type() {
+    let count = ferrogram_tl::fuzzing::boxed_type_count();
+    assert!(count > 500, "{count}");
+    let seeds: Vec<Vec<u8>> = vec![
+        sample_authorization().to_bytes(),
+        vec![types::UserEmpty { id: 1 }.into()].into_iter().collect::<Vec<enums::User>>().to_bytes(),
+        (0..64u8).collect(),
+        vec![0xff; 64],
+    ];
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    for index in 0..count {
+        for seed in &seeds {
+            let mut input = (index as u16).to_le_bytes().to_vec();
+            input.extend_from_slice(seed);
+            ferrogram_tl::fuzzing::deserialize_any(&input);
+            // And a mutated copy.
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let pos = 2 + (state as usize % seed.len().max(1));
+            if pos < input.len() {
+                input[pos] ^= (state >> 32) as u8 | 1;
+            }
+            ferrogram_tl::fuzzing::deserialize_any(&input);
+        }
+    }
+}

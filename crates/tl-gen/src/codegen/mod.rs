@@ -37,6 +37,7 @@ pub fn generate(schema: &Schema, docs: &Docs, config: &Config) -> Result<String,
         emit_error_registry(&mut out, docs);
     }
     emit_name_table(&mut out, &model);
+    emit_boxed_dispatch(&mut out, &model);
 
     out.push_str("/// A struct per constructor of the schema.\n#[allow(clippy::all, non_camel_case_types)]\npub mod types {\n");
     emit_modules(&mut out, &model.constructors, |d| d.namespace.clone(), |out, def| emit_struct(out, &model, docs, def));
@@ -87,6 +88,17 @@ fn emit_name_table(out: &mut String, model: &Model<'_>) {
         let _ = writeln!(out, "    (0x{id:08x}, \"{name}\"),");
     }
     out.push_str("];\n\n");
+}
+
+/// `decode_boxed(index, bytes)`: decodes the `index`-th boxed type (in name order), for fuzzing
+/// every type's decoder through one entry point.
+fn emit_boxed_dispatch(out: &mut String, model: &Model<'_>) {
+    let _ = writeln!(out, "/// Number of boxed types in this schema.\npub(crate) const BOXED_TYPES: usize = {};", model.types.len());
+    out.push_str("/// Decodes `bytes` as the `index`-th boxed type (in name order); `index` is taken modulo the\n/// number of types. Used by the fuzz targets.\npub(crate) fn decode_boxed(index: usize, bytes: &[u8]) -> ::std::result::Result<(), crate::DeserializeError> {\n    match index % BOXED_TYPES.max(1) {\n");
+    for (i, ctors) in model.types.values().enumerate() {
+        let _ = writeln!(out, "        {i} => <{} as crate::Deserializable>::from_bytes(bytes).map(drop),", model.enum_path(&ctors[0].ty));
+    }
+    out.push_str("        _ => ::std::result::Result::Ok(()),\n    }\n}\n\n");
 }
 
 fn emit_error_registry(out: &mut String, docs: &Docs) {
