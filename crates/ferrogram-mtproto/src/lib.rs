@@ -7,3 +7,18 @@
 
 pub mod crypto;
 pub mod transport;
+
+/// A source of random bytes, passed in by the caller (the core never draws randomness itself).
+///
+/// Any `FnMut(&mut [u8])` is one; tests pass deterministic ones, the client and server pass the
+/// operating system's generator.
+pub trait RandomSource {
+    /// Fills `buf` with random bytes.
+    fn fill(&mut self, buf: &mut [u8]);
+}
+
+impl<F: FnMut(&mut [u8])> RandomSource for F {
+    fn fill(&mut self, buf: &mut [u8]) {
+        self(buf)
+    }
+}

@@ -1,0 +1,135 @@
+//! Factorisation of the key exchange's `pq` (a product of two primes below 2^32) with
+//! Pollard–Brent (<https://core.telegram.org/mtproto/auth_key>, step 2), and the server's
+//! generation of such a product.
+
+use crate::RandomSource;
+
+/// `pq` could not be split into two factors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("cannot factor pq = {0}")]
+pub struct FactorError(pub u64);
+
+fn gcd(mut a: u64, mut b: u64) -> u64 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
+}
+
+fn mul_mod(a: u64, b: u64, m: u64) -> u64 {
+    ((a as u128 * b as u128) % m as u128) as u64
+}
+
+/// Splits `pq` into `(p, q)` with `p <= q`, both greater than 1. Deterministic: the walk's
+/// constants are tried in order, so the same `pq` always gives the same answer quickly.
+pub fn factorize(pq: u64) -> Result<(u64, u64), FactorError> {
+    if pq < 4 {
+        return Err(FactorError(pq));
+    }
+    if pq % 2 == 0 {
+        return Ok((2, pq / 2));
+    }
+    for c in 1..64u64 {
+        let f = |x: u64| (mul_mod(x, x, pq) + c) % pq;
+        let (mut y, m) = (2u64, 128u64);
+        let (mut g, mut r, mut q) = (1u64, 1u64, 1u64);
+        let (mut x, mut ys) = (0u64, 0u64);
+        while g == 1 {
+            x = y;
+            for _ in 0..r {
+                y = f(y);
+            }
+            let mut k = 0;
+            while k < r && g == 1 {
+                ys = y;
+                for _ in 0..m.min(r - k) {
+                    y = f(y);
+                    q = mul_mod(q, x.abs_diff(y), pq);
+                }
+                g = gcd(q, pq);
+                k += m;
+            }
+            r *= 2;
+            if r > 1 << 40 {
+                break;
+            }
+        }
+        if g == pq {
+            loop {
+                ys = f(ys);
+                g = gcd(x.abs_diff(ys), pq);
+                if g > 1 {
+                    break;
+                }
+            }
+        }
+        if g > 1 && g < pq {
+            let (a, b) = (g, pq / g);
+            return Ok((a.min(b), a.max(b)));
+        }
+    }
+    Err(FactorError(pq))
+}
+
+/// Deterministic Miller–Rabin for 64-bit numbers (these bases are exact below 2^64).
+pub fn is_prime_u64(n: u64) -> bool {
+    if n < 2 {
+        return false;
+    }
+    for p in [2u64, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37] {
+        if n % p == 0 {
+            return n == p;
+        }
+    }
+    let (mut d, mut s) = (n - 1, 0);
+    while d % 2 == 0 {
+        d /= 2;
+        s += 1;
+    }
+    let pow = |mut b: u64, mut e: u64| {
+        let mut r = 1u64;
+        b %= n;
+        while e > 0 {
+            if e & 1 == 1 {
+                r = mul_mod(r, b, n);
+            }
+            b = mul_mod(b, b, n);
+            e >>= 1;
+        }
+        r
+    };
+    'outer: for a in [2u64, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37] {
+        let mut x = pow(a, d);
+        if x == 1 || x == n - 1 {
+            continue;
+        }
+        for _ in 1..s {
+            x = mul_mod(x, x, n);
+            if x == n - 1 {
+                continue 'outer;
+            }
+        }
+        return false;
+    }
+    true
+}
+
+/// The server's `pq`: two distinct random primes in `[2^30, 2^31)`, returned as `(pq, p, q)`
+/// with `p < q`.
+pub fn generate_pq(random: &mut dyn RandomSource) -> (u64, u64, u64) {
+    let prime = |random: &mut dyn RandomSource| loop {
+        let mut b = [0u8; 4];
+        random.fill(&mut b);
+        let candidate = (u32::from_le_bytes(b) as u64 & 0x3fff_ffff) | 0x4000_0001;
+        if is_prime_u64(candidate) {
+            return candidate;
+        }
+    };
+    loop {
+        let (a, b) = (prime(random), prime(random));
+        if a != b {
+            let (p, q) = (a.min(b), a.max(b));
+            return (p * q, p, q);
+        }
+    }
+}

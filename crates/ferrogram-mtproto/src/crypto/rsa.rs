@@ -1,0 +1,371 @@
+//! RSA as the key exchange uses it (<https://core.telegram.org/mtproto/auth_key>): public keys
+//! read from PEM, their fingerprints, `RSA_PAD` encryption of `p_q_inner_data`, and for the
+//! server side, key generation and the inverse of `RSA_PAD`.
+//!
+//! Written on `num-bigint` rather than the `rsa` crate because MTProto uses raw ("textbook") RSA
+//! under its own padding scheme, which that crate deliberately does not expose.
+
+use base64::Engine as _;
+use num_bigint::BigUint;
+use num_traits::{One, Zero};
+use sha1::Sha1;
+use sha2::{Digest, Sha256};
+
+use super::ige;
+use crate::RandomSource;
+
+/// Why an RSA operation failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RsaError {
+    /// The PEM text or its DER body could not be read.
+    #[error("invalid RSA key PEM: {0}")]
+    Pem(&'static str),
+    /// The data to pad is longer than `RSA_PAD` allows (144 bytes).
+    #[error("RSA_PAD data of {0} bytes is longer than 144")]
+    DataTooLong(usize),
+    /// The modulus is not 2048 bits, as MTProto requires.
+    #[error("RSA modulus must be 2048 bits, not {0}")]
+    ModulusSize(u64),
+    /// The ciphertext is not 256 bytes or not below the modulus.
+    #[error("RSA ciphertext out of range")]
+    CiphertextRange,
+    /// The hash inside an `RSA_PAD` block did not match: wrong key or tampered data.
+    #[error("RSA_PAD hash mismatch")]
+    PadHash,
+}
+
+/// An RSA public key.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RsaPublicKey {
+    n: BigUint,
+    e: BigUint,
+}
+
+impl std::fmt::Debug for RsaPublicKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RsaPublicKey(fingerprint {:016x})", self.fingerprint() as u64)
+    }
+}
+
+/// Appends TL `bytes` (length prefix, data, padding to 4).
+fn tl_bytes(data: &[u8], out: &mut Vec<u8>) {
+    if data.len() < 254 {
+        out.push(data.len() as u8);
+    } else {
+        out.extend_from_slice(&[254, data.len() as u8, (data.len() >> 8) as u8, (data.len() >> 16) as u8]);
+    }
+    out.extend_from_slice(data);
+    while out.len() % 4 != 0 {
+        out.push(0);
+    }
+}
+
+impl RsaPublicKey {
+    /// A key from its big-endian modulus and exponent.
+    pub fn from_components(modulus: &[u8], exponent: &[u8]) -> Result<Self, RsaError> {
+        let n = BigUint::from_bytes_be(modulus);
+        if n.bits() != 2048 {
+            return Err(RsaError::ModulusSize(n.bits()));
+        }
+        Ok(RsaPublicKey { n, e: BigUint::from_bytes_be(exponent) })
+    }
+
+    /// Reads a PEM public key: PKCS#1 (`BEGIN RSA PUBLIC KEY`) or SubjectPublicKeyInfo
+    /// (`BEGIN PUBLIC KEY`).
+    pub fn from_pem(pem: &str) -> Result<Self, RsaError> {
+        let body: String = pem.lines().filter(|l| !l.starts_with("-----")).map(str::trim).collect();
+        let der = base64::engine::general_purpose::STANDARD.decode(body).map_err(|_| RsaError::Pem("bad base64"))?;
+        let mut outer = Der::new(&der).sequence()?;
+        if outer.peek_tag() == Some(0x30) {
+            // SubjectPublicKeyInfo: algorithm identifier, then the PKCS#1 key in a BIT STRING.
+            outer.skip()?;
+            let bits = outer.bit_string()?;
+            let mut key = Der::new(bits).sequence()?;
+            let n = key.integer()?;
+            let e = key.integer()?;
+            Self::from_components(n, e)
+        } else {
+            let n = outer.integer()?;
+            let e = outer.integer()?;
+            Self::from_components(n, e)
+        }
+    }
+
+    /// The key as PKCS#1 PEM (`BEGIN RSA PUBLIC KEY`).
+    pub fn to_pem(&self) -> String {
+        let mut body = Vec::new();
+        der_integer(&self.n.to_bytes_be(), &mut body);
+        der_integer(&self.e.to_bytes_be(), &mut body);
+        let mut der = Vec::new();
+        der_header(0x30, body.len(), &mut der);
+        der.extend_from_slice(&body);
+        let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+        let mut pem = String::from("-----BEGIN RSA PUBLIC KEY-----\n");
+        for line in b64.as_bytes().chunks(64) {
+            pem.push_str(std::str::from_utf8(line).unwrap_or_default());
+            pem.push('\n');
+        }
+        pem.push_str("-----END RSA PUBLIC KEY-----\n");
+        pem
+    }
+
+    /// Big-endian modulus.
+    pub fn modulus(&self) -> Vec<u8> {
+        self.n.to_bytes_be()
+    }
+
+    /// Big-endian exponent.
+    pub fn exponent(&self) -> Vec<u8> {
+        self.e.to_bytes_be()
+    }
+
+    /// The key's fingerprint: the lower 64 bits of SHA1 of TL-serialized `bytes n` + `bytes e`,
+    /// as the little-endian `long` sent in `resPQ`.
+    pub fn fingerprint(&self) -> i64 {
+        let mut data = Vec::with_capacity(270);
+        tl_bytes(&self.n.to_bytes_be(), &mut data);
+        tl_bytes(&self.e.to_bytes_be(), &mut data);
+        let h = Sha1::digest(&data);
+        let mut fp = [0u8; 8];
+        fp.copy_from_slice(&h[12..20]);
+        i64::from_le_bytes(fp)
+    }
+
+    /// Raw RSA: `m^e mod n`, as 256 big-endian bytes.
+    fn raw_encrypt(&self, m: &BigUint) -> [u8; 256] {
+        to_256(&m.modpow(&self.e, &self.n))
+    }
+
+    /// `RSA_PAD(data, key)` of the key exchange: `data` (at most 144 bytes, the serialized
+    /// `p_q_inner_data`) padded with random bytes to 192, reversed, hashed with a random temporary
+    /// key, AES-IGE encrypted, key-masked, and RSA-encrypted. Returns the 256-byte
+    /// `encrypted_data`.
+    pub fn rsa_pad_encrypt(&self, data: &[u8], random: &mut dyn RandomSource) -> Result<[u8; 256], RsaError> {
+        if data.len() > 144 {
+            return Err(RsaError::DataTooLong(data.len()));
+        }
+        let mut with_padding = [0u8; 192];
+        with_padding[..data.len()].copy_from_slice(data);
+        random.fill(&mut with_padding[data.len()..]);
+        let mut reversed = with_padding;
+        reversed.reverse();
+        loop {
+            let mut temp_key = [0u8; 32];
+            random.fill(&mut temp_key);
+            let hash = Sha256::new().chain_update(temp_key).chain_update(with_padding).finalize();
+            let mut block = [0u8; 224];
+            block[..192].copy_from_slice(&reversed);
+            block[192..].copy_from_slice(&hash);
+            // 224 is a multiple of 16: cannot fail.
+            let _ = ige::encrypt(&mut block, &temp_key, &[0u8; 32]);
+            let block_hash = Sha256::digest(block);
+            let mut out = [0u8; 256];
+            for i in 0..32 {
+                out[i] = temp_key[i] ^ block_hash[i];
+            }
+            out[32..].copy_from_slice(&block);
+            let m = BigUint::from_bytes_be(&out);
+            if m < self.n {
+                return Ok(self.raw_encrypt(&m));
+            }
+        }
+    }
+}
+
+fn to_256(x: &BigUint) -> [u8; 256] {
+    let bytes = x.to_bytes_be();
+    let mut out = [0u8; 256];
+    let len = bytes.len().min(256);
+    out[256 - len..].copy_from_slice(&bytes[bytes.len() - len..]);
+    out
+}
+
+/// An RSA private key, held by the server.
+#[derive(Clone)]
+pub struct RsaPrivateKey {
+    public: RsaPublicKey,
+    d: BigUint,
+}
+
+impl std::fmt::Debug for RsaPrivateKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RsaPrivateKey(fingerprint {:016x})", self.public.fingerprint() as u64)
+    }
+}
+
+impl RsaPrivateKey {
+    /// Generates a 2048-bit key with exponent 65537 from `random`.
+    pub fn generate(random: &mut dyn RandomSource) -> Self {
+        let e = BigUint::from(65537u32);
+        loop {
+            let p = super::dh::random_prime(1024, random);
+            let q = super::dh::random_prime(1024, random);
+            if p == q {
+                continue;
+            }
+            let n = &p * &q;
+            if n.bits() != 2048 {
+                continue;
+            }
+            let phi = (&p - 1u32) * (&q - 1u32);
+            let Some(d) = mod_inverse(&e, &phi) else { continue };
+            return RsaPrivateKey { public: RsaPublicKey { n, e }, d };
+        }
+    }
+
+    /// A key from big-endian n, e, d (as persisted by [`to_components`](Self::to_components)).
+    pub fn from_components(n: &[u8], e: &[u8], d: &[u8]) -> Result<Self, RsaError> {
+        let public = RsaPublicKey::from_components(n, e)?;
+        Ok(RsaPrivateKey { public, d: BigUint::from_bytes_be(d) })
+    }
+
+    /// Big-endian (n, e, d), for persisting the key.
+    pub fn to_components(&self) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
+        (self.public.modulus(), self.public.exponent(), self.d.to_bytes_be())
+    }
+
+    /// The public half.
+    pub fn public_key(&self) -> &RsaPublicKey {
+        &self.public
+    }
+
+    /// Inverts [`RsaPublicKey::rsa_pad_encrypt`]: returns the 192-byte `data_with_padding`
+    /// (the caller reads the TL object from its start), or an error if the block is malformed or
+    /// its hash does not match.
+    pub fn rsa_pad_decrypt(&self, encrypted: &[u8]) -> Result<[u8; 192], RsaError> {
+        if encrypted.len() != 256 {
+            return Err(RsaError::CiphertextRange);
+        }
+        let c = BigUint::from_bytes_be(encrypted);
+        if c >= self.public.n {
+            return Err(RsaError::CiphertextRange);
+        }
+        let m = to_256(&c.modpow(&self.d, &self.public.n));
+        let mut block = [0u8; 224];
+        block.copy_from_slice(&m[32..]);
+        let block_hash = Sha256::digest(block);
+        let mut temp_key = [0u8; 32];
+        for i in 0..32 {
+            temp_key[i] = m[i] ^ block_hash[i];
+        }
+        let _ = ige::decrypt(&mut block, &temp_key, &[0u8; 32]);
+        let mut with_padding = [0u8; 192];
+        with_padding.copy_from_slice(&block[..192]);
+        with_padding.reverse();
+        let hash = Sha256::new().chain_update(temp_key).chain_update(with_padding).finalize();
+        if !constant_time_eq(&hash, &block[192..]) {
+            return Err(RsaError::PadHash);
+        }
+        Ok(with_padding)
+    }
+}
+
+/// Compares two byte strings without an early exit.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn mod_inverse(a: &BigUint, m: &BigUint) -> Option<BigUint> {
+    use num_bigint::BigInt;
+    let (mut old_r, mut r) = (BigInt::from(a.clone()), BigInt::from(m.clone()));
+    let (mut old_s, mut s) = (BigInt::one(), BigInt::zero());
+    while !r.is_zero() {
+        let q = &old_r / &r;
+        let next_r = &old_r - &q * &r;
+        old_r = std::mem::replace(&mut r, next_r);
+        let next_s = &old_s - &q * &s;
+        old_s = std::mem::replace(&mut s, next_s);
+    }
+    if !old_r.is_one() {
+        return None;
+    }
+    let m = BigInt::from(m.clone());
+    ((old_s % &m + &m) % &m).to_biguint()
+}
+
+/// A minimal DER reader: just what RSA public keys need.
+struct Der<'a> {
+    data: &'a [u8],
+}
+
+impl<'a> Der<'a> {
+    fn new(data: &'a [u8]) -> Self {
+        Der { data }
+    }
+
+    fn peek_tag(&self) -> Option<u8> {
+        self.data.first().copied()
+    }
+
+    fn element(&mut self, tag: u8) -> Result<&'a [u8], RsaError> {
+        let (&t, rest) = self.data.split_first().ok_or(RsaError::Pem("truncated DER"))?;
+        if t != tag {
+            return Err(RsaError::Pem("unexpected DER tag"));
+        }
+        let (&first, mut rest) = rest.split_first().ok_or(RsaError::Pem("truncated DER"))?;
+        let len = if first < 0x80 {
+            first as usize
+        } else {
+            let n = (first & 0x7f) as usize;
+            if n == 0 || n > 4 || rest.len() < n {
+                return Err(RsaError::Pem("bad DER length"));
+            }
+            let len = rest[..n].iter().fold(0usize, |acc, &b| acc << 8 | b as usize);
+            rest = &rest[n..];
+            len
+        };
+        if rest.len() < len {
+            return Err(RsaError::Pem("truncated DER"));
+        }
+        let (body, after) = rest.split_at(len);
+        self.data = after;
+        Ok(body)
+    }
+
+    fn sequence(&mut self) -> Result<Der<'a>, RsaError> {
+        self.element(0x30).map(Der::new)
+    }
+
+    fn skip(&mut self) -> Result<(), RsaError> {
+        let tag = self.peek_tag().ok_or(RsaError::Pem("truncated DER"))?;
+        self.element(tag).map(drop)
+    }
+
+    fn integer(&mut self) -> Result<&'a [u8], RsaError> {
+        let body = self.element(0x02)?;
+        Ok(match body.split_first() {
+            Some((0, rest)) => rest,
+            _ => body,
+        })
+    }
+
+    fn bit_string(&mut self) -> Result<&'a [u8], RsaError> {
+        match self.element(0x03)?.split_first() {
+            Some((0, rest)) => Ok(rest),
+            _ => Err(RsaError::Pem("bit string with unused bits")),
+        }
+    }
+}
+
+fn der_header(tag: u8, len: usize, out: &mut Vec<u8>) {
+    out.push(tag);
+    if len < 0x80 {
+        out.push(len as u8);
+    } else if len < 0x100 {
+        out.extend_from_slice(&[0x81, len as u8]);
+    } else {
+        out.extend_from_slice(&[0x82, (len >> 8) as u8, len as u8]);
+    }
+}
+
+fn der_integer(be: &[u8], out: &mut Vec<u8>) {
+    let needs_zero = be.first().is_some_and(|b| b & 0x80 != 0);
+    der_header(0x02, be.len() + needs_zero as usize, out);
+    if needs_zero {
+        out.push(0);
+    }
+    out.extend_from_slice(be);
+}
