@@ -19,6 +19,9 @@ fn main() {
     let api = parse("api.tl");
     let mut mtproto = parse("mtproto.tl");
     mtproto.definitions.extend(parse("mtproto-extra.tl").definitions);
+    // mtproto.tl puts its `---functions---` line last; our list says which entries are functions.
+    let methods = tl_gen::docs::name_list(&read("mtproto-functions.txt"));
+    tl_gen::docs::mark_functions(&mut mtproto, &methods);
 
     let api_code = tl_gen::codegen::generate(&api, &docs, &tl_gen::codegen::Config { root: "crate".into(), api_extras: true })
         .unwrap_or_else(|e| panic!("generating the API: {e}"));

@@ -209,3 +209,16 @@ fn long_strings_use_the_four_byte_length() {
     assert_eq!(s.to_bytes(), expected);
     assert_eq!(String::from_bytes_exact(&expected).unwrap(), s);
 }
+
+#[test]
+fn mtproto_functions_are_functions() {
+    use ferrogram_tl::mtproto::{enums as menums, functions as mfunctions};
+    fn returns<R: ferrogram_tl::RemoteCall<Return = menums::ResPq>>(_: &R) {}
+    returns(&mfunctions::ReqPqMulti { nonce: [1; 16] });
+    fn returns_pong<R: ferrogram_tl::RemoteCall<Return = menums::Pong>>(_: &R) {}
+    returns_pong(&mfunctions::Ping { ping_id: 1 });
+    // req_pq_multi#be7e8ef1 nonce:int128
+    let mut expected = hex("f18e7ebe");
+    expected.extend_from_slice(&[1; 16]);
+    assert_eq!(mfunctions::ReqPqMulti { nonce: [1; 16] }.to_bytes(), expected);
+}
