@@ -5,6 +5,7 @@
 //! tested against each other in plain unit tests.
 #![forbid(unsafe_code)]
 
+pub mod authkey;
 pub mod crypto;
 pub mod transport;
 

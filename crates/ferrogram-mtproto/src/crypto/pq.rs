@@ -114,14 +114,15 @@ pub fn is_prime_u64(n: u64) -> bool {
     true
 }
 
-/// The server's `pq`: two distinct random primes in `[2^30, 2^31)`, returned as `(pq, p, q)`
-/// with `p < q`.
+/// The server's `pq`: two distinct random primes in `[2^29, 2^31)` (Telegram's own are in that
+/// range), returned as `(pq, p, q)` with `p < q`. Each candidate is 4 little-endian random bytes
+/// with the top bit cleared, rejected unless in range and prime.
 pub fn generate_pq(random: &mut dyn RandomSource) -> (u64, u64, u64) {
     let prime = |random: &mut dyn RandomSource| loop {
         let mut b = [0u8; 4];
         random.fill(&mut b);
-        let candidate = (u32::from_le_bytes(b) as u64 & 0x3fff_ffff) | 0x4000_0001;
-        if is_prime_u64(candidate) {
+        let candidate = u32::from_le_bytes(b) as u64 & 0x7fff_ffff;
+        if candidate >= 1 << 29 && is_prime_u64(candidate) {
             return candidate;
         }
     };

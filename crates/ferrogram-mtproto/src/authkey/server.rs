@@ -1,0 +1,246 @@
+//! The server side of the key exchange (<https://core.telegram.org/mtproto/auth_key>): answers
+//! `req_pq(_multi)`, `req_DH_params` and `set_client_DH_params`, checking everything a server must.
+
+use ferrogram_tl::mtproto::{enums, types};
+use ferrogram_tl::{Deserializable, Serializable};
+
+use super::{be_minimal, check_hashed, first_salt, with_hash_and_padding, AuthKey, AuthKeyError};
+use crate::crypto::{dh, ige, kdf, pq, rsa::RsaPrivateKey};
+use crate::RandomSource;
+
+/// What the server needs to create keys.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// The server's RSA key; its fingerprint is offered in `resPQ`.
+    pub rsa_key: RsaPrivateKey,
+    /// The DC this server is (clients may add 10000 for test DCs or negate for media DCs).
+    pub dc_id: i32,
+    /// The DH prime (big-endian, 2048-bit safe prime). Telegram's by default.
+    pub dh_prime: Vec<u8>,
+    /// The generator.
+    pub g: i32,
+    /// Answer `dh_gen_retry` this many times before `dh_gen_ok` (to exercise clients' retry path).
+    pub retries_to_demand: u32,
+}
+
+impl ServerConfig {
+    /// Telegram's prime with g = 3, the given key and DC.
+    pub fn new(rsa_key: RsaPrivateKey, dc_id: i32) -> Self {
+        ServerConfig { rsa_key, dc_id, dh_prime: dh::telegram_dh_prime(), g: 3, retries_to_demand: 0 }
+    }
+}
+
+/// A key the server created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerKey {
+    /// The key.
+    pub auth_key: AuthKey,
+    /// The first server salt.
+    pub first_salt: i64,
+    /// The DC id the client asked for (as sent: maybe +10000 or negative).
+    pub dc_id: i32,
+    /// For temporary keys, their lifetime in seconds.
+    pub temp_expires_in: Option<i32>,
+}
+
+/// What to do after handling a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ServerStep {
+    /// Send this body in a plain message and wait for the client's next one.
+    Send(Vec<u8>),
+    /// Send this last body (`dh_gen_ok`); the key is ready.
+    Done {
+        /// The `dh_gen_ok` body.
+        send: Vec<u8>,
+        /// The new key.
+        key: ServerKey,
+    },
+}
+
+#[derive(Debug)]
+enum State {
+    Start,
+    ReqDh {
+        nonce: [u8; 16],
+        server_nonce: [u8; 16],
+        pq: u64,
+        p: u64,
+        q: u64,
+    },
+    SetClientDh {
+        nonce: [u8; 16],
+        server_nonce: [u8; 16],
+        new_nonce: [u8; 32],
+        a: [u8; 256],
+        dc_id: i32,
+        temp_expires_in: Option<i32>,
+        retry_id: i64,
+        retries_left: u32,
+    },
+    Over,
+}
+
+/// The server's side of one key exchange (one per connection).
+#[derive(Debug)]
+pub struct ServerHandshake {
+    config: ServerConfig,
+    state: State,
+}
+
+const REQ_PQ: u32 = 0x60469778;
+const REQ_PQ_MULTI: u32 = 0xbe7e8ef1;
+
+impl ServerHandshake {
+    /// A new exchange, waiting for `req_pq_multi`.
+    pub fn new(config: ServerConfig) -> Self {
+        ServerHandshake { config, state: State::Start }
+    }
+
+    /// Handles the body of the client's message; `now` is the server's Unix time in seconds.
+    pub fn handle(&mut self, body: &[u8], now: i64, random: &mut dyn RandomSource) -> Result<ServerStep, AuthKeyError> {
+        match std::mem::replace(&mut self.state, State::Over) {
+            State::Start => self.on_req_pq(body, random),
+            State::ReqDh { nonce, server_nonce, pq, p, q } => self.on_req_dh(body, nonce, server_nonce, (pq, p, q), now, random),
+            State::SetClientDh { nonce, server_nonce, new_nonce, a, dc_id, temp_expires_in, retry_id, retries_left } => self
+                .on_set_client_dh(body, nonce, server_nonce, new_nonce, a, dc_id, temp_expires_in, retry_id, retries_left),
+            State::Over => Err(AuthKeyError::Finished),
+        }
+    }
+
+    fn on_req_pq(&mut self, body: &[u8], random: &mut dyn RandomSource) -> Result<ServerStep, AuthKeyError> {
+        let mut r = ferrogram_tl::Reader::new(body);
+        match r.read_u32()? {
+            REQ_PQ | REQ_PQ_MULTI => {}
+            _ => return Err(AuthKeyError::Unexpected("message instead of req_pq_multi")),
+        }
+        let nonce = r.read_int128()?;
+        let mut server_nonce = [0u8; 16];
+        random.fill(&mut server_nonce);
+        let (pq, p, q) = pq::generate_pq(random);
+        let res = types::ResPq {
+            nonce,
+            server_nonce,
+            pq: pq.to_be_bytes().to_vec(),
+            server_public_key_fingerprints: vec![self.config.rsa_key.public_key().fingerprint()],
+        };
+        self.state = State::ReqDh { nonce, server_nonce, pq, p, q };
+        Ok(ServerStep::Send(enums::ResPq::from(res).to_bytes()))
+    }
+
+    fn on_req_dh(
+        &mut self,
+        body: &[u8],
+        nonce: [u8; 16],
+        server_nonce: [u8; 16],
+        (pq, p, q): (u64, u64, u64),
+        now: i64,
+        random: &mut dyn RandomSource,
+    ) -> Result<ServerStep, AuthKeyError> {
+        let req = ferrogram_tl::mtproto::functions::ReqDhParams::from_bytes(body)?;
+        check_nonces(&req.nonce, &req.server_nonce, &nonce, &server_nonce)?;
+        let fingerprint = self.config.rsa_key.public_key().fingerprint();
+        if req.public_key_fingerprint != fingerprint {
+            return Err(AuthKeyError::UnknownFingerprint(req.public_key_fingerprint));
+        }
+        if req.p != be_minimal(p) || req.q != be_minimal(q) {
+            return Err(AuthKeyError::Pq("p and q do not factor the pq sent"));
+        }
+        let data = self.config.rsa_key.rsa_pad_decrypt(&req.encrypted_data)?;
+        use enums::PQInnerData as Inner;
+        let (i_pq, i_p, i_q, i_nonce, i_server_nonce, new_nonce, dc_id, temp_expires_in) = match Inner::from_bytes(&data)? {
+            Inner::PQInnerData(x) => (x.pq, x.p, x.q, x.nonce, x.server_nonce, x.new_nonce, self.config.dc_id, None),
+            Inner::Dc(x) => (x.pq, x.p, x.q, x.nonce, x.server_nonce, x.new_nonce, x.dc, None),
+            Inner::TempDc(x) => (x.pq, x.p, x.q, x.nonce, x.server_nonce, x.new_nonce, x.dc, Some(x.expires_in)),
+            Inner::Temp(x) => (x.pq, x.p, x.q, x.nonce, x.server_nonce, x.new_nonce, self.config.dc_id, Some(x.expires_in)),
+        };
+        check_nonces(&i_nonce, &i_server_nonce, &nonce, &server_nonce)?;
+        if i_pq != pq.to_be_bytes() || i_p != req.p || i_q != req.q {
+            return Err(AuthKeyError::Pq("inner data disagrees with req_DH_params"));
+        }
+        let mut a = [0u8; 256];
+        random.fill(&mut a);
+        let g_a = dh::mod_pow(&(self.config.g as u32).to_be_bytes(), &a, &self.config.dh_prime);
+        let inner = types::ServerDhInnerData {
+            nonce,
+            server_nonce,
+            g: self.config.g,
+            dh_prime: self.config.dh_prime.clone(),
+            g_a: g_a.to_vec(),
+            server_time: now as i32,
+        };
+        let mut answer = with_hash_and_padding(&enums::ServerDhInnerData::from(inner).to_bytes(), random);
+        let (key, iv) = kdf::temp_key_iv(&new_nonce, &server_nonce);
+        ige::encrypt(&mut answer, &key, &iv).map_err(|e| AuthKeyError::BlockLength(e.0))?;
+        self.state = State::SetClientDh {
+            nonce,
+            server_nonce,
+            new_nonce,
+            a,
+            dc_id,
+            temp_expires_in,
+            retry_id: 0,
+            retries_left: self.config.retries_to_demand,
+        };
+        let ok = types::ServerDhParamsOk { nonce, server_nonce, encrypted_answer: answer };
+        Ok(ServerStep::Send(enums::ServerDhParams::from(ok).to_bytes()))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn on_set_client_dh(
+        &mut self,
+        body: &[u8],
+        nonce: [u8; 16],
+        server_nonce: [u8; 16],
+        new_nonce: [u8; 32],
+        a: [u8; 256],
+        dc_id: i32,
+        temp_expires_in: Option<i32>,
+        retry_id: i64,
+        retries_left: u32,
+    ) -> Result<ServerStep, AuthKeyError> {
+        let req = ferrogram_tl::mtproto::functions::SetClientDhParams::from_bytes(body)?;
+        check_nonces(&req.nonce, &req.server_nonce, &nonce, &server_nonce)?;
+        let mut data = req.encrypted_data;
+        if data.len() % 16 != 0 || data.len() < 32 {
+            return Err(AuthKeyError::BlockLength(data.len()));
+        }
+        let (key, iv) = kdf::temp_key_iv(&new_nonce, &server_nonce);
+        ige::decrypt(&mut data, &key, &iv).map_err(|e| AuthKeyError::BlockLength(e.0))?;
+        let enums::ClientDhInnerData::ClientDhInnerData(inner) = check_hashed::<enums::ClientDhInnerData>(&data)?;
+        check_nonces(&inner.nonce, &inner.server_nonce, &nonce, &server_nonce)?;
+        if inner.retry_id != retry_id {
+            return Err(AuthKeyError::RetryId);
+        }
+        dh::check_dh_value(&inner.g_b, &self.config.dh_prime)?;
+        let auth_key = AuthKey::from_bytes(dh::mod_pow(&inner.g_b, &a, &self.config.dh_prime));
+        if retries_left > 0 {
+            let retry = types::DhGenRetry { nonce, server_nonce, new_nonce_hash2: kdf::new_nonce_hash(&new_nonce, 2, auth_key.bytes()) };
+            self.state = State::SetClientDh {
+                nonce,
+                server_nonce,
+                new_nonce,
+                a,
+                dc_id,
+                temp_expires_in,
+                retry_id: auth_key.aux_hash(),
+                retries_left: retries_left - 1,
+            };
+            return Ok(ServerStep::Send(enums::SetClientDhParamsAnswer::from(retry).to_bytes()));
+        }
+        let ok = types::DhGenOk { nonce, server_nonce, new_nonce_hash1: kdf::new_nonce_hash(&new_nonce, 1, auth_key.bytes()) };
+        Ok(ServerStep::Done {
+            send: enums::SetClientDhParamsAnswer::from(ok).to_bytes(),
+            key: ServerKey { auth_key, first_salt: first_salt(&new_nonce, &server_nonce), dc_id, temp_expires_in },
+        })
+    }
+}
+
+fn check_nonces(nonce: &[u8; 16], server_nonce: &[u8; 16], expected: &[u8; 16], expected_server: &[u8; 16]) -> Result<(), AuthKeyError> {
+    if nonce != expected {
+        return Err(AuthKeyError::NonceMismatch);
+    }
+    if server_nonce != expected_server {
+        return Err(AuthKeyError::ServerNonceMismatch);
+    }
+    Ok(())
+}
