@@ -1,0 +1,2 @@
+//! The `ferrogram` command.
+fn main() {}
