@@ -15,6 +15,7 @@ pub mod ige;
 pub mod kdf;
 pub mod pq;
 pub mod rsa;
+pub mod srp;
 
 /// Which side produced a message: decides the `x` offset into the auth key (0 from the client,
 /// 8 from the server).
