@@ -148,7 +148,11 @@ fn server_accepts_the_examples_first_messages() {
     let ServerStep::Send(res_pq) = server.handle(&hex(&format!("F18E7EBE {NONCE}")), SERVER_TIME, &mut server_random).unwrap() else {
         panic!()
     };
-    assert_eq!(res_pq, res_pq_with_fingerprint(our_key.public_key().fingerprint())[..res_pq.len() - 20].iter().copied().chain(hex("15C4B51C 01000000")).chain(our_key.public_key().fingerprint().to_le_bytes()).collect::<Vec<u8>>());
+    // The example's resPQ up to and including pq (same nonces, same pq from the injected p and q),
+    // then a vector of our single fingerprint where the example lists Telegram's three.
+    let mut expected = hex(&format!("63241605 {NONCE} {SERVER_NONCE} 081460E7D3FA727791000000 15C4B51C 01000000"));
+    expected.extend_from_slice(&our_key.public_key().fingerprint().to_le_bytes());
+    assert_eq!(res_pq, expected, "resPQ with the example's nonces and pq");
 
     // The example's client, with its randomness, answers; the server accepts its req_DH_params.
     let mut script = Script::new(&[NONCE, NEW_NONCE, RANDOM_PADDING]);
