@@ -101,6 +101,11 @@ pub enum SrpError {
     /// The stored verifier is not a number in `1..p`: the account's password record is corrupt.
     #[error("the stored verifier is not in 1..p")]
     BadVerifier,
+    /// The caller's random source gave [`SECRET_ATTEMPTS`] secret exponents in a row whose public
+    /// value is out of range (e.g. all zeros, which would make `S` independent of the password):
+    /// it is broken, and nothing was computed from it.
+    #[error("the random source gave {SECRET_ATTEMPTS} unusable SRP secrets in a row")]
+    BadRandomSource,
     /// `M1` is not 32 bytes: the client sent a malformed `inputCheckPasswordSRP`.
     #[error("M1 is {0} bytes, expected 32")]
     M1Length(usize),
@@ -213,7 +218,7 @@ fn secret_exponent(random: &mut dyn RandomSource) -> [u8; NUMBER_LEN] {
 /// How many fresh secrets to try before giving up on producing an in-range public value. With
 /// a real random source the first one is out of range with probability ~2^-64; only a broken
 /// source (e.g. all zeros) exhausts this.
-const SECRET_ATTEMPTS: usize = 8;
+pub const SECRET_ATTEMPTS: usize = 8;
 
 /// Client: given srp_B from account.password, compute A and M1.
 ///
@@ -235,7 +240,7 @@ pub fn client_answer(
             let a_padded = pad(&group.g.modpow(&a_secret, &group.p));
             dh::check_dh_value(&a_padded, &params.p).ok().map(|()| (a_secret, a_padded))
         })
-        .ok_or(SrpError::ClientValueRange { len: NUMBER_LEN })?;
+        .ok_or(SrpError::BadRandomSource)?;
 
     let x = password_hash(password, params);
     let u = Group::scrambler(&a_padded, &b_padded);
@@ -282,12 +287,15 @@ pub fn server_challenge(
         .find_map(|_| {
             let b_secret = secret_exponent(random);
             let g_b = group.g.modpow(&BigUint::from_bytes_be(&b_secret), &group.p);
+            // g^b itself must be in range too: a tiny b (say 0, giving S = 1) would let a
+            // client compute S without the password even though B = k*v + g^b looks random.
+            dh::check_dh_value(&pad(&g_b), &params.p).ok()?;
             let srp_b = pad(&((&k_v + g_b) % &group.p));
             dh::check_dh_value(&srp_b, &params.p)
                 .ok()
                 .map(|()| ServerChallenge { b_secret: b_secret.to_vec(), srp_b: srp_b.to_vec() })
         })
-        .ok_or(SrpError::ServerValueRange { len: NUMBER_LEN })
+        .ok_or(SrpError::BadRandomSource)
 }
 
 /// Server: checks the client's A and M1 against the challenge; Ok(()) if the password was right.
