@@ -5,6 +5,7 @@
 //! `Identifiable`, `RemoteCall`, `Reader`, `DeserializeError`, `ErrorInfo`) at path `crate`.
 
 mod docs;
+pub mod errors;
 mod model;
 mod samples;
 
@@ -22,7 +23,8 @@ use crate::schema::{Category, Definition, ParameterType, Schema, Type};
 pub struct Config {
     /// Module path the output is included at: `crate` for the API, `crate::mtproto` for MTProto.
     pub root: String,
-    /// Emit `pub const LAYER` and the error registry (the API schema's output does).
+    /// Emit `pub const LAYER`, the error registry and the per-method error enums (`errors`); the
+    /// API schema's output does.
     pub api_extras: bool,
 }
 
@@ -35,6 +37,10 @@ pub fn generate(schema: &Schema, docs: &Docs, config: &Config) -> Result<String,
         let layer = schema.layer.unwrap_or(0);
         let _ = writeln!(out, "/// The API layer these types were generated from.\npub const LAYER: i32 = {layer};\n");
         emit_error_registry(&mut out, docs);
+    }
+    if config.api_extras {
+        errors::emit(&mut out, &model, docs);
+        out.push_str("pub use errors::{MethodError, MethodErrors};\n\n");
     }
     emit_name_table(&mut out, &model);
     emit_boxed_dispatch(&mut out, &model);
