@@ -127,6 +127,10 @@ impl ClientHandshake {
             .ok_or_else(|| AuthKeyError::NoTrustedKey(res.server_public_key_fingerprints.clone()))?;
         let pq_value = be_u64(&res.pq)?;
         let (p, q) = pq::factorize(pq_value)?;
+        // Pollard-Brent finds *a* factor; a pq of three or more primes would give a composite one.
+        if !pq::is_prime_u64(p) || !pq::is_prime_u64(q) || p == q {
+            return Err(AuthKeyError::Pq("pq is not a product of two distinct primes"));
+        }
         let mut new_nonce = [0u8; 32];
         random.fill(&mut new_nonce);
         let (pq_b, p_b, q_b) = (res.pq.clone(), be_minimal(p), be_minimal(q));

@@ -18,6 +18,7 @@
 //!     let (reply, server_done) = match server.handle(&request, now, &mut random).unwrap() {
 //!         ServerStep::Send(bytes) => (bytes, None),
 //!         ServerStep::Done { send, key } => (send, Some(key)),
+//!         ServerStep::Refused(_) => unreachable!("every key id is free here"),
 //!     };
 //!     match client.handle(&reply, now, &mut random).unwrap() {
 //!         ClientStep::Send(bytes) => request = bytes,
@@ -134,6 +135,9 @@ pub enum AuthKeyError {
     /// `retry_id` does not name the previous attempt's key.
     #[error("retry_id does not match the previous attempt")]
     RetryId,
+    /// A temporary key was asked for with a lifetime that is not positive.
+    #[error("temporary key lifetime of {0} seconds is not positive")]
+    TempKeyLifetime(i32),
 }
 
 /// The SHA1 + data + padding layout of the encrypted DH messages: returns `data` (as decoded by

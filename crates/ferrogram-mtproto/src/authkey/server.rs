@@ -1,5 +1,13 @@
 //! The server side of the key exchange (<https://core.telegram.org/mtproto/auth_key>): answers
 //! `req_pq(_multi)`, `req_DH_params` and `set_client_DH_params`, checking everything a server must.
+//!
+//! An `Err` from [`ServerHandshake::handle`] means the query was incorrect: the spec has the server
+//! answer with the transport error `-404` and treat the exchange as over (the state machine then
+//! answers [`AuthKeyError::Finished`] to anything else).
+//!
+//! When a new key's `auth_key_id` is already taken (the caller's store says so through
+//! [`ServerHandshake::handle_with_key_check`]), the server answers `dh_gen_retry` and the client
+//! draws a new `b`; after [`MAX_KEY_ID_RETRIES`] such collisions it gives up with `dh_gen_fail`.
 
 use ferrogram_tl::mtproto::{enums, types};
 use ferrogram_tl::{Deserializable, Serializable};
@@ -19,14 +27,12 @@ pub struct ServerConfig {
     pub dh_prime: Vec<u8>,
     /// The generator.
     pub g: i32,
-    /// Answer `dh_gen_retry` this many times before `dh_gen_ok` (to exercise clients' retry path).
-    pub retries_to_demand: u32,
 }
 
 impl ServerConfig {
     /// Telegram's prime with g = 3, the given key and DC.
     pub fn new(rsa_key: RsaPrivateKey, dc_id: i32) -> Self {
-        ServerConfig { rsa_key, dc_id, dh_prime: dh::telegram_dh_prime(), g: 3, retries_to_demand: 0 }
+        ServerConfig { rsa_key, dc_id, dh_prime: dh::telegram_dh_prime(), g: 3 }
     }
 }
 
@@ -55,7 +61,14 @@ pub enum ServerStep {
         /// The new key.
         key: ServerKey,
     },
+    /// Send this last body (`dh_gen_fail`): no free key id was found, the exchange is over and the
+    /// client has to start a new one.
+    Refused(Vec<u8>),
 }
+
+/// How many `auth_key_id` collisions the server answers with `dh_gen_retry` before it sends
+/// `dh_gen_fail`.
+pub const MAX_KEY_ID_RETRIES: u32 = 3;
 
 #[derive(Debug)]
 enum State {
@@ -67,17 +80,24 @@ enum State {
         p: u64,
         q: u64,
     },
-    SetClientDh {
-        nonce: [u8; 16],
-        server_nonce: [u8; 16],
-        new_nonce: [u8; 32],
-        a: [u8; 256],
-        dc_id: i32,
-        temp_expires_in: Option<i32>,
-        retry_id: i64,
-        retries_left: u32,
-    },
+    SetClientDh(Box<DhState>),
     Over,
+}
+
+/// What the server keeps between `server_DH_params_ok` and the key.
+#[derive(Debug)]
+struct DhState {
+    nonce: [u8; 16],
+    server_nonce: [u8; 16],
+    new_nonce: [u8; 32],
+    /// The server's secret exponent.
+    a: [u8; 256],
+    dc_id: i32,
+    temp_expires_in: Option<i32>,
+    /// What `client_DH_inner_data.retry_id` must be: 0 at first, then the previous key's aux hash.
+    retry_id: i64,
+    /// How many `dh_gen_retry` answers were sent.
+    retries: u32,
 }
 
 /// The server's side of one key exchange (one per connection).
@@ -97,12 +117,25 @@ impl ServerHandshake {
     }
 
     /// Handles the body of the client's message; `now` is the server's Unix time in seconds.
+    /// Every new key id counts as free (see [`handle_with_key_check`](Self::handle_with_key_check)).
     pub fn handle(&mut self, body: &[u8], now: i64, random: &mut dyn RandomSource) -> Result<ServerStep, AuthKeyError> {
+        self.handle_with_key_check(body, now, random, &mut |_| false)
+    }
+
+    /// Like [`handle`](Self::handle), asking `key_id_taken(auth_key_id)` whether a new key's id
+    /// already belongs to another key: if so the server answers `dh_gen_retry` (spec step 9).
+    pub fn handle_with_key_check(
+        &mut self,
+        body: &[u8],
+        now: i64,
+        random: &mut dyn RandomSource,
+        key_id_taken: &mut dyn FnMut(i64) -> bool,
+    ) -> Result<ServerStep, AuthKeyError> {
+        // On error the state stays `Over`: after a -404 the exchange is not resumed.
         match std::mem::replace(&mut self.state, State::Over) {
             State::Start => self.on_req_pq(body, random),
             State::ReqDh { nonce, server_nonce, pq, p, q } => self.on_req_dh(body, nonce, server_nonce, (pq, p, q), now, random),
-            State::SetClientDh { nonce, server_nonce, new_nonce, a, dc_id, temp_expires_in, retry_id, retries_left } => self
-                .on_set_client_dh(body, nonce, server_nonce, new_nonce, a, dc_id, temp_expires_in, retry_id, retries_left),
+            State::SetClientDh(dh) => self.on_set_client_dh(body, *dh, key_id_taken),
             State::Over => Err(AuthKeyError::Finished),
         }
     }
@@ -157,6 +190,9 @@ impl ServerHandshake {
         if i_pq != pq.to_be_bytes() || i_p != req.p || i_q != req.q {
             return Err(AuthKeyError::Pq("inner data disagrees with req_DH_params"));
         }
+        if let Some(seconds) = temp_expires_in.filter(|&s| s <= 0) {
+            return Err(AuthKeyError::TempKeyLifetime(seconds));
+        }
         let mut a = [0u8; 256];
         random.fill(&mut a);
         let g_a = dh::mod_pow(&(self.config.g as u32).to_be_bytes(), &a, &self.config.dh_prime);
@@ -171,7 +207,7 @@ impl ServerHandshake {
         let mut answer = with_hash_and_padding(&enums::ServerDhInnerData::from(inner).to_bytes(), random);
         let (key, iv) = kdf::temp_key_iv(&new_nonce, &server_nonce);
         ige::encrypt(&mut answer, &key, &iv).map_err(|e| AuthKeyError::BlockLength(e.0))?;
-        self.state = State::SetClientDh {
+        self.state = State::SetClientDh(Box::new(DhState {
             nonce,
             server_nonce,
             new_nonce,
@@ -179,25 +215,19 @@ impl ServerHandshake {
             dc_id,
             temp_expires_in,
             retry_id: 0,
-            retries_left: self.config.retries_to_demand,
-        };
+            retries: 0,
+        }));
         let ok = types::ServerDhParamsOk { nonce, server_nonce, encrypted_answer: answer };
         Ok(ServerStep::Send(enums::ServerDhParams::from(ok).to_bytes()))
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn on_set_client_dh(
         &mut self,
         body: &[u8],
-        nonce: [u8; 16],
-        server_nonce: [u8; 16],
-        new_nonce: [u8; 32],
-        a: [u8; 256],
-        dc_id: i32,
-        temp_expires_in: Option<i32>,
-        retry_id: i64,
-        retries_left: u32,
+        mut dh_state: DhState,
+        key_id_taken: &mut dyn FnMut(i64) -> bool,
     ) -> Result<ServerStep, AuthKeyError> {
+        let DhState { nonce, server_nonce, new_nonce, .. } = dh_state;
         let req = ferrogram_tl::mtproto::functions::SetClientDhParams::from_bytes(body)?;
         check_nonces(&req.nonce, &req.server_nonce, &nonce, &server_nonce)?;
         let mut data = req.encrypted_data;
@@ -208,29 +238,31 @@ impl ServerHandshake {
         ige::decrypt(&mut data, &key, &iv).map_err(|e| AuthKeyError::BlockLength(e.0))?;
         let enums::ClientDhInnerData::ClientDhInnerData(inner) = check_hashed::<enums::ClientDhInnerData>(&data)?;
         check_nonces(&inner.nonce, &inner.server_nonce, &nonce, &server_nonce)?;
-        if inner.retry_id != retry_id {
+        if inner.retry_id != dh_state.retry_id {
             return Err(AuthKeyError::RetryId);
         }
         dh::check_dh_value(&inner.g_b, &self.config.dh_prime)?;
-        let auth_key = AuthKey::from_bytes(dh::mod_pow(&inner.g_b, &a, &self.config.dh_prime));
-        if retries_left > 0 {
+        let auth_key = AuthKey::from_bytes(dh::mod_pow(&inner.g_b, &dh_state.a, &self.config.dh_prime));
+        if key_id_taken(auth_key.id()) {
+            if dh_state.retries >= MAX_KEY_ID_RETRIES {
+                let fail = types::DhGenFail { nonce, server_nonce, new_nonce_hash3: kdf::new_nonce_hash(&new_nonce, 3, auth_key.bytes()) };
+                return Ok(ServerStep::Refused(enums::SetClientDhParamsAnswer::from(fail).to_bytes()));
+            }
             let retry = types::DhGenRetry { nonce, server_nonce, new_nonce_hash2: kdf::new_nonce_hash(&new_nonce, 2, auth_key.bytes()) };
-            self.state = State::SetClientDh {
-                nonce,
-                server_nonce,
-                new_nonce,
-                a,
-                dc_id,
-                temp_expires_in,
-                retry_id: auth_key.aux_hash(),
-                retries_left: retries_left - 1,
-            };
+            dh_state.retry_id = auth_key.aux_hash();
+            dh_state.retries += 1;
+            self.state = State::SetClientDh(Box::new(dh_state));
             return Ok(ServerStep::Send(enums::SetClientDhParamsAnswer::from(retry).to_bytes()));
         }
         let ok = types::DhGenOk { nonce, server_nonce, new_nonce_hash1: kdf::new_nonce_hash(&new_nonce, 1, auth_key.bytes()) };
         Ok(ServerStep::Done {
             send: enums::SetClientDhParamsAnswer::from(ok).to_bytes(),
-            key: ServerKey { auth_key, first_salt: first_salt(&new_nonce, &server_nonce), dc_id, temp_expires_in },
+            key: ServerKey {
+                auth_key,
+                first_salt: first_salt(&new_nonce, &server_nonce),
+                dc_id: dh_state.dc_id,
+                temp_expires_in: dh_state.temp_expires_in,
+            },
         })
     }
 }

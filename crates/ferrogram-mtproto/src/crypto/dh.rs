@@ -76,7 +76,7 @@ pub fn check_dh_params(dh_prime: &[u8], g: i32, random: &mut dyn RandomSource) -
     if !residue_ok {
         return Err(DhError::GeneratorCondition(g));
     }
-    if dh_prime == telegram_dh_prime().as_slice() {
+    if is_known_safe_prime(dh_prime) {
         return Ok(());
     }
     if !is_probable_prime(&p, 30, random) {
@@ -85,7 +85,36 @@ pub fn check_dh_params(dh_prime: &[u8], g: i32, random: &mut dyn RandomSource) -
     if !is_probable_prime(&((&p - 1u32) >> 1), 30, random) {
         return Err(DhError::NotSafePrime);
     }
+    remember_safe_prime(dh_prime);
     Ok(())
+}
+
+/// How many verified primes [`check_dh_params`] remembers (servers change theirs rarely).
+const VERIFIED_PRIMES_KEPT: usize = 8;
+
+/// Safe primes that passed the full test in this process. The spec suggests caching the result
+/// ("it makes sense to cache the result, so as not to repeat lengthy computations"): 60 Miller–Rabin
+/// rounds on 2048-bit numbers take about a third of a second. Only primes that passed are kept, so
+/// nothing an adversary sends can make a bad prime pass later.
+static VERIFIED_PRIMES: std::sync::Mutex<Vec<Vec<u8>>> = std::sync::Mutex::new(Vec::new());
+
+/// Whether `dh_prime` is Telegram's prime (embedded, checked when it was written down, as the spec
+/// suggests) or one already verified by [`check_dh_params`].
+pub fn is_known_safe_prime(dh_prime: &[u8]) -> bool {
+    if dh_prime == telegram_dh_prime().as_slice() {
+        return true;
+    }
+    // A poisoned lock only means another thread panicked mid-push: the list itself is still valid.
+    let verified = VERIFIED_PRIMES.lock().unwrap_or_else(|e| e.into_inner());
+    verified.iter().any(|known| known.as_slice() == dh_prime)
+}
+
+fn remember_safe_prime(dh_prime: &[u8]) {
+    let mut verified = VERIFIED_PRIMES.lock().unwrap_or_else(|e| e.into_inner());
+    if verified.len() >= VERIFIED_PRIMES_KEPT {
+        verified.remove(0);
+    }
+    verified.push(dh_prime.to_vec());
 }
 
 /// Checks `1 < x < p - 1` and `2^(2048-64) <= x <= p - 2^(2048-64)` for `g_a`/`g_b`.
