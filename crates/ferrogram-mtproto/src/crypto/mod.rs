@@ -10,6 +10,7 @@
 //! - [`pq`]: Pollard–Brent factorisation of the key exchange's `pq`.
 //! - [`dh`]: Diffie–Hellman with every check the security guidelines require.
 
+pub mod ctr;
 pub mod dh;
 pub mod ige;
 pub mod kdf;
