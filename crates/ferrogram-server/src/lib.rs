@@ -1,6 +1,19 @@
 //! A local Telegram-compatible server: real MTProto (its own RSA key, a real DH exchange, real
 //! encryption) and the login methods with Telegram's semantics and errors, so that clients can sign
 //! in offline.
+//!
+//! - [`api`]: the RPC dispatcher [`Api`] (`call(ctx, query) -> answer | RpcFailure`).
+//! - [`store`]: SQLite persistence of keys, users, codes.
+//! - [`phone`], [`codes`]: phone numbers (validation, home DC) and login codes (making, logging).
+//! - [`context`]: what a handler knows about a call.
 #![forbid(unsafe_code)]
 
+pub mod api;
+pub mod codes;
 pub mod context;
+pub mod phone;
+pub mod store;
+
+pub use api::{os_random, AdminError, AdminUser, Api, ApiConfig, DcConfig};
+pub use context::{CallContext, RpcFailure};
+pub use store::{Store, StoreError};

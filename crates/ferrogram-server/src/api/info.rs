@@ -1,0 +1,205 @@
+//! What clients ask around a login besides signing in: `help.getConfig` (the DCs of this
+//! process, <https://core.telegram.org/method/help.getConfig>), `help.getNearestDc`,
+//! `users.getUsers` / `users.getFullUser` and `updates.getState`
+//! (<https://core.telegram.org/api/updates>: this server has no updates, so the state is empty).
+
+use ferrogram_tl::functions::{help, updates, users};
+use ferrogram_tl::{enums, types, Serializable};
+
+use super::failure::{self, fail};
+use super::{tl, Api};
+use crate::context::{CallContext, RpcFailure};
+use crate::store::UserRecord;
+
+/// How long a client may cache `help.getConfig`, in seconds.
+const CONFIG_LIFETIME: i64 = 3600;
+
+impl Api {
+    /// `help.getConfig`: every DC of the process in `dc_options`, `this_dc` the call's DC, and
+    /// the limits Telegram's production config announces.
+    pub(crate) fn get_config(&self, ctx: &CallContext, _req: help::GetConfig) -> Result<Vec<u8>, RpcFailure> {
+        let dc_options = self
+            .config
+            .dcs
+            .iter()
+            .map(|dc| {
+                types::DcOption {
+                    ipv6: dc.host.contains(':'),
+                    id: dc.id,
+                    ip_address: dc.host.clone(),
+                    port: i32::from(dc.port),
+                    ..Default::default()
+                }
+                .into()
+            })
+            .collect();
+        let config = types::Config {
+            date: tl::clamp_i32(ctx.now),
+            expires: tl::clamp_i32(ctx.now + CONFIG_LIFETIME),
+            test_mode: self.config.test_mode,
+            this_dc: ctx.dc_id,
+            dc_options,
+            dc_txt_domain_name: String::new(),
+            chat_size_max: 200,
+            megagroup_size_max: 200_000,
+            forwarded_count_max: 100,
+            online_update_period_ms: 210_000,
+            offline_blur_timeout_ms: 5_000,
+            offline_idle_timeout_ms: 30_000,
+            online_cloud_timeout_ms: 300_000,
+            notify_cloud_delay_ms: 30_000,
+            notify_default_delay_ms: 1_500,
+            push_chat_period_ms: 60_000,
+            push_chat_limit: 2,
+            edit_time_limit: 172_800,
+            revoke_time_limit: i32::MAX,
+            revoke_pm_time_limit: i32::MAX,
+            rating_e_decay: 2_419_200,
+            stickers_recent_limit: 200,
+            channels_read_media_period: 604_800,
+            call_receive_timeout_ms: 20_000,
+            call_ring_timeout_ms: 90_000,
+            call_connect_timeout_ms: 30_000,
+            call_packet_timeout_ms: 10_000,
+            me_url_prefix: "https://t.me/".into(),
+            caption_length_max: 1024,
+            message_length_max: 4096,
+            webfile_dc_id: self.config.dcs.first().map_or(ctx.dc_id, |d| d.id),
+            ..Default::default()
+        };
+        Ok(enums::Config::from(config).to_bytes())
+    }
+
+    /// `help.getNearestDc`: the call's own DC (every DC of a local server is equally near).
+    pub(crate) fn get_nearest_dc(&self, ctx: &CallContext, _req: help::GetNearestDc) -> Result<Vec<u8>, RpcFailure> {
+        Ok(enums::NearestDc::from(types::NearestDc {
+            country: self.config.country.clone(),
+            this_dc: ctx.dc_id,
+            nearest_dc: ctx.dc_id,
+        })
+        .to_bytes())
+    }
+
+    /// The user an `InputUser` names, as the signed-in `me` may see it; `None` if it names none
+    /// (wrong `access_hash`, unknown id, `inputUserEmpty`).
+    fn resolve_user(&self, me: &UserRecord, input: &enums::InputUser) -> Result<Option<(UserRecord, bool)>, RpcFailure> {
+        match input {
+            enums::InputUser::InputUserSelf(_) => Ok(Some((me.clone(), true))),
+            enums::InputUser::InputUser(u) if u.user_id == me.id => Ok(Some((me.clone(), true))),
+            enums::InputUser::InputUser(u) => Ok(self
+                .store
+                .user(u.user_id)
+                .map_err(|e| failure::internal(&e))?
+                .filter(|other| other.access_hash == u.access_hash)
+                .map(|other| (other, false))),
+            _ => Ok(None),
+        }
+    }
+
+    /// `users.getUsers`: the signed-in user for `inputUserSelf` or its own id; others by id and
+    /// `access_hash`; `userEmpty` for what names no one.
+    pub(crate) fn get_users(&self, ctx: &CallContext, req: users::GetUsers) -> Result<Vec<u8>, RpcFailure> {
+        let (_, me) = self.user_of(ctx)?;
+        let mut found: Vec<enums::User> = Vec::with_capacity(req.id.len());
+        for input in &req.id {
+            let user = match self.resolve_user(&me, input)? {
+                Some((user, is_self)) => tl::user(&user, is_self, ctx.now),
+                None => {
+                    let id = match input {
+                        enums::InputUser::InputUser(u) => u.user_id,
+                        enums::InputUser::FromMessage(u) => u.user_id,
+                        _ => 0,
+                    };
+                    types::UserEmpty { id }.into()
+                }
+            };
+            found.push(user);
+        }
+        Ok(found.to_bytes())
+    }
+
+    /// `users.getFullUser`.
+    pub(crate) fn get_full_user(&self, ctx: &CallContext, req: users::GetFullUser) -> Result<Vec<u8>, RpcFailure> {
+        let errors = users::GetFullUser::POSSIBLE_ERRORS;
+        let (_, me) = self.user_of(ctx)?;
+        let (user, is_self) = self.resolve_user(&me, &req.id)?.ok_or_else(|| fail(errors, "USER_ID_INVALID"))?;
+        // Nothing but the id is known about anyone here: every optional part is absent.
+        let full = types::UserFull {
+            blocked: false,
+            phone_calls_available: false,
+            phone_calls_private: false,
+            can_pin_message: false,
+            has_scheduled: false,
+            video_calls_available: false,
+            voice_messages_forbidden: false,
+            translations_disabled: false,
+            stories_pinned_available: false,
+            blocked_my_stories_from: false,
+            wallpaper_overridden: false,
+            contact_require_premium: false,
+            read_dates_private: false,
+            sponsored_enabled: false,
+            can_view_revenue: false,
+            bot_can_manage_emoji_status: false,
+            display_gifts_button: false,
+            noforwards_my_enabled: false,
+            noforwards_peer_enabled: false,
+            id: user.id,
+            settings: types::PeerSettings::default().into(),
+            notify_settings: types::PeerNotifySettings::default().into(),
+            common_chats_count: 0,
+            about: None,
+            personal_photo: None,
+            profile_photo: None,
+            fallback_photo: None,
+            bot_info: None,
+            pinned_msg_id: None,
+            folder_id: None,
+            ttl_period: None,
+            theme: None,
+            private_forward_name: None,
+            bot_group_admin_rights: None,
+            bot_broadcast_admin_rights: None,
+            wallpaper: None,
+            stories: None,
+            business_work_hours: None,
+            business_location: None,
+            business_greeting_message: None,
+            business_away_message: None,
+            business_intro: None,
+            birthday: None,
+            personal_channel_id: None,
+            personal_channel_message: None,
+            stargifts_count: None,
+            starref_program: None,
+            bot_verification: None,
+            send_paid_messages_stars: None,
+            disallowed_gifts: None,
+            stars_rating: None,
+            stars_my_pending_rating: None,
+            stars_my_pending_rating_date: None,
+            main_tab: None,
+            saved_music: None,
+            note: None,
+        };
+        Ok(enums::users::UserFull::from(types::users::UserFull {
+            full_user: full.into(),
+            chats: Vec::new(),
+            users: vec![tl::user(&user, is_self, ctx.now)],
+        })
+        .to_bytes())
+    }
+
+    /// `updates.getState`: an empty update state at the call's time.
+    pub(crate) fn get_state(&self, ctx: &CallContext, _req: updates::GetState) -> Result<Vec<u8>, RpcFailure> {
+        self.user_of(ctx)?;
+        Ok(enums::updates::State::from(types::updates::State {
+            pts: 1,
+            qts: 0,
+            date: tl::clamp_i32(ctx.now),
+            seq: 0,
+            unread_count: 0,
+        })
+        .to_bytes())
+    }
+}

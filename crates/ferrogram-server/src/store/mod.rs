@@ -1,0 +1,891 @@
+//! The server's persistent state in SQLite (rusqlite, bundled): its RSA key, users, auth keys
+//! and what they are bound to, sessions, pending login codes, flood counters and exported
+//! authorizations.
+//!
+//! Opened on `DIR/server.sqlite3` ([`Store::open_dir`]) or in memory ([`Store::open_in_memory`],
+//! for tests and `--memory`). The schema is versioned with SQLite's `user_version` and created
+//! idempotently, so reopening the same file after a restart keeps every user and every auth-key
+//! binding. Every write runs in one transaction.
+//!
+//! [`Store::fail_next_write`] makes the next write fail with [`StoreError::InjectedFault`], so
+//! tests can prove how handlers answer a failing store (`auth.signIn` → `500 SIGN_IN_FAILED`).
+//!
+//! The binding of auth keys to users follows <https://core.telegram.org/api/auth>: "Authorization
+//! is associated with a client's encryption key identifier: auth_key_id".
+
+mod records;
+
+pub use records::{
+    AuthKeyRecord, ClientInfo, CodeKind, CodeState, ExportedAuth, LoginCode, PasswordRecord, UserRecord,
+};
+
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, MutexGuard};
+
+use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
+
+/// The schema version this code writes (`PRAGMA user_version`).
+pub const SCHEMA_VERSION: i32 = 1;
+
+/// The file name of the database inside the data dir.
+pub const DB_FILE_NAME: &str = "server.sqlite3";
+
+/// First id handed to a new user or bot.
+const FIRST_USER_ID: i64 = 1_000_001;
+
+const SCHEMA_V1: &str = "
+CREATE TABLE IF NOT EXISTS server_key (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    rsa_key BLOB NOT NULL,
+    created INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS users (
+    id INTEGER PRIMARY KEY,
+    access_hash INTEGER NOT NULL,
+    phone TEXT UNIQUE,
+    first_name TEXT NOT NULL,
+    last_name TEXT NOT NULL,
+    username TEXT UNIQUE,
+    is_bot INTEGER NOT NULL DEFAULT 0,
+    bot_token_secret TEXT,
+    home_dc INTEGER NOT NULL,
+    srp_salt1 BLOB,
+    srp_salt2 BLOB,
+    srp_verifier BLOB,
+    password_hint TEXT,
+    login_email TEXT,
+    created INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS auth_keys (
+    id INTEGER PRIMARY KEY,
+    auth_key BLOB NOT NULL,
+    dc INTEGER NOT NULL,
+    user_id INTEGER REFERENCES users(id),
+    password_pending_user INTEGER REFERENCES users(id),
+    layer INTEGER,
+    api_id INTEGER,
+    device_model TEXT,
+    system_version TEXT,
+    app_version TEXT,
+    lang_code TEXT,
+    expires INTEGER,
+    created INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sessions (
+    auth_key_id INTEGER NOT NULL REFERENCES auth_keys(id) ON DELETE CASCADE,
+    session_id INTEGER NOT NULL,
+    created INTEGER NOT NULL,
+    last_seen INTEGER NOT NULL,
+    PRIMARY KEY (auth_key_id, session_id)
+);
+CREATE TABLE IF NOT EXISTS login_codes (
+    phone_code_hash TEXT PRIMARY KEY,
+    phone TEXT NOT NULL,
+    phone_as_sent TEXT NOT NULL,
+    code TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    dc INTEGER NOT NULL,
+    created INTEGER NOT NULL,
+    expires INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    state TEXT NOT NULL,
+    verified INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS login_codes_by_phone ON login_codes(phone, state);
+CREATE INDEX IF NOT EXISTS login_codes_by_time ON login_codes(created);
+CREATE TABLE IF NOT EXISTS flood_counters (
+    counter_key TEXT PRIMARY KEY,
+    window_end INTEGER NOT NULL,
+    count INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS exported_auths (
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    bytes BLOB NOT NULL,
+    dc INTEGER NOT NULL,
+    created INTEGER NOT NULL
+);
+";
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite reported an error (the operation names what was being done).
+    #[error("store: {operation}: {source}")]
+    Sqlite {
+        /// What the store was doing.
+        operation: &'static str,
+        /// SQLite's error.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// The data dir could not be created.
+    #[error("store: cannot create data dir {path}: {source}")]
+    DataDir {
+        /// The directory.
+        path: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The database was written by a newer version of this server.
+    #[error("store: database schema version {found} is newer than this server's {SCHEMA_VERSION}")]
+    SchemaTooNew {
+        /// The `user_version` found in the file.
+        found: i32,
+    },
+    /// A stored value is not what this code writes (a corrupt or hand-edited database).
+    #[error("store: corrupt value in {table}.{column}: {value}")]
+    Corrupt {
+        /// Table.
+        table: &'static str,
+        /// Column.
+        column: &'static str,
+        /// What was found.
+        value: String,
+    },
+    /// A test asked for this write to fail ([`Store::fail_next_write`]).
+    #[error("store: injected write fault")]
+    InjectedFault,
+}
+
+/// Attaches the name of the operation to a rusqlite error.
+trait Context<T> {
+    fn during(self, operation: &'static str) -> Result<T, StoreError>;
+}
+
+impl<T> Context<T> for Result<T, rusqlite::Error> {
+    fn during(self, operation: &'static str) -> Result<T, StoreError> {
+        self.map_err(|source| StoreError::Sqlite { operation, source })
+    }
+}
+
+/// A user to create with [`Store::create_user`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewUser {
+    /// Phone number, digits only (`None` for bots).
+    pub phone: Option<String>,
+    /// First name.
+    pub first_name: String,
+    /// Last name.
+    pub last_name: String,
+    /// Username without `@`.
+    pub username: Option<String>,
+    /// The secret half of a bot token (`Some` makes the account a bot).
+    pub bot_token_secret: Option<String>,
+    /// The DC the account lives on.
+    pub home_dc: i32,
+    /// 2FA password, if any.
+    pub password: Option<PasswordRecord>,
+    /// Login email, if any.
+    pub login_email: Option<String>,
+    /// Random `access_hash`.
+    pub access_hash: i64,
+}
+
+/// The SQLite store. Cheap to share behind an `Arc`: one connection behind a mutex (SQLite
+/// serialises writers anyway, and every operation here is a few indexed statements).
+pub struct Store {
+    conn: Mutex<Connection>,
+    fail_next_write: AtomicBool,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").finish_non_exhaustive()
+    }
+}
+
+const USER_COLUMNS: &str = "id, access_hash, phone, first_name, last_name, username, is_bot, home_dc, \
+     srp_salt1, srp_salt2, srp_verifier, password_hint, login_email, created";
+
+const AUTH_KEY_COLUMNS: &str = "id, auth_key, dc, user_id, password_pending_user, layer, api_id, device_model, \
+     system_version, app_version, lang_code, expires, created";
+
+const CODE_COLUMNS: &str = "phone_code_hash, phone, phone_as_sent, code, kind, dc, created, expires, attempts, \
+     state, verified";
+
+impl Store {
+    /// Opens (creating if needed) `dir/server.sqlite3`, creating `dir` too.
+    pub fn open_dir(dir: &Path) -> Result<Store, StoreError> {
+        std::fs::create_dir_all(dir)
+            .map_err(|source| StoreError::DataDir { path: dir.display().to_string(), source })?;
+        Store::open_file(&dir.join(DB_FILE_NAME))
+    }
+
+    /// Opens (creating if needed) the database file at `path`.
+    pub fn open_file(path: &Path) -> Result<Store, StoreError> {
+        let conn = Connection::open(path).during("open database file")?;
+        // WAL keeps readers off the writer's back; NORMAL sync is durable across process crashes
+        // (only an OS crash may lose the last commits), which is what a local server needs.
+        conn.pragma_update(None, "journal_mode", "WAL").during("enable WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL").during("set synchronous")?;
+        Store::init(conn)
+    }
+
+    /// A store that lives in memory only (tests, `--memory`).
+    pub fn open_in_memory() -> Result<Store, StoreError> {
+        Store::init(Connection::open_in_memory().during("open in-memory database")?)
+    }
+
+    fn init(conn: Connection) -> Result<Store, StoreError> {
+        conn.pragma_update(None, "foreign_keys", "ON").during("enable foreign keys")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5)).during("set busy timeout")?;
+        let version: i32 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).during("read schema version")?;
+        if version > SCHEMA_VERSION {
+            return Err(StoreError::SchemaTooNew { found: version });
+        }
+        if version < SCHEMA_VERSION {
+            let tx = conn.unchecked_transaction().during("begin schema creation")?;
+            tx.execute_batch(SCHEMA_V1).during("create schema")?;
+            tx.pragma_update(None, "user_version", SCHEMA_VERSION).during("write schema version")?;
+            tx.commit().during("commit schema creation")?;
+        }
+        Ok(Store { conn: Mutex::new(conn), fail_next_write: AtomicBool::new(false) })
+    }
+
+    /// Makes the next write fail with [`StoreError::InjectedFault`] (for tests of failure paths).
+    pub fn fail_next_write(&self) {
+        self.fail_next_write.store(true, Ordering::SeqCst);
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave a transaction half-applied (rusqlite rolls
+        // back on drop), so the connection is still good.
+        self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Runs `f` in one write transaction, committing if it returns `Ok`.
+    fn write<T>(
+        &self,
+        operation: &'static str,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        if self.fail_next_write.swap(false, Ordering::SeqCst) {
+            return Err(StoreError::InjectedFault);
+        }
+        let mut conn = self.lock();
+        let tx = conn.transaction().during(operation)?;
+        let value = f(&tx)?;
+        tx.commit().during(operation)?;
+        Ok(value)
+    }
+
+    // ---- server RSA key ----
+
+    /// The server's RSA private key as stored (whatever encoding the caller chose), if set.
+    pub fn rsa_key(&self) -> Result<Option<Vec<u8>>, StoreError> {
+        self.lock()
+            .query_row("SELECT rsa_key FROM server_key WHERE id = 1", [], |r| r.get(0))
+            .optional()
+            .during("read RSA key")
+    }
+
+    /// Stores the server's RSA private key (replacing any previous one).
+    pub fn set_rsa_key(&self, key: &[u8], now: i64) -> Result<(), StoreError> {
+        self.write("store RSA key", |tx| {
+            tx.execute(
+                "INSERT INTO server_key (id, rsa_key, created) VALUES (1, ?1, ?2)
+                 ON CONFLICT(id) DO UPDATE SET rsa_key = excluded.rsa_key, created = excluded.created",
+                params![key, now],
+            )
+            .during("store RSA key")?;
+            Ok(())
+        })
+    }
+
+    // ---- users ----
+
+    /// Creates a user with the next free id.
+    pub fn create_user(&self, user: &NewUser, now: i64) -> Result<UserRecord, StoreError> {
+        self.write("create user", |tx| insert_user(tx, user, now))
+    }
+
+    /// The user with this id.
+    pub fn user(&self, id: i64) -> Result<Option<UserRecord>, StoreError> {
+        self.lock()
+            .query_row(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"), [id], user_row)
+            .optional()
+            .during("read user")?
+            .transpose()
+    }
+
+    /// The user with this phone number (digits only).
+    pub fn user_by_phone(&self, phone: &str) -> Result<Option<UserRecord>, StoreError> {
+        self.lock()
+            .query_row(&format!("SELECT {USER_COLUMNS} FROM users WHERE phone = ?1"), [phone], user_row)
+            .optional()
+            .during("read user by phone")?
+            .transpose()
+    }
+
+    /// The secret half of a bot's token, if `id` is a bot.
+    pub fn bot_token_secret(&self, id: i64) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .lock()
+            .query_row("SELECT bot_token_secret FROM users WHERE id = ?1 AND is_bot = 1", [id], |r| {
+                r.get::<_, Option<String>>(0)
+            })
+            .optional()
+            .during("read bot token")?
+            .flatten())
+    }
+
+    /// Sets (or with `None` removes) a user's 2FA password.
+    pub fn set_password(&self, user_id: i64, password: Option<&PasswordRecord>) -> Result<(), StoreError> {
+        self.write("set password", |tx| {
+            tx.execute(
+                "UPDATE users SET srp_salt1 = ?2, srp_salt2 = ?3, srp_verifier = ?4, password_hint = ?5 WHERE id = ?1",
+                params![
+                    user_id,
+                    password.map(|p| &p.salt1),
+                    password.map(|p| &p.salt2),
+                    password.map(|p| &p.verifier),
+                    password.and_then(|p| p.hint.as_ref()),
+                ],
+            )
+            .during("set password")?;
+            Ok(())
+        })
+    }
+
+    // ---- auth keys and sessions ----
+
+    /// Records a new auth key made by a key exchange (idempotent: a key already known is kept
+    /// with its bindings).
+    pub fn insert_auth_key(
+        &self,
+        id: i64,
+        key: &[u8; 256],
+        dc: i32,
+        expires: Option<i64>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        self.write("insert auth key", |tx| {
+            tx.execute(
+                "INSERT OR IGNORE INTO auth_keys (id, auth_key, dc, expires, created) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![id, &key[..], dc, expires, now],
+            )
+            .during("insert auth key")?;
+            Ok(())
+        })
+    }
+
+    /// The auth key with this id.
+    pub fn auth_key(&self, id: i64) -> Result<Option<AuthKeyRecord>, StoreError> {
+        self.lock()
+            .query_row(&format!("SELECT {AUTH_KEY_COLUMNS} FROM auth_keys WHERE id = ?1"), [id], auth_key_row)
+            .optional()
+            .during("read auth key")?
+            .transpose()
+    }
+
+    /// Records the layer a client announced on this key. Returns whether the key exists.
+    pub fn set_auth_key_layer(&self, id: i64, layer: i32) -> Result<bool, StoreError> {
+        self.write("record layer", |tx| {
+            let changed = tx
+                .execute("UPDATE auth_keys SET layer = ?2 WHERE id = ?1 AND layer IS NOT ?2", params![id, layer])
+                .during("record layer")?;
+            Ok(changed > 0 || exists(tx, id)?)
+        })
+    }
+
+    /// Records what `initConnection` said on this key. Returns whether the key exists.
+    pub fn set_auth_key_client(&self, id: i64, client: &ClientInfo) -> Result<bool, StoreError> {
+        self.write("record client info", |tx| {
+            let changed = tx
+                .execute(
+                    "UPDATE auth_keys SET api_id = ?2, device_model = ?3, system_version = ?4, app_version = ?5,
+                     lang_code = ?6 WHERE id = ?1",
+                    params![
+                        id,
+                        client.api_id,
+                        client.device_model,
+                        client.system_version,
+                        client.app_version,
+                        client.lang_code
+                    ],
+                )
+                .during("record client info")?;
+            Ok(changed > 0)
+        })
+    }
+
+    /// Binds the key to a user (signed in), or with `None` unbinds it (logged out). Clears any
+    /// pending 2FA. Returns whether the key exists.
+    pub fn bind_auth_key(&self, id: i64, user_id: Option<i64>) -> Result<bool, StoreError> {
+        self.write("bind auth key", |tx| bind(tx, id, user_id))
+    }
+
+    /// Marks the key as waiting for `auth.checkPassword` of `user_id`.
+    pub fn set_password_pending(&self, id: i64, user_id: Option<i64>) -> Result<bool, StoreError> {
+        self.write("set password pending", |tx| {
+            let changed = tx
+                .execute("UPDATE auth_keys SET password_pending_user = ?2 WHERE id = ?1", params![id, user_id])
+                .during("set password pending")?;
+            Ok(changed > 0)
+        })
+    }
+
+    /// Notes that `session_id` is in use on the key (created on first sight).
+    pub fn touch_session(&self, auth_key_id: i64, session_id: i64, now: i64) -> Result<(), StoreError> {
+        self.write("touch session", |tx| {
+            tx.execute(
+                "INSERT INTO sessions (auth_key_id, session_id, created, last_seen) VALUES (?1, ?2, ?3, ?3)
+                 ON CONFLICT(auth_key_id, session_id) DO UPDATE SET last_seen = excluded.last_seen",
+                params![auth_key_id, session_id, now],
+            )
+            .during("touch session")?;
+            Ok(())
+        })
+    }
+
+    /// The session ids known on a key, oldest first.
+    pub fn sessions(&self, auth_key_id: i64) -> Result<Vec<i64>, StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare("SELECT session_id FROM sessions WHERE auth_key_id = ?1 ORDER BY created, session_id")
+            .during("list sessions")?;
+        let rows = stmt.query_map([auth_key_id], |r| r.get(0)).during("list sessions")?;
+        rows.collect::<Result<Vec<i64>, _>>().during("list sessions")
+    }
+
+    // ---- login codes ----
+
+    /// Stores a new active code; every other active code of the same phone becomes superseded.
+    pub fn insert_code(&self, code: &LoginCode) -> Result<(), StoreError> {
+        self.write("insert login code", |tx| {
+            tx.execute(
+                "UPDATE login_codes SET state = 'superseded' WHERE phone = ?1 AND state = 'active'",
+                [&code.phone],
+            )
+            .during("supersede login codes")?;
+            tx.execute(
+                &format!("INSERT INTO login_codes ({CODE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"),
+                params![
+                    code.phone_code_hash,
+                    code.phone,
+                    code.phone_as_sent,
+                    code.code,
+                    code.kind.as_str(),
+                    code.dc,
+                    code.created,
+                    code.expires,
+                    code.attempts,
+                    code.state.as_str(),
+                    code.verified,
+                ],
+            )
+            .during("insert login code")?;
+            Ok(())
+        })
+    }
+
+    /// The code with this `phone_code_hash`.
+    pub fn code(&self, phone_code_hash: &str) -> Result<Option<LoginCode>, StoreError> {
+        self.lock()
+            .query_row(
+                &format!("SELECT {CODE_COLUMNS} FROM login_codes WHERE phone_code_hash = ?1"),
+                [phone_code_hash],
+                code_row,
+            )
+            .optional()
+            .during("read login code")?
+            .transpose()
+    }
+
+    /// Sets a code's state.
+    pub fn set_code_state(&self, phone_code_hash: &str, state: CodeState) -> Result<(), StoreError> {
+        self.write("set login code state", |tx| set_code_state(tx, phone_code_hash, state))
+    }
+
+    /// Counts a wrong attempt; when `limit` is reached the code is invalidated. Returns the
+    /// attempts so far.
+    pub fn record_wrong_code(&self, phone_code_hash: &str, limit: i32) -> Result<i32, StoreError> {
+        self.write("record wrong code", |tx| {
+            let attempts: i32 = tx
+                .query_row(
+                    "UPDATE login_codes SET attempts = attempts + 1,
+                       state = CASE WHEN attempts + 1 >= ?2 THEN 'invalidated' ELSE state END
+                     WHERE phone_code_hash = ?1 RETURNING attempts",
+                    params![phone_code_hash, limit],
+                    |r| r.get(0),
+                )
+                .during("record wrong code")?;
+            Ok(attempts)
+        })
+    }
+
+    /// Marks a code as entered correctly for a number that has no account yet.
+    pub fn mark_code_verified(&self, phone_code_hash: &str) -> Result<(), StoreError> {
+        self.write("mark code verified", |tx| {
+            tx.execute("UPDATE login_codes SET verified = 1 WHERE phone_code_hash = ?1", [phone_code_hash])
+                .during("mark code verified")?;
+            Ok(())
+        })
+    }
+
+    /// The most recent codes, newest first.
+    pub fn recent_codes(&self, limit: usize) -> Result<Vec<LoginCode>, StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare(&format!("SELECT {CODE_COLUMNS} FROM login_codes ORDER BY created DESC, rowid DESC LIMIT ?1"))
+            .during("list login codes")?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = stmt.query_map([limit], code_row).during("list login codes")?;
+        rows.map(|r| r.during("list login codes").and_then(|x| x)).collect()
+    }
+
+    // ---- sign-in as one transaction ----
+
+    /// Completes a sign-in: the code becomes used and the key is bound to the user, atomically.
+    pub fn complete_sign_in(&self, phone_code_hash: &str, auth_key_id: i64, user_id: i64) -> Result<bool, StoreError> {
+        self.write("complete sign-in", |tx| {
+            set_code_state(tx, phone_code_hash, CodeState::Used)?;
+            bind(tx, auth_key_id, Some(user_id))
+        })
+    }
+
+    /// Completes a 2FA-protected sign-in's first step: the code becomes used and the key waits
+    /// for the password of `user_id`.
+    pub fn complete_code_for_password(
+        &self,
+        phone_code_hash: &str,
+        auth_key_id: i64,
+        user_id: i64,
+    ) -> Result<bool, StoreError> {
+        self.write("sign-in awaiting password", |tx| {
+            set_code_state(tx, phone_code_hash, CodeState::Used)?;
+            let changed = tx
+                .execute("UPDATE auth_keys SET password_pending_user = ?2 WHERE id = ?1", params![auth_key_id, user_id])
+                .during("set password pending")?;
+            Ok(changed > 0)
+        })
+    }
+
+    /// Completes a sign-up: creates the user, uses the code and binds the key, atomically.
+    /// Returns `None` if the key does not exist (nothing is written then).
+    pub fn complete_sign_up(
+        &self,
+        phone_code_hash: &str,
+        auth_key_id: i64,
+        user: &NewUser,
+        now: i64,
+    ) -> Result<Option<UserRecord>, StoreError> {
+        self.write("complete sign-up", |tx| {
+            if !exists(tx, auth_key_id)? {
+                return Ok(None);
+            }
+            let record = insert_user(tx, user, now)?;
+            set_code_state(tx, phone_code_hash, CodeState::Used)?;
+            bind(tx, auth_key_id, Some(record.id))?;
+            Ok(Some(record))
+        })
+    }
+
+    // ---- flood counters ----
+
+    /// Counts one event under `key` in a fixed window of `window` seconds that starts with the
+    /// first event after the previous window ended. Returns the count in the current window
+    /// (this event included) and the window's end.
+    pub fn bump_flood(&self, key: &str, window: i64, now: i64) -> Result<(i64, i64), StoreError> {
+        self.write("bump flood counter", |tx| {
+            tx.query_row(
+                "INSERT INTO flood_counters (counter_key, window_end, count) VALUES (?1, ?2 + ?3, 1)
+                 ON CONFLICT(counter_key) DO UPDATE SET
+                   count = CASE WHEN window_end <= ?2 THEN 1 ELSE count + 1 END,
+                   window_end = CASE WHEN window_end <= ?2 THEN ?2 + ?3 ELSE window_end END
+                 RETURNING count, window_end",
+                params![key, now, window],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .during("bump flood counter")
+        })
+    }
+
+    /// The count and end of `key`'s window, if one is running at `now`.
+    pub fn flood_window(&self, key: &str, now: i64) -> Result<Option<(i64, i64)>, StoreError> {
+        self.lock()
+            .query_row(
+                "SELECT count, window_end FROM flood_counters WHERE counter_key = ?1 AND window_end > ?2",
+                params![key, now],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .during("read flood counter")
+    }
+
+    // ---- exported authorizations ----
+
+    /// Stores a one-time authorization for `dc`.
+    pub fn insert_exported_auth(&self, export: &ExportedAuth) -> Result<(), StoreError> {
+        self.write("insert exported authorization", |tx| {
+            tx.execute(
+                "INSERT INTO exported_auths (user_id, bytes, dc, created) VALUES (?1, ?2, ?3, ?4)",
+                params![export.user_id, export.bytes, export.dc, export.created],
+            )
+            .during("insert exported authorization")?;
+            Ok(())
+        })
+    }
+
+    /// The exported authorizations of a user (any DC).
+    pub fn exported_auths(&self, user_id: i64) -> Result<Vec<ExportedAuth>, StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare("SELECT user_id, bytes, dc, created FROM exported_auths WHERE user_id = ?1")
+            .during("list exported authorizations")?;
+        let rows = stmt
+            .query_map([user_id], |r| {
+                Ok(ExportedAuth { user_id: r.get(0)?, bytes: r.get(1)?, dc: r.get(2)?, created: r.get(3)? })
+            })
+            .during("list exported authorizations")?;
+        rows.collect::<Result<Vec<_>, _>>().during("list exported authorizations")
+    }
+
+    /// Consumes an exported authorization (it is single-use) and binds the key to its user.
+    pub fn import_exported_auth(&self, export: &ExportedAuth, auth_key_id: i64) -> Result<bool, StoreError> {
+        self.write("import authorization", |tx| {
+            if !exists(tx, auth_key_id)? {
+                return Ok(false);
+            }
+            tx.execute(
+                "DELETE FROM exported_auths WHERE user_id = ?1 AND bytes = ?2 AND dc = ?3",
+                params![export.user_id, export.bytes, export.dc],
+            )
+            .during("consume exported authorization")?;
+            bind(tx, auth_key_id, Some(export.user_id))
+        })
+    }
+}
+
+fn exists(tx: &Transaction<'_>, auth_key_id: i64) -> Result<bool, StoreError> {
+    tx.query_row("SELECT 1 FROM auth_keys WHERE id = ?1", [auth_key_id], |_| Ok(()))
+        .optional()
+        .during("check auth key")
+        .map(|found| found.is_some())
+}
+
+fn bind(tx: &Transaction<'_>, auth_key_id: i64, user_id: Option<i64>) -> Result<bool, StoreError> {
+    let changed = tx
+        .execute(
+            "UPDATE auth_keys SET user_id = ?2, password_pending_user = NULL WHERE id = ?1",
+            params![auth_key_id, user_id],
+        )
+        .during("bind auth key")?;
+    Ok(changed > 0)
+}
+
+fn set_code_state(tx: &Transaction<'_>, phone_code_hash: &str, state: CodeState) -> Result<(), StoreError> {
+    tx.execute("UPDATE login_codes SET state = ?2 WHERE phone_code_hash = ?1", params![phone_code_hash, state.as_str()])
+        .during("set login code state")?;
+    Ok(())
+}
+
+fn insert_user(tx: &Transaction<'_>, user: &NewUser, now: i64) -> Result<UserRecord, StoreError> {
+    let id: i64 = tx
+        .query_row("SELECT COALESCE(MAX(id) + 1, ?1) FROM users", [FIRST_USER_ID], |r| r.get(0))
+        .during("allocate user id")?;
+    let password = user.password.as_ref();
+    tx.execute(
+        &format!(
+            "INSERT INTO users ({USER_COLUMNS}, bot_token_secret)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
+        ),
+        params![
+            id,
+            user.access_hash,
+            user.phone,
+            user.first_name,
+            user.last_name,
+            user.username,
+            user.bot_token_secret.is_some(),
+            user.home_dc,
+            password.map(|p| &p.salt1),
+            password.map(|p| &p.salt2),
+            password.map(|p| &p.verifier),
+            password.and_then(|p| p.hint.as_ref()),
+            user.login_email,
+            now,
+            user.bot_token_secret,
+        ],
+    )
+    .during("insert user")?;
+    Ok(UserRecord {
+        id,
+        access_hash: user.access_hash,
+        phone: user.phone.clone(),
+        first_name: user.first_name.clone(),
+        last_name: user.last_name.clone(),
+        username: user.username.clone(),
+        is_bot: user.bot_token_secret.is_some(),
+        home_dc: user.home_dc,
+        password: user.password.clone(),
+        login_email: user.login_email.clone(),
+        created: now,
+    })
+}
+
+fn user_row(r: &Row<'_>) -> rusqlite::Result<Result<UserRecord, StoreError>> {
+    let salt1: Option<Vec<u8>> = r.get(8)?;
+    let salt2: Option<Vec<u8>> = r.get(9)?;
+    let verifier: Option<Vec<u8>> = r.get(10)?;
+    let password = match (salt1, salt2, verifier) {
+        (Some(salt1), Some(salt2), Some(verifier)) => Some(PasswordRecord { salt1, salt2, verifier, hint: r.get(11)? }),
+        _ => None,
+    };
+    Ok(Ok(UserRecord {
+        id: r.get(0)?,
+        access_hash: r.get(1)?,
+        phone: r.get(2)?,
+        first_name: r.get(3)?,
+        last_name: r.get(4)?,
+        username: r.get(5)?,
+        is_bot: r.get(6)?,
+        home_dc: r.get(7)?,
+        password,
+        login_email: r.get(12)?,
+        created: r.get(13)?,
+    }))
+}
+
+fn auth_key_row(r: &Row<'_>) -> rusqlite::Result<Result<AuthKeyRecord, StoreError>> {
+    let bytes: Vec<u8> = r.get(1)?;
+    let Ok(key) = <[u8; 256]>::try_from(bytes.as_slice()) else {
+        return Ok(Err(StoreError::Corrupt {
+            table: "auth_keys",
+            column: "auth_key",
+            value: format!("{} bytes", bytes.len()),
+        }));
+    };
+    Ok(Ok(AuthKeyRecord {
+        id: r.get(0)?,
+        key,
+        dc: r.get(2)?,
+        user_id: r.get(3)?,
+        password_pending_user: r.get(4)?,
+        layer: r.get(5)?,
+        client: ClientInfo {
+            api_id: r.get(6)?,
+            device_model: r.get(7)?,
+            system_version: r.get(8)?,
+            app_version: r.get(9)?,
+            lang_code: r.get(10)?,
+        },
+        expires: r.get(11)?,
+        created: r.get(12)?,
+    }))
+}
+
+fn code_row(r: &Row<'_>) -> rusqlite::Result<Result<LoginCode, StoreError>> {
+    let kind: String = r.get(4)?;
+    let state: String = r.get(9)?;
+    let Some(kind) = CodeKind::parse(&kind) else {
+        return Ok(Err(StoreError::Corrupt { table: "login_codes", column: "kind", value: kind }));
+    };
+    let Some(state) = CodeState::parse(&state) else {
+        return Ok(Err(StoreError::Corrupt { table: "login_codes", column: "state", value: state }));
+    };
+    Ok(Ok(LoginCode {
+        phone_code_hash: r.get(0)?,
+        phone: r.get(1)?,
+        phone_as_sent: r.get(2)?,
+        code: r.get(3)?,
+        kind,
+        dc: r.get(5)?,
+        created: r.get(6)?,
+        expires: r.get(7)?,
+        attempts: r.get(8)?,
+        state,
+        verified: r.get(10)?,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(phone: &str) -> NewUser {
+        NewUser {
+            phone: Some(phone.into()),
+            first_name: "Ada".into(),
+            last_name: "Lovelace".into(),
+            username: None,
+            bot_token_secret: None,
+            home_dc: 2,
+            password: None,
+            login_email: None,
+            access_hash: 42,
+        }
+    }
+
+    #[test]
+    fn users_get_sequential_ids_and_unique_phones() {
+        let store = Store::open_in_memory().unwrap();
+        let a = store.create_user(&user("15550001"), 10).unwrap();
+        let b = store.create_user(&user("15550002"), 10).unwrap();
+        assert_eq!(a.id, FIRST_USER_ID);
+        assert_eq!(b.id, FIRST_USER_ID + 1);
+        assert!(store.create_user(&user("15550001"), 10).is_err());
+        assert_eq!(store.user_by_phone("15550002").unwrap(), Some(b));
+    }
+
+    #[test]
+    fn injected_fault_fails_exactly_one_write() {
+        let store = Store::open_in_memory().unwrap();
+        store.fail_next_write();
+        assert!(matches!(store.create_user(&user("1555"), 1), Err(StoreError::InjectedFault)));
+        assert!(store.user_by_phone("1555").unwrap().is_none());
+        store.create_user(&user("1555"), 1).unwrap();
+    }
+
+    #[test]
+    fn flood_counter_resets_after_its_window() {
+        let store = Store::open_in_memory().unwrap();
+        assert_eq!(store.bump_flood("k", 60, 100).unwrap(), (1, 160));
+        assert_eq!(store.bump_flood("k", 60, 159).unwrap(), (2, 160));
+        assert_eq!(store.flood_window("k", 159).unwrap(), Some((2, 160)));
+        assert_eq!(store.flood_window("k", 160).unwrap(), None);
+        assert_eq!(store.bump_flood("k", 60, 160).unwrap(), (1, 220));
+    }
+
+    #[test]
+    fn new_code_supersedes_the_active_one() {
+        let store = Store::open_in_memory().unwrap();
+        let code = |hash: &str| LoginCode {
+            phone_code_hash: hash.into(),
+            phone: "1555".into(),
+            phone_as_sent: "+1555".into(),
+            code: "12345".into(),
+            kind: CodeKind::Sms,
+            dc: 2,
+            created: 1,
+            expires: 100,
+            attempts: 0,
+            state: CodeState::Active,
+            verified: false,
+        };
+        store.insert_code(&code("a")).unwrap();
+        store.insert_code(&code("b")).unwrap();
+        assert_eq!(store.code("a").unwrap().unwrap().state, CodeState::Superseded);
+        assert_eq!(store.code("b").unwrap().unwrap().state, CodeState::Active);
+        assert_eq!(store.record_wrong_code("b", 2).unwrap(), 1);
+        assert_eq!(store.record_wrong_code("b", 2).unwrap(), 2);
+        assert_eq!(store.code("b").unwrap().unwrap().state, CodeState::Invalidated);
+    }
+
+    #[test]
+    fn reopening_a_file_keeps_users_and_bindings() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = Store::open_dir(dir.path()).unwrap();
+            let u = store.create_user(&user("1555"), 1).unwrap();
+            store.insert_auth_key(7, &[9u8; 256], 2, None, 1).unwrap();
+            assert!(store.bind_auth_key(7, Some(u.id)).unwrap());
+        }
+        let store = Store::open_dir(dir.path()).unwrap();
+        let key = store.auth_key(7).unwrap().unwrap();
+        assert_eq!(key.user_id, Some(FIRST_USER_ID));
+        assert_eq!(key.key, [9u8; 256]);
+    }
+}
