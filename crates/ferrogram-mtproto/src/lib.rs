@@ -7,6 +7,7 @@
 
 pub mod authkey;
 pub mod crypto;
+pub mod session;
 pub mod transport;
 
 /// A source of random bytes, passed in by the caller (the core never draws randomness itself).

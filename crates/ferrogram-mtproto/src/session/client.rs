@@ -1,0 +1,401 @@
+//! The client's half of the session layer.
+//!
+//! Driven like quinn-proto's connection: [`ClientSession::enqueue`] requests,
+//! [`ClientSession::poll_transmit`] packets to send, feed received packets to
+//! [`ClientSession::handle_packet`], then drain [`ClientSession::poll_event`] for answers, updates
+//! and notices. Time and randomness are arguments.
+//!
+//! Requests keep their msg_id until the server answers or rejects them: after a lost connection
+//! [`ClientSession::connection_lost`] queues them again under the same ids, so a server that already
+//! ran one answers it from its cache instead of running it twice. Only a request the server
+//! refused before running it (bad salt, clock skew) gets a new id.
+
+use std::collections::{HashMap, VecDeque};
+use std::time::Duration;
+
+use ferrogram_tl::mtproto::{enums, types, Message, MsgContainer, RpcResult};
+use ferrogram_tl::{Deserializable, Identifiable, Serializable};
+
+use super::envelope::{self, Header};
+use super::msg_id::{is_content_related, msg_id_seconds, IdKind, MsgIdGenerator, SeqNo};
+use super::recent::RecentIds;
+use super::{constructor_of, unpack_gzip, RpcErrorMessage, SessionError};
+use crate::authkey::AuthKey;
+use crate::crypto::Side;
+use crate::RandomSource;
+
+/// Most messages packed into one container (the server's limit is 1020).
+const MAX_CONTAINER_MESSAGES: usize = 100;
+/// Stop adding messages to a packet beyond this many body bytes (the limit is 1 MiB).
+const MAX_PACKET_BODY: usize = 512 * 1024;
+/// Most msg_ids in one `msgs_ack` (the spec's limit is 8192).
+const MAX_ACKS: usize = 8192;
+
+/// Identifies one request for its caller, across resends under new msg_ids.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RequestId(pub u64);
+
+/// What the session has for its caller after handling packets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// The answer to a request: the result object (unpacked from `gzip_packed`) or an RPC error.
+    Result {
+        /// The request answered.
+        request: RequestId,
+        /// The serialized result, or the error the server answered with.
+        result: Result<Vec<u8>, RpcErrorMessage>,
+    },
+    /// An object the server sent on its own: updates.
+    Update(Vec<u8>),
+    /// The server created a new session for us: updates sent before `first_msg_id` may be lost.
+    NewSession {
+        /// The first message id the new session covers.
+        first_msg_id: i64,
+    },
+    /// The server refused a request in a way resending cannot fix (`bad_msg_notification` with
+    /// this `error_code`).
+    Rejected {
+        /// The request.
+        request: RequestId,
+        /// The notification's error code (see the service messages spec).
+        error_code: i32,
+    },
+}
+
+#[derive(Debug, Clone)]
+struct Queued {
+    request: RequestId,
+    body: Vec<u8>,
+    /// msg_id and seq_no from an earlier send, kept so the server can recognise a resend.
+    assigned: Option<(i64, i32)>,
+}
+
+#[derive(Debug, Clone)]
+struct Sent {
+    request: RequestId,
+    body: Vec<u8>,
+    seq_no: i32,
+    acked: bool,
+}
+
+/// The client's state of one MTProto session on one auth key.
+#[derive(Debug)]
+pub struct ClientSession {
+    key: AuthKey,
+    session_id: i64,
+    salt: i64,
+    /// Server time minus local time, in seconds.
+    time_offset: i64,
+    ids: MsgIdGenerator,
+    seq: SeqNo,
+    queue: VecDeque<Queued>,
+    sent: HashMap<i64, Sent>,
+    containers: HashMap<i64, Vec<i64>>,
+    acks: Vec<i64>,
+    received: RecentIds,
+    events: VecDeque<Event>,
+    next_request: u64,
+}
+
+impl ClientSession {
+    /// A new session on `key` with the server `salt` and clock offset (`server - local`,
+    /// seconds) the key exchange gave; the session id is drawn from `random`.
+    pub fn new(key: AuthKey, salt: i64, time_offset: i64, random: &mut dyn RandomSource) -> Self {
+        let mut id = [0u8; 8];
+        random.fill(&mut id);
+        ClientSession {
+            key,
+            session_id: i64::from_le_bytes(id),
+            salt,
+            time_offset,
+            ids: MsgIdGenerator::new(),
+            seq: SeqNo::new(),
+            queue: VecDeque::new(),
+            sent: HashMap::new(),
+            containers: HashMap::new(),
+            acks: Vec::new(),
+            received: RecentIds::default(),
+            events: VecDeque::new(),
+            next_request: 0,
+        }
+    }
+
+    /// The auth key.
+    pub fn auth_key(&self) -> &AuthKey {
+        &self.key
+    }
+
+    /// The session id.
+    pub fn session_id(&self) -> i64 {
+        self.session_id
+    }
+
+    /// The current server salt (worth persisting with the key).
+    pub fn salt(&self) -> i64 {
+        self.salt
+    }
+
+    /// The server's clock minus ours, in seconds.
+    pub fn time_offset(&self) -> i64 {
+        self.time_offset
+    }
+
+    /// Queues a serialized request (a boxed function); it goes out with the next
+    /// [`poll_transmit`](Self::poll_transmit).
+    pub fn enqueue(&mut self, body: Vec<u8>) -> RequestId {
+        let request = RequestId(self.next_request);
+        self.next_request += 1;
+        self.queue.push_back(Queued { request, body, assigned: None });
+        request
+    }
+
+    /// Requests sent or queued and not yet answered.
+    pub fn pending(&self) -> usize {
+        self.queue.len() + self.sent.len()
+    }
+
+    /// Whether [`poll_transmit`](Self::poll_transmit) has something to send.
+    pub fn wants_transmit(&self) -> bool {
+        !self.queue.is_empty() || !self.acks.is_empty()
+    }
+
+    /// The msg_id a request was last sent under, while it waits for its answer.
+    pub fn msg_id_of(&self, request: RequestId) -> Option<i64> {
+        self.sent.iter().find(|(_, s)| s.request == request).map(|(id, _)| *id)
+    }
+
+    /// Whether the server acknowledged receiving `request` (it may still be running).
+    pub fn is_acknowledged(&self, request: RequestId) -> bool {
+        self.sent.values().any(|s| s.request == request && s.acked)
+    }
+
+    /// The transport was lost: everything sent and unanswered goes out again, under the same
+    /// msg_ids, on the next connection.
+    pub fn connection_lost(&mut self) {
+        let mut resend: Vec<(i64, Sent)> = self.sent.drain().collect();
+        resend.sort_by_key(|(id, _)| *id);
+        for (msg_id, s) in resend.into_iter().rev() {
+            self.queue.push_front(Queued { request: s.request, body: s.body, assigned: Some((msg_id, s.seq_no)) });
+        }
+        self.containers.clear();
+    }
+
+    fn local_time(&self, now: Duration) -> Duration {
+        let shifted = now.as_secs() as i64 + self.time_offset;
+        Duration::new(shifted.max(0) as u64, now.subsec_nanos())
+    }
+
+    /// The next packet to send (encrypted, ready for the transport), if anything is queued.
+    pub fn poll_transmit(&mut self, now: Duration, random: &mut dyn RandomSource) -> Option<Vec<u8>> {
+        if !self.wants_transmit() {
+            return None;
+        }
+        let time = self.local_time(now);
+        let mut messages = Vec::new();
+        let mut size = 0;
+        if !self.acks.is_empty() {
+            let take = self.acks.len().min(MAX_ACKS);
+            let msg_ids: Vec<i64> = self.acks.drain(..take).collect();
+            let body = enums::MsgsAck::MsgsAck(types::MsgsAck { msg_ids }).to_bytes();
+            size += body.len();
+            messages.push(Message { msg_id: self.ids.next(time, IdKind::Client), seq_no: self.seq.next(false), body });
+        }
+        while messages.len() < MAX_CONTAINER_MESSAGES && (messages.is_empty() || size < MAX_PACKET_BODY) {
+            let Some(q) = self.queue.front() else { break };
+            if !messages.is_empty() && size + q.body.len() > MAX_PACKET_BODY {
+                break;
+            }
+            let Some(q) = self.queue.pop_front() else { break };
+            let content = constructor_of(&q.body).is_none_or(is_content_related);
+            let (msg_id, seq_no) = match q.assigned {
+                Some(ids) => ids,
+                None => (self.ids.next(time, IdKind::Client), self.seq.next(content)),
+            };
+            size += q.body.len();
+            self.sent.insert(msg_id, Sent { request: q.request, body: q.body.clone(), seq_no, acked: false });
+            messages.push(Message { msg_id, seq_no, body: q.body });
+        }
+
+        let (header, body) = if messages.len() == 1 {
+            let m = messages.pop()?;
+            (Header { salt: self.salt, session_id: self.session_id, msg_id: m.msg_id, seq_no: m.seq_no }, m.body)
+        } else {
+            let container_id = self.ids.next(time, IdKind::Client);
+            self.containers.insert(container_id, messages.iter().map(|m| m.msg_id).collect());
+            let header = Header { salt: self.salt, session_id: self.session_id, msg_id: container_id, seq_no: self.seq.next(false) };
+            (header, MsgContainer { messages }.to_bytes())
+        };
+        Some(envelope::encrypt(&self.key, Side::Client, header, &body, random))
+    }
+
+    /// Handles one packet from the server. An error means the packet was refused as a whole
+    /// (the caller should usually drop the connection); nothing in it was acted on.
+    pub fn handle_packet(&mut self, packet: &[u8], now: Duration) -> Result<(), SessionError> {
+        let message = envelope::decrypt(&self.key, Side::Server, packet)?;
+        if message.session_id != self.session_id {
+            return Err(SessionError::WrongSession { expected: self.session_id, got: message.session_id });
+        }
+        if message.msg_id % 4 == 0 {
+            return Err(SessionError::MsgIdParity(message.msg_id));
+        }
+        self.handle_message(message.msg_id, message.seq_no, &message.body, now, true)
+    }
+
+    /// The next event, if any.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    fn handle_message(&mut self, msg_id: i64, seq_no: i32, body: &[u8], now: Duration, top: bool) -> Result<(), SessionError> {
+        if msg_id % 4 == 0 {
+            return Err(SessionError::MsgIdParity(msg_id));
+        }
+        if !self.received.insert(msg_id) {
+            // A duplicate: acknowledge again (our ack may be what got lost), act on nothing.
+            if seq_no & 1 == 1 {
+                self.acks.push(msg_id);
+            }
+            return Ok(());
+        }
+        if seq_no & 1 == 1 {
+            self.acks.push(msg_id);
+        }
+        self.handle_object(msg_id, body, now, top)
+    }
+
+    fn handle_object(&mut self, msg_id: i64, body: &[u8], now: Duration, top: bool) -> Result<(), SessionError> {
+        match constructor_of(body).unwrap_or_default() {
+            // Containers do not nest.
+            MsgContainer::CONSTRUCTOR_ID if top => {
+                for inner in MsgContainer::from_bytes_exact(body)?.messages {
+                    self.handle_message(inner.msg_id, inner.seq_no, &inner.body, now, false)?;
+                }
+            }
+            // A nested container breaks the spec; its contents are not trusted.
+            MsgContainer::CONSTRUCTOR_ID => {}
+            RpcResult::CONSTRUCTOR_ID => self.handle_rpc_result(RpcResult::from_bytes_exact(body)?)?,
+            ferrogram_tl::mtproto::GzipPacked::CONSTRUCTOR_ID => {
+                let inner = unpack_gzip(body)?;
+                self.handle_object(msg_id, &inner, now, false)?;
+            }
+            types::MsgsAck::CONSTRUCTOR_ID => {
+                let enums::MsgsAck::MsgsAck(ack) = enums::MsgsAck::from_bytes_exact(body)?;
+                for id in ack.msg_ids {
+                    if let Some(sent) = self.sent.get_mut(&id) {
+                        sent.acked = true;
+                    }
+                    if let Some(inner) = self.containers.get(&id).cloned() {
+                        for i in inner {
+                            if let Some(sent) = self.sent.get_mut(&i) {
+                                sent.acked = true;
+                            }
+                        }
+                    }
+                }
+            }
+            types::BadServerSalt::CONSTRUCTOR_ID | types::BadMsgNotification::CONSTRUCTOR_ID => {
+                self.handle_bad_msg(enums::BadMsgNotification::from_bytes_exact(body)?, msg_id, now);
+            }
+            types::NewSessionCreated::CONSTRUCTOR_ID => {
+                let enums::NewSession::Created(new) = enums::NewSession::from_bytes_exact(body)?;
+                self.salt = new.server_salt;
+                self.events.push_back(Event::NewSession { first_msg_id: new.first_msg_id });
+            }
+            types::Pong::CONSTRUCTOR_ID => {
+                let enums::Pong::Pong(pong) = enums::Pong::from_bytes_exact(body)?;
+                self.answer(pong.msg_id, Ok(body.to_vec()));
+            }
+            types::FutureSalts::CONSTRUCTOR_ID => {
+                let enums::FutureSalts::FutureSalts(salts) = enums::FutureSalts::from_bytes_exact(body)?;
+                self.answer(salts.req_msg_id, Ok(body.to_vec()));
+            }
+            types::MsgDetailedInfo::CONSTRUCTOR_ID | types::MsgNewDetailedInfo::CONSTRUCTOR_ID => {
+                // The server says it has an answer we may have missed: acknowledging it is enough,
+                // the answer itself is resent by the server if we did not get it.
+                match enums::MsgDetailedInfo::from_bytes_exact(body)? {
+                    enums::MsgDetailedInfo::MsgDetailedInfo(i) => self.acks.push(i.answer_msg_id),
+                    enums::MsgDetailedInfo::MsgNewDetailedInfo(i) => self.acks.push(i.answer_msg_id),
+                }
+            }
+            types::MsgsStateReq::CONSTRUCTOR_ID
+            | types::MsgResendReq::CONSTRUCTOR_ID
+            | types::MsgsAllInfo::CONSTRUCTOR_ID
+            | types::MsgsStateInfo::CONSTRUCTOR_ID
+            | types::HttpWait::CONSTRUCTOR_ID => {}
+            _ => self.events.push_back(Event::Update(body.to_vec())),
+        }
+        Ok(())
+    }
+
+    fn handle_rpc_result(&mut self, result: RpcResult) -> Result<(), SessionError> {
+        let inner = unpack_gzip(&result.result)?;
+        let answer = if constructor_of(&inner) == Some(types::RpcError::CONSTRUCTOR_ID) {
+            let enums::RpcError::RpcError(e) = enums::RpcError::from_bytes_exact(&inner)?;
+            Err(RpcErrorMessage { code: e.error_code, message: e.error_message })
+        } else {
+            Ok(inner)
+        };
+        self.answer(result.req_msg_id, answer);
+        Ok(())
+    }
+
+    fn answer(&mut self, req_msg_id: i64, result: Result<Vec<u8>, RpcErrorMessage>) {
+        // An answer for a request we no longer wait for (answered twice, or a stray id) is dropped.
+        if let Some(sent) = self.sent.remove(&req_msg_id) {
+            self.events.push_back(Event::Result { request: sent.request, result });
+        }
+    }
+
+    /// The messages a bad msg_id stood for: itself, or the messages of the container it named.
+    fn take_sent(&mut self, bad_msg_id: i64) -> Vec<(i64, Sent)> {
+        let mut ids = self.containers.remove(&bad_msg_id).unwrap_or_default();
+        ids.push(bad_msg_id);
+        let mut taken: Vec<(i64, Sent)> = ids.into_iter().filter_map(|id| self.sent.remove(&id).map(|s| (id, s))).collect();
+        taken.sort_by_key(|(id, _)| *id);
+        taken
+    }
+
+    /// Queues refused messages again, first in line, under new msg_ids.
+    fn resend_fresh(&mut self, messages: Vec<(i64, Sent)>) {
+        for (_, s) in messages.into_iter().rev() {
+            self.queue.push_front(Queued { request: s.request, body: s.body, assigned: None });
+        }
+    }
+
+    fn handle_bad_msg(&mut self, notice: enums::BadMsgNotification, notice_msg_id: i64, now: Duration) {
+        match notice {
+            enums::BadMsgNotification::BadServerSalt(bad) => {
+                self.salt = bad.new_server_salt;
+                let refused = self.take_sent(bad.bad_msg_id);
+                self.resend_fresh(refused);
+            }
+            enums::BadMsgNotification::BadMsgNotification(bad) => {
+                let refused = self.take_sent(bad.bad_msg_id);
+                match bad.error_code {
+                    // msg_id too low / too high: our clock is off; the notice's own id carries
+                    // the server's time.
+                    16 | 17 => {
+                        self.time_offset = msg_id_seconds(notice_msg_id) - now.as_secs() as i64;
+                        // Ids made under the wrong clock must not hold new ones up (or down).
+                        self.ids = MsgIdGenerator::new();
+                        self.resend_fresh(refused);
+                    }
+                    // seq_no too low / too high: start numbering afresh in a new session.
+                    32 | 33 => {
+                        // Session ids must be unique per key, not secret.
+                        self.session_id = self.session_id.wrapping_add(1);
+                        self.seq = SeqNo::new();
+                        self.resend_fresh(refused);
+                    }
+                    // Parity, duplicate container id, too old to know: a fresh id fixes it.
+                    18 | 19 | 20 | 48 => self.resend_fresh(refused),
+                    code => {
+                        for (_, s) in refused {
+                            self.events.push_back(Event::Rejected { request: s.request, error_code: code });
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

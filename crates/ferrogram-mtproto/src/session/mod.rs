@@ -1,0 +1,76 @@
+//! The encrypted message layer of MTProto 2.0, both directions
+//! (<https://core.telegram.org/mtproto/description>,
+//! <https://core.telegram.org/mtproto/service_messages>,
+//! <https://core.telegram.org/mtproto/service_messages_about_messages>).
+//!
+//! - [`envelope`]: encrypting and decrypting one message (msg_key, AES-IGE, padding checks).
+//! - [`msg_id`]: time-based message ids with each side's parity, and sequence numbers.
+//! - [`client::ClientSession`]: the client's half: queues requests, packs them (with acks) into
+//!   containers, matches `rpc_result`s to requests, and follows the server's corrections
+//!   (`bad_server_salt`, `bad_msg_notification`, `new_session_created`).
+//! - [`server::ServerSession`]: the server's half: checks every incoming message (key, msg_key,
+//!   session, msg_id window and parity, salt, replays), answers service messages itself, and hands
+//!   RPC calls to the application, whose answers it caches so a resent request is answered, not
+//!   executed again.
+//! - [`salts::ServerSalts`]: the server salts a server hands out, derived from a secret and time.
+//!
+//! Like the rest of the crate, nothing here reads a clock or draws randomness: the current Unix
+//! time (a [`std::time::Duration`] since the epoch) and a [`RandomSource`](crate::RandomSource)
+//! are arguments, and packets go in and out as bytes for a transport to frame.
+
+pub mod client;
+pub mod envelope;
+pub mod msg_id;
+pub mod salts;
+pub mod server;
+mod recent;
+
+use ferrogram_tl::mtproto::GzipPacked;
+use ferrogram_tl::{Deserializable, DeserializeError};
+
+pub use envelope::EnvelopeError;
+
+/// Why the session layer refused an incoming packet.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SessionError {
+    /// The envelope failed its checks (key id, msg_key, length, padding).
+    #[error(transparent)]
+    Envelope(#[from] EnvelopeError),
+    /// The message belongs to another session.
+    #[error("message for session {got:016x}, ours is {expected:016x}")]
+    WrongSession {
+        /// Our session id.
+        expected: i64,
+        /// The one in the message.
+        got: i64,
+    },
+    /// The msg_id has the wrong residue mod 4 for its sender.
+    #[error("msg_id {0:#x} has the wrong parity for its sender")]
+    MsgIdParity(i64),
+    /// The message body is not valid TL.
+    #[error("malformed message body: {0}")]
+    Decode(#[from] DeserializeError),
+}
+
+/// An RPC error as the server sent it (`rpc_error error_code:int error_message:string`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RpcErrorMessage {
+    /// The HTTP-like code (303, 400, 401, 420, 500 ...).
+    pub code: i32,
+    /// The message, e.g. `PHONE_CODE_INVALID` or `FLOOD_WAIT_42`.
+    pub message: String,
+}
+
+/// The constructor id a TL object starts with, if it has four bytes.
+pub(crate) fn constructor_of(body: &[u8]) -> Option<u32> {
+    Some(u32::from_le_bytes(body.get(..4)?.try_into().ok()?))
+}
+
+/// `body` itself, or its contents if it is `gzip_packed`.
+pub(crate) fn unpack_gzip(body: &[u8]) -> Result<Vec<u8>, DeserializeError> {
+    if constructor_of(body) == Some(GzipPacked::CONSTRUCTOR_ID) {
+        GzipPacked::from_bytes_exact(body)?.unpack()
+    } else {
+        Ok(body.to_vec())
+    }
+}

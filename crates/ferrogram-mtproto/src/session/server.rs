@@ -1,0 +1,382 @@
+//! The server's half of the session layer.
+//!
+//! One [`ServerSession`] per (auth key, session id). The network shell decrypts a packet with
+//! [`envelope::decrypt`] (after looking up the key by `auth_key_id`), finds or creates the session
+//! by `session_id`, and passes the message to [`ServerSession::handle`]. The session checks the
+//! message against <https://core.telegram.org/mtproto/security_guidelines> and
+//! <https://core.telegram.org/mtproto/service_messages_about_messages> (msg_id parity and time
+//! window, replays, salt), answers service messages itself (ping, get_future_salts,
+//! msgs_state_req, rpc_drop_answer, destroy_session) and hands RPC calls out through
+//! [`ServerSession::poll_call`]. The application answers each with [`ServerSession::answer`].
+//!
+//! Answers are cached by request msg_id: a client that lost its connection resends a request
+//! under the same msg_id, and gets the cached answer instead of a second execution.
+
+use std::collections::{HashMap, VecDeque};
+use std::time::Duration;
+
+use ferrogram_tl::mtproto::{enums, functions, types, GzipPacked, Message, MsgContainer, RpcResult};
+use ferrogram_tl::{Deserializable, Identifiable, Serializable};
+
+use super::envelope::{self, Decrypted, Header};
+use super::msg_id::{is_content_related, msg_id_seconds, IdKind, MsgIdGenerator, SeqNo};
+use super::recent::RecentIds;
+use super::salts::ServerSalts;
+use super::{constructor_of, unpack_gzip, RpcErrorMessage, SessionError};
+use crate::authkey::AuthKey;
+use crate::crypto::Side;
+use crate::RandomSource;
+
+/// A client msg_id more than this many seconds in the past is refused (error 16).
+pub const MAX_PAST: i64 = 300;
+/// A client msg_id more than this many seconds in the future is refused (error 17).
+pub const MAX_FUTURE: i64 = 30;
+/// Answers kept for resent requests.
+const ANSWER_CACHE: usize = 1024;
+/// Answers larger than this are sent as `gzip_packed` when that makes them smaller.
+const GZIP_THRESHOLD: usize = 4096;
+/// Most messages packed into one container.
+const MAX_CONTAINER_MESSAGES: usize = 100;
+/// Stop adding messages to a packet beyond this many body bytes.
+const MAX_PACKET_BODY: usize = 512 * 1024;
+
+/// An RPC call for the application.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Call {
+    /// The request's msg_id, to pass back to [`ServerSession::answer`].
+    pub msg_id: i64,
+    /// The serialized function (unpacked from `gzip_packed`).
+    pub body: Vec<u8>,
+}
+
+/// Why a message was refused with a `bad_msg_notification` (the error codes of the spec).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// 16: msg_id too low (more than [`MAX_PAST`] seconds old).
+    MsgIdTooLow,
+    /// 17: msg_id too high (more than [`MAX_FUTURE`] seconds ahead).
+    MsgIdTooHigh,
+    /// 18: the two lower bits of msg_id are not 0 (not a client id).
+    MsgIdParity,
+    /// 48: wrong server salt (sent as `bad_server_salt`).
+    BadSalt,
+    /// 64: invalid container.
+    BadContainer,
+}
+
+impl Refusal {
+    /// The `error_code` on the wire.
+    pub fn code(self) -> i32 {
+        match self {
+            Refusal::MsgIdTooLow => 16,
+            Refusal::MsgIdTooHigh => 17,
+            Refusal::MsgIdParity => 18,
+            Refusal::BadSalt => 48,
+            Refusal::BadContainer => 64,
+        }
+    }
+}
+
+/// What [`ServerSession::handle`] did with a message, for logs and tests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Handled {
+    /// Accepted: calls (if any) are waiting in [`ServerSession::poll_call`].
+    Accepted,
+    /// Refused with a `bad_msg_notification`/`bad_server_salt` (queued to send).
+    Refused(Refusal),
+    /// A message seen before: its cached answer (if any) was queued again, nothing was run.
+    Duplicate,
+}
+
+struct Outgoing {
+    body: Vec<u8>,
+    kind: IdKind,
+}
+
+/// The server's state of one client session.
+pub struct ServerSession {
+    key: AuthKey,
+    session_id: i64,
+    salts: ServerSalts,
+    ids: MsgIdGenerator,
+    seq: SeqNo,
+    received: RecentIds,
+    answers: HashMap<i64, Vec<u8>>,
+    answer_order: VecDeque<i64>,
+    running: Vec<i64>,
+    outbox: VecDeque<Outgoing>,
+    acks: Vec<i64>,
+    calls: VecDeque<Call>,
+    /// `unique_id` of the `new_session_created` still to send with the first answer.
+    announce: Option<i64>,
+}
+
+impl std::fmt::Debug for ServerSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerSession").field("key", &self.key).field("session_id", &self.session_id).finish_non_exhaustive()
+    }
+}
+
+impl ServerSession {
+    /// A session the client just started; `unique_id` (random) goes into the
+    /// `new_session_created` this session announces itself with.
+    pub fn new(key: AuthKey, session_id: i64, salts: ServerSalts, unique_id: i64) -> Self {
+        ServerSession {
+            key,
+            session_id,
+            salts,
+            ids: MsgIdGenerator::new(),
+            seq: SeqNo::new(),
+            received: RecentIds::default(),
+            answers: HashMap::new(),
+            answer_order: VecDeque::new(),
+            running: Vec::new(),
+            outbox: VecDeque::new(),
+            acks: Vec::new(),
+            calls: VecDeque::new(),
+            announce: Some(unique_id),
+        }
+    }
+
+    /// The session id.
+    pub fn session_id(&self) -> i64 {
+        self.session_id
+    }
+
+    /// The auth key.
+    pub fn auth_key(&self) -> &AuthKey {
+        &self.key
+    }
+
+    /// Checks and takes in one decrypted message of this session.
+    pub fn handle(&mut self, message: Decrypted, now: Duration) -> Result<Handled, SessionError> {
+        if message.session_id != self.session_id {
+            return Err(SessionError::WrongSession { expected: self.session_id, got: message.session_id });
+        }
+        if let Some(refusal) = self.check_msg_id(message.msg_id, now) {
+            self.refuse(refusal, message.msg_id, message.seq_no, now);
+            return Ok(Handled::Refused(refusal));
+        }
+        if !self.salts.is_valid(message.salt, now) {
+            self.refuse(Refusal::BadSalt, message.msg_id, message.seq_no, now);
+            return Ok(Handled::Refused(Refusal::BadSalt));
+        }
+        if let Some(unique_id) = self.announce.take() {
+            let body = enums::NewSession::Created(types::NewSessionCreated {
+                first_msg_id: message.msg_id,
+                unique_id,
+                server_salt: self.salts.current(now),
+            })
+            .to_bytes();
+            self.outbox.push_back(Outgoing { body, kind: IdKind::ServerOther });
+        }
+        if constructor_of(&message.body) == Some(MsgContainer::CONSTRUCTOR_ID) {
+            if !self.received.insert(message.msg_id) {
+                return Ok(Handled::Duplicate);
+            }
+            let container = match MsgContainer::from_bytes_exact(&message.body) {
+                Ok(c) => c,
+                Err(_) => {
+                    self.refuse(Refusal::BadContainer, message.msg_id, message.seq_no, now);
+                    return Ok(Handled::Refused(Refusal::BadContainer));
+                }
+            };
+            for inner in container.messages {
+                if inner.msg_id >= message.msg_id || self.check_msg_id(inner.msg_id, now).is_some() {
+                    // The spec requires inner ids below the container's; such a message is
+                    // skipped, the rest of the container still counts.
+                    continue;
+                }
+                self.take_message(inner.msg_id, inner.seq_no, &inner.body, now)?;
+            }
+            Ok(Handled::Accepted)
+        } else {
+            self.take_message(message.msg_id, message.seq_no, &message.body, now)
+        }
+    }
+
+    fn check_msg_id(&self, msg_id: i64, now: Duration) -> Option<Refusal> {
+        let seconds = msg_id_seconds(msg_id);
+        let now = now.as_secs() as i64;
+        if msg_id % 4 != 0 {
+            Some(Refusal::MsgIdParity)
+        } else if seconds < now - MAX_PAST {
+            Some(Refusal::MsgIdTooLow)
+        } else if seconds > now + MAX_FUTURE {
+            Some(Refusal::MsgIdTooHigh)
+        } else {
+            None
+        }
+    }
+
+    fn refuse(&mut self, refusal: Refusal, bad_msg_id: i64, bad_msg_seqno: i32, now: Duration) {
+        let body = if refusal == Refusal::BadSalt {
+            enums::BadMsgNotification::BadServerSalt(types::BadServerSalt {
+                bad_msg_id,
+                bad_msg_seqno,
+                error_code: refusal.code(),
+                new_server_salt: self.salts.current(now),
+            })
+            .to_bytes()
+        } else {
+            enums::BadMsgNotification::BadMsgNotification(types::BadMsgNotification { bad_msg_id, bad_msg_seqno, error_code: refusal.code() })
+                .to_bytes()
+        };
+        self.outbox.push_back(Outgoing { body, kind: IdKind::ServerResponse });
+    }
+
+    fn take_message(&mut self, msg_id: i64, seq_no: i32, body: &[u8], now: Duration) -> Result<Handled, SessionError> {
+        if seq_no & 1 == 1 {
+            // Acknowledge even a duplicate: the first ack may be what the client missed.
+            self.acks.push(msg_id);
+        }
+        if !self.received.insert(msg_id) {
+            if let Some(answer) = self.answers.get(&msg_id) {
+                self.outbox.push_back(Outgoing { body: answer.clone(), kind: IdKind::ServerResponse });
+            }
+            return Ok(Handled::Duplicate);
+        }
+        let body = match unpack_gzip(body) {
+            Ok(b) => b,
+            Err(e) => {
+                self.answer(msg_id, Err(RpcErrorMessage { code: 400, message: "INPUT_FETCH_ERROR".into() }));
+                return Err(e.into());
+            }
+        };
+        self.take_object(msg_id, body, now);
+        Ok(Handled::Accepted)
+    }
+
+    /// Answers service messages; everything else is a call for the application.
+    fn take_object(&mut self, msg_id: i64, body: Vec<u8>, now: Duration) {
+        let respond = |s: &mut Self, body: Vec<u8>| s.outbox.push_back(Outgoing { body, kind: IdKind::ServerResponse });
+        match constructor_of(&body).unwrap_or_default() {
+            functions::Ping::CONSTRUCTOR_ID => {
+                if let Ok(ping) = functions::Ping::from_bytes_exact(&body) {
+                    respond(self, enums::Pong::Pong(types::Pong { msg_id, ping_id: ping.ping_id }).to_bytes());
+                }
+            }
+            functions::PingDelayDisconnect::CONSTRUCTOR_ID => {
+                if let Ok(ping) = functions::PingDelayDisconnect::from_bytes_exact(&body) {
+                    respond(self, enums::Pong::Pong(types::Pong { msg_id, ping_id: ping.ping_id }).to_bytes());
+                }
+            }
+            functions::GetFutureSalts::CONSTRUCTOR_ID => {
+                let count = functions::GetFutureSalts::from_bytes_exact(&body).map(|g| g.num.clamp(1, 64)).unwrap_or(1);
+                let salts = enums::FutureSalts::FutureSalts(types::FutureSalts {
+                    req_msg_id: msg_id,
+                    now: now.as_secs().min(i32::MAX as u64) as i32,
+                    salts: self.salts.future(now, count as usize),
+                });
+                respond(self, salts.to_bytes());
+            }
+            functions::RpcDropAnswer::CONSTRUCTOR_ID => {
+                // Calls run to completion as soon as they are handed out, so there is never
+                // anything left to drop.
+                self.answer(msg_id, Ok(enums::RpcDropAnswer::RpcAnswerUnknown(types::RpcAnswerUnknown {}).to_bytes()));
+            }
+            functions::DestroySession::CONSTRUCTOR_ID => {
+                let session_id = functions::DestroySession::from_bytes_exact(&body).map(|d| d.session_id).unwrap_or_default();
+                // Other sessions belong to the shell; from here only "none" is certain.
+                let res = enums::DestroySessionRes::DestroySessionNone(types::DestroySessionNone { session_id });
+                self.answer(msg_id, Ok(res.to_bytes()));
+            }
+            types::MsgsAck::CONSTRUCTOR_ID | types::MsgResendReq::CONSTRUCTOR_ID | types::HttpWait::CONSTRUCTOR_ID => {}
+            types::MsgsStateReq::CONSTRUCTOR_ID => {
+                if let Ok(enums::MsgsStateReq::MsgsStateReq(req)) = enums::MsgsStateReq::from_bytes_exact(&body) {
+                    let info = req.msg_ids.iter().map(|&id| self.state_of(id)).collect();
+                    respond(self, enums::MsgsStateInfo::MsgsStateInfo(types::MsgsStateInfo { req_msg_id: msg_id, info }).to_bytes());
+                }
+            }
+            _ => {
+                self.running.push(msg_id);
+                self.calls.push_back(Call { msg_id, body });
+            }
+        }
+    }
+
+    /// One byte of `msgs_state_info` (<https://core.telegram.org/mtproto/service_messages_about_messages>).
+    fn state_of(&self, msg_id: i64) -> u8 {
+        if self.answers.contains_key(&msg_id) {
+            4 | 64 // received, answer generated
+        } else if self.running.contains(&msg_id) {
+            4 | 32 // received, being processed
+        } else if self.received.contains(msg_id) {
+            4
+        } else {
+            1 // nothing known
+        }
+    }
+
+    /// The next call for the application.
+    pub fn poll_call(&mut self) -> Option<Call> {
+        self.calls.pop_front()
+    }
+
+    /// Answers the call `req_msg_id` with a serialized result or an RPC error.
+    pub fn answer(&mut self, req_msg_id: i64, result: Result<Vec<u8>, RpcErrorMessage>) {
+        self.running.retain(|&id| id != req_msg_id);
+        let inner = match result {
+            Ok(bytes) if bytes.len() > GZIP_THRESHOLD => {
+                let packed = GzipPacked::pack(&bytes).to_bytes();
+                if packed.len() < bytes.len() { packed } else { bytes }
+            }
+            Ok(bytes) => bytes,
+            Err(e) => enums::RpcError::RpcError(types::RpcError { error_code: e.code, error_message: e.message }).to_bytes(),
+        };
+        let body = RpcResult { req_msg_id, result: inner }.to_bytes();
+        if self.answer_order.len() >= ANSWER_CACHE {
+            if let Some(old) = self.answer_order.pop_front() {
+                self.answers.remove(&old);
+            }
+        }
+        self.answers.insert(req_msg_id, body.clone());
+        self.answer_order.push_back(req_msg_id);
+        self.outbox.push_back(Outgoing { body, kind: IdKind::ServerResponse });
+    }
+
+    /// Queues an object the server sends on its own (updates).
+    pub fn push(&mut self, body: Vec<u8>) {
+        self.outbox.push_back(Outgoing { body, kind: IdKind::ServerOther });
+    }
+
+    /// Whether [`poll_transmit`](Self::poll_transmit) has something to send.
+    pub fn wants_transmit(&self) -> bool {
+        !self.outbox.is_empty() || !self.acks.is_empty()
+    }
+
+    /// The next encrypted packet for the client, if anything is waiting.
+    pub fn poll_transmit(&mut self, now: Duration, random: &mut dyn RandomSource) -> Option<Vec<u8>> {
+        if !self.wants_transmit() {
+            return None;
+        }
+        let mut messages = Vec::new();
+        let mut size = 0;
+        if !self.acks.is_empty() {
+            let take = self.acks.len().min(8192);
+            let msg_ids: Vec<i64> = self.acks.drain(..take).collect();
+            let body = enums::MsgsAck::MsgsAck(types::MsgsAck { msg_ids }).to_bytes();
+            size += body.len();
+            messages.push(Message { msg_id: self.ids.next(now, IdKind::ServerOther), seq_no: self.seq.next(false), body });
+        }
+        while messages.len() < MAX_CONTAINER_MESSAGES {
+            let Some(next) = self.outbox.front() else { break };
+            if !messages.is_empty() && size + next.body.len() > MAX_PACKET_BODY {
+                break;
+            }
+            let Some(out) = self.outbox.pop_front() else { break };
+            size += out.body.len();
+            let content = constructor_of(&out.body).is_none_or(is_content_related);
+            messages.push(Message { msg_id: self.ids.next(now, out.kind), seq_no: self.seq.next(content), body: out.body });
+        }
+        let salt = self.salts.current(now);
+        let (header, body) = if messages.len() == 1 {
+            let m = messages.pop()?;
+            (Header { salt, session_id: self.session_id, msg_id: m.msg_id, seq_no: m.seq_no }, m.body)
+        } else {
+            let msg_id = self.ids.next(now, IdKind::ServerOther);
+            (Header { salt, session_id: self.session_id, msg_id, seq_no: self.seq.next(false) }, MsgContainer { messages }.to_bytes())
+        };
+        Some(envelope::encrypt(&self.key, Side::Server, header, &body, random))
+    }
+}
