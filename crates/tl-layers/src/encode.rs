@@ -5,7 +5,7 @@
 //! order, so a value read with one layer's schema can be written with another's. `#` fields are
 //! computed from which conditional fields are present. Writing is strict: a missing required field,
 //! an unknown field, or a value of the wrong kind is an error, never a guess (filling gaps is the
-//! translator's job, see [`crate::Translator`]).
+//! translator's job, see [`crate::Layers`]).
 
 use crate::decode::{flag_set, MAX_DEPTH};
 use crate::error::CodecError;

@@ -172,9 +172,14 @@ pub enum TranslateError {
         /// The constructor's name, or its id in hex when not even the source layer knows it.
         name: String,
     },
-    /// The result type given to the translator is not a type of our schema.
+    /// The result type given to the translator is not a type of our schema (or is the generic `X`
+    /// of a wrapper such as `invokeWithLayer`: pass the innermost query's method instead).
     #[error("unknown result type: {0}")]
     ResultType(CodecError),
+    /// Our own answer could not be read with our schema: the bytes do not match the method's
+    /// result type. This is a bug on our side, never the client's.
+    #[error("cannot read our own answer: {0}")]
+    Answer(CodecError),
     /// The translated value could not be written with the target schema. This is a bug in the
     /// translation or a schema the neutral-value rule cannot serve (e.g. a required field of a type
     /// without constructors).
@@ -193,7 +198,7 @@ impl TranslateError {
             TranslateError::UnknownMethod { .. } => (400, "INPUT_METHOD_INVALID"),
             TranslateError::UnknownConstructor { .. } => (400, "INPUT_CONSTRUCTOR_INVALID"),
             TranslateError::Decode(_) => (400, "INPUT_FETCH_ERROR"),
-            TranslateError::ResultType(_) | TranslateError::Encode(_) => (500, "INTERNAL"),
+            TranslateError::ResultType(_) | TranslateError::Answer(_) | TranslateError::Encode(_) => (500, "INTERNAL"),
         }
     }
 }
@@ -269,7 +274,7 @@ pub enum LayersError {
         /// The file.
         file: String,
     },
-    /// An older layer was added twice, or is not older than ours.
+    /// A layer was added twice (ours included).
     #[error("layer {layer}: {reason}")]
     BadLayer {
         /// The layer.

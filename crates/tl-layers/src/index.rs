@@ -96,8 +96,6 @@ pub(crate) struct Def {
     pub ty: Ty,
     /// How many fields are always present (flags fields not counted).
     pub required: usize,
-    /// Whether the definition has generic parameters (`{X:Type}`).
-    pub generic: bool,
     pub source: Definition,
 }
 
@@ -225,7 +223,6 @@ impl SchemaIndex {
                 params: Vec::new(),
                 ty,
                 required: 0,
-                generic: !def.generics.is_empty(),
                 source: def.clone(),
             });
         }
@@ -439,10 +436,6 @@ impl SchemaIndex {
         }
     }
 
-    pub(crate) fn serial(&self) -> u64 {
-        self.serial
-    }
-
     pub(crate) fn def_by_id(&self, id: u32) -> Option<(usize, &Def)> {
         let i = *self.by_id.get(&id)?;
         Some((i, self.defs.get(i)?))
@@ -459,10 +452,6 @@ impl SchemaIndex {
 
     pub(crate) fn type_info(&self, index: usize) -> Option<&TypeInfo> {
         self.types.get(index)
-    }
-
-    pub(crate) fn type_index(&self, name: &str) -> Option<usize> {
-        self.type_by_name.get(name).copied()
     }
 
     /// A readable name of a resolved type, for error messages.
