@@ -111,7 +111,7 @@ pub(crate) struct TypeInfo {
     pub fallback: Option<usize>,
 }
 
-/// A TL schema compiled for [`crate::decode`], [`crate::encode`] and translation.
+/// A TL schema compiled for [`crate::decode()`], [`crate::encode()`] and translation.
 ///
 /// Built once per schema text; lookups by id and by name are hash-map hits. `Bool`, `True`,
 /// `Vector`, `Object` and the primitive types are built in, so a schema file does not need to
@@ -380,13 +380,15 @@ impl SchemaIndex {
             .unwrap_or_default()
     }
 
-    /// The constructor a missing required value of this type becomes (see the crate README).
+    /// The constructor a missing required value of this type becomes (see the crate docs).
     pub fn neutral_constructor(&self, type_name: &str) -> Option<&str> {
         let info = self.types.get(*self.type_by_name.get(type_name)?)?;
         self.defs.get(info.neutral?).map(|d| d.name.as_str())
     }
 
-    /// The constructor that replaces one the target layer lacks, in results (see the README).
+    /// The type's `...Unsupported` constructor, else its neutral one: what replaces a constructor
+    /// the target layer lacks when nothing better fits (the translator first tries the constructor
+    /// sharing the most field names; see the crate docs).
     pub fn fallback_constructor(&self, type_name: &str) -> Option<&str> {
         let info = self.types.get(*self.type_by_name.get(type_name)?)?;
         self.defs.get(info.fallback?).map(|d| d.name.as_str())

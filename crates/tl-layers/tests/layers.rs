@@ -46,6 +46,8 @@ fn embedded_layers_and_selection() {
     assert_eq!(layers.layer_for(210), 198, "between 198 and ours: 198");
     assert_eq!(layers.layer_for(150), 198, "older than all: the oldest known");
     assert_eq!(layers.layer_for(500), layers.our_layer());
+    fn shareable<T: Send + Sync>(_: &T) {}
+    shareable(&layers);
 }
 
 #[test]
@@ -173,6 +175,14 @@ fn authorization_with_user_goes_to_198_with_198_ids() {
     assert_eq!(user.get("self"), Some(&Value::True));
     // Dropped: a flag and a field 198 lacks, and `stories_max_id`, an int in 198 but an object in ours.
     assert!(!user.has("bot_forum_view") && !user.has("send_paid_messages_stars") && !user.has("stories_max_id"));
+
+    // A vector result: users.getUsers.
+    let users = vec![enums::User::User(our_user()), enums::User::Empty(types::UserEmpty { id: 1 })].to_bytes();
+    let out = layers.answer_to_layer(198, "users.getUsers", &users).unwrap();
+    let value = decode_exact(l198, &l198.type_ref("Vector<User>").unwrap(), &out).unwrap();
+    let Value::Vector(items) = value else { panic!("not a vector") };
+    let ids: Vec<u32> = items.iter().map(|v| v.as_object().unwrap().id).collect();
+    assert_eq!(ids, [id_in_198_text("user"), id_in_198_text("userEmpty")]);
 
     // Sign-up required exists in 198 with the same id.
     assert_eq!(id_in_198_text("auth.authorizationSignUpRequired"), types::auth::AuthorizationSignUpRequired::CONSTRUCTOR_ID);
