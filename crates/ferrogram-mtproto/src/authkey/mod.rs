@@ -29,6 +29,8 @@
 //! ```
 
 pub mod client;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod plain;
 pub mod server;
 
