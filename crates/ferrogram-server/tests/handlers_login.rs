@@ -201,7 +201,7 @@ fn store_failure_is_sign_in_failed_and_nothing_is_half_done() {
 #[test]
 fn test_dc_numbers_get_their_dc_digit_five_times_and_codes_reach_codes_jsonl() {
     let dir = tempfile::tempdir().unwrap();
-    let api = api_on(dir.path());
+    let api = api_on(dir.path(), 1);
     let ctx = new_key(&api, 2, 1);
     let sent = send_code(&api, &ctx, TEST_PHONE_DC2);
     assert_eq!(code_for(&api, &sent.phone_code_hash), "22222");

@@ -45,9 +45,10 @@ pub fn api() -> Api {
     Api::open(None, config(), test_random(7)).unwrap()
 }
 
-/// A server on `dir`.
-pub fn api_on(dir: &Path) -> Api {
-    Api::open(Some(dir), config(), test_random(11)).unwrap()
+/// A server on `dir`; `seed` differs between runs on the same dir, as the OS generator's
+/// output would.
+pub fn api_on(dir: &Path, seed: u64) -> Api {
+    Api::open(Some(dir), config(), test_random(seed)).unwrap()
 }
 
 /// Registers a fresh auth key on `dc` (as the shell does when a key exchange completes) and
