@@ -143,7 +143,7 @@ fn bot_signs_in_with_its_token() {
     };
     let mut bad_secret = secret.to_owned();
     bad_secret.replace_range(..1, if secret.starts_with('0') { "1" } else { "0" });
-    for bad in [format!("{id}:{bad_secret}"), format!("{id}"), format!("x:{secret}"), format!("{}:{secret}", id.parse::<i64>().unwrap() + 1), String::new()] {
+    for bad in [format!("{id}:{bad_secret}"), id.to_string(), format!("x:{secret}"), format!("{}:{secret}", id.parse::<i64>().unwrap() + 1), String::new()] {
         assert_error(call(&api, &ctx, &import(&bad)), 400, "ACCESS_TOKEN_INVALID");
     }
     let bot = authorized_user(call(&api, &ctx, &import(&token)).unwrap());
@@ -160,9 +160,7 @@ fn log_out_then_calls_needing_a_user_answer_401() {
     assert_error(call(&api, &ctx, &functions::updates::GetState {}), 401, "AUTH_KEY_UNREGISTERED");
     assert_error(call(&api, &ctx, &functions::auth::LogOut {}), 401, "AUTH_KEY_UNREGISTERED");
     sign_up(&api, &ctx, PHONE_DC2, "Ada");
-    let state = match call(&api, &ctx, &functions::updates::GetState {}).unwrap() {
-        enums::updates::State::State(s) => s,
-    };
+    let enums::updates::State::State(state) = call(&api, &ctx, &functions::updates::GetState {}).unwrap();
     assert_eq!(i64::from(state.date), T0);
     let logged_out = call(&api, &ctx, &functions::auth::LogOut {}).unwrap();
     assert!(matches!(logged_out, enums::auth::LoggedOut::LoggedOut(_)));
@@ -184,9 +182,7 @@ fn number_of_another_dc_migrates_and_the_authorization_moves_between_dcs() {
 
     // Then it needs DC 1 (say, for a file): export on DC 3, import with a key of DC 1.
     assert_error(call(&api, &on_dc3, &functions::auth::ExportAuthorization { dc_id: 9 }), 400, "DC_ID_INVALID");
-    let exported = match call(&api, &on_dc3, &functions::auth::ExportAuthorization { dc_id: 1 }).unwrap() {
-        enums::auth::ExportedAuthorization::ExportedAuthorization(e) => e,
-    };
+    let enums::auth::ExportedAuthorization::ExportedAuthorization(exported) = call(&api, &on_dc3, &functions::auth::ExportAuthorization { dc_id: 1 }).unwrap();
     assert_eq!(exported.id, user.id);
     let on_dc1 = new_key(&api, 1, 1);
     let import = |bytes: Vec<u8>, id: i64| functions::auth::ImportAuthorization { id, bytes };
@@ -206,9 +202,7 @@ fn number_of_another_dc_migrates_and_the_authorization_moves_between_dcs() {
     assert_error(call(&api, &another, &import(exported.bytes, exported.id)), 400, "AUTH_BYTES_INVALID");
 
     // An export expires.
-    let exported = match call(&api, &on_dc3, &functions::auth::ExportAuthorization { dc_id: 1 }).unwrap() {
-        enums::auth::ExportedAuthorization::ExportedAuthorization(e) => e,
-    };
+    let enums::auth::ExportedAuthorization::ExportedAuthorization(exported) = call(&api, &on_dc3, &functions::auth::ExportAuthorization { dc_id: 1 }).unwrap();
     let mut late = another.clone();
     late.now += api.config().export_lifetime;
     assert_error(call(&api, &late, &import(exported.bytes, exported.id)), 400, "AUTH_BYTES_INVALID");
