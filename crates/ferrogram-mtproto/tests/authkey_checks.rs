@@ -569,3 +569,15 @@ fn telegrams_prime_is_a_safe_2048_bit_prime() {
     // Checking it draws no randomness (no Miller-Rabin run).
     dh::check_dh_params(&dh::telegram_dh_prime(), 3, &mut |_: &mut [u8]| panic!("no random draws expected")).unwrap();
 }
+
+#[test]
+fn server_key_restored_from_components_completes_an_exchange() {
+    // (n, e, d) is how the server persists its key; decryption then recovers p and q for CRT.
+    let (n, e, d) = server_key().to_components();
+    let restored = RsaPrivateKey::from_components(&n, &e, &d).unwrap();
+    let mut run = Run::to_req_dh(client_config(), ServerConfig::new(restored.clone(), 2));
+    let req = functions::ReqDhParams::from_bytes(&run.req_dh).unwrap();
+    assert_eq!(restored.rsa_pad_decrypt(&req.encrypted_data), server_key().rsa_pad_decrypt(&req.encrypted_data));
+    let set_client_dh = run.to_set_client_dh();
+    assert!(matches!(run.server_handle(&set_client_dh), Ok(ServerStep::Done { .. })));
+}

@@ -185,6 +185,60 @@ fn to_256(x: &BigUint) -> [u8; 256] {
 pub struct RsaPrivateKey {
     public: RsaPublicKey,
     d: BigUint,
+    /// The prime factors, for decrypting by the Chinese remainder theorem (about 3x faster than
+    /// `c^d mod n`); `None` if `n` could not be factored from `(n, e, d)`.
+    crt: Option<Crt>,
+}
+
+/// `n = p * q` with the CRT exponents and coefficient.
+#[derive(Clone)]
+struct Crt {
+    p: BigUint,
+    q: BigUint,
+    /// `d mod (p - 1)`.
+    dp: BigUint,
+    /// `d mod (q - 1)`.
+    dq: BigUint,
+    /// `q^-1 mod p`.
+    q_inv: BigUint,
+}
+
+impl Crt {
+    fn new(p: BigUint, q: BigUint, d: &BigUint) -> Option<Crt> {
+        let q_inv = mod_inverse(&q, &p)?;
+        Some(Crt { dp: d % (&p - 1u32), dq: d % (&q - 1u32), q_inv, p, q })
+    }
+
+    /// `c^d mod n` as `m_q + q * ((m_p - m_q) * q_inv mod p)`.
+    fn decrypt(&self, c: &BigUint) -> BigUint {
+        let m_p = c.modpow(&self.dp, &self.p);
+        let m_q = c.modpow(&self.dq, &self.q);
+        let diff = (&m_p + &self.p - (&m_q % &self.p)) % &self.p;
+        &m_q + &self.q * ((diff * &self.q_inv) % &self.p)
+    }
+
+    /// Recovers `p` and `q` from `(n, e, d)` (the standard method: `e*d - 1 = 2^t * r`, and a
+    /// nontrivial square root of 1 mod n shares a factor with n).
+    fn recover(n: &BigUint, e: &BigUint, d: &BigUint) -> Option<Crt> {
+        use num_integer::Integer;
+        let k = e * d - 1u32;
+        let t = k.trailing_zeros()?;
+        let r = &k >> t;
+        let n_minus_1 = n - 1u32;
+        for base in [2u32, 3, 5, 7, 11, 13, 17, 19, 23, 29] {
+            let mut x = BigUint::from(base).modpow(&r, n);
+            for _ in 0..t {
+                let y = x.modpow(&BigUint::from(2u32), n);
+                if y.is_one() && !x.is_one() && x != n_minus_1 {
+                    let p = (&x - 1u32).gcd(n);
+                    let q = n / &p;
+                    return Crt::new(p, q, d);
+                }
+                x = y;
+            }
+        }
+        None
+    }
 }
 
 impl std::fmt::Debug for RsaPrivateKey {
@@ -209,14 +263,17 @@ impl RsaPrivateKey {
             }
             let phi = (&p - 1u32) * (&q - 1u32);
             let Some(d) = mod_inverse(&e, &phi) else { continue };
-            return RsaPrivateKey { public: RsaPublicKey { n, e }, d };
+            let crt = Crt::new(p, q, &d);
+            return RsaPrivateKey { public: RsaPublicKey { n, e }, d, crt };
         }
     }
 
     /// A key from big-endian n, e, d (as persisted by [`to_components`](Self::to_components)).
     pub fn from_components(n: &[u8], e: &[u8], d: &[u8]) -> Result<Self, RsaError> {
         let public = RsaPublicKey::from_components(n, e)?;
-        Ok(RsaPrivateKey { public, d: BigUint::from_bytes_be(d) })
+        let d = BigUint::from_bytes_be(d);
+        let crt = Crt::recover(&public.n, &public.e, &d);
+        Ok(RsaPrivateKey { public, d, crt })
     }
 
     /// Big-endian (n, e, d), for persisting the key.
@@ -240,7 +297,10 @@ impl RsaPrivateKey {
         if c >= self.public.n {
             return Err(RsaError::CiphertextRange);
         }
-        let m = to_256(&c.modpow(&self.d, &self.public.n));
+        let m = match &self.crt {
+            Some(crt) => to_256(&crt.decrypt(&c)),
+            None => to_256(&c.modpow(&self.d, &self.public.n)),
+        };
         let mut block = [0u8; 224];
         block.copy_from_slice(&m[32..]);
         let block_hash = Sha256::digest(block);
