@@ -152,6 +152,17 @@ pub enum InvocationError {
     /// No answer arrived within the configured time.
     #[error("no answer within {0:?}")]
     Timeout(Duration),
+    /// A plain (unencrypted) message of the key exchange is malformed: the peer is not an
+    /// MTProto server, or the bytes were damaged.
+    #[error("malformed plain message: {0}")]
+    PlainMessage(#[from] ferrogram_mtproto::authkey::plain::PlainError),
+    /// The server sent the client to a DC (`*_MIGRATE_X`) for which neither the session, nor
+    /// `help.getConfig`, nor the built-in table has an address.
+    #[error("no address known for DC {0}")]
+    UnknownDc(i32),
+    /// The server answered with a constructor the call cannot sensibly end with (named here).
+    #[error("unexpected answer: {0}")]
+    Unexpected(&'static str),
 }
 
 impl InvocationError {

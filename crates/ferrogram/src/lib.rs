@@ -1,8 +1,15 @@
 //! The ferrogram client: a Telegram MTProto client made from a session, an api id and an api hash.
 #![forbid(unsafe_code)]
 
+pub mod auth;
+pub mod client;
 pub mod errors;
+pub mod net;
 pub mod session;
 
 pub use errors::{InvocationError, RpcError};
 pub use session::{MemorySession, SessionData, SessionStore, SqliteSession, StringSession};
+
+pub use auth::{LoginToken, PasswordToken, SignInError, SignInResult, StartCallbacks};
+pub use client::{Client, ClientConfig, ServerAddress};
+pub use ferrogram_mtproto::transport::TransportKind;
