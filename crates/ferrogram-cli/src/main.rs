@@ -1,2 +1,53 @@
-//! The `ferrogram` command.
-fn main() {}
+//! The `ferrogram` command: the local server, the demo of the seed's sign-in flow, and a small
+//! client for trying the API by hand.
+
+mod serve;
+
+use clap::{Parser, Subcommand};
+
+/// ferrogram: a Telegram MTProto client library for Rust, and a local Telegram-compatible server.
+#[derive(Debug, Parser)]
+#[command(name = "ferrogram", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the local Telegram-compatible server until interrupted (SIGINT or SIGTERM).
+    Serve(serve::ServeArgs),
+    /// Print the login codes a server issued (from DIR/codes.jsonl).
+    Codes(serve::CodesArgs),
+    /// Create a bot on a server's data dir and print its token.
+    CreateBot(serve::CreateBotArgs),
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Serve(args) => serve::serve(args).await,
+            Command::Codes(args) => serve::codes(args),
+            Command::CreateBot(args) => serve::create_bot(args),
+        }
+    });
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

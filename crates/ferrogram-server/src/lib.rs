@@ -11,6 +11,7 @@
 pub mod api;
 pub mod codes;
 pub mod context;
+pub mod net;
 pub mod phone;
 pub mod store;
 

@@ -87,7 +87,7 @@ impl Api {
 
     /// `303 PHONE_MIGRATE_X` when the number lives on another DC than the call's.
     fn check_home_dc(&self, ctx: &CallContext, phone: &PhoneNumber) -> Result<(), RpcFailure> {
-        let home = self.home_dc(phone);
+        let home = self.home_dc(phone, Some(ctx.dc_id));
         if home != ctx.dc_id {
             return Err(phone_migrate(home));
         }
@@ -316,7 +316,7 @@ impl Api {
             last_name: last_name.to_owned(),
             username: None,
             bot_token_secret: None,
-            home_dc: self.home_dc(&phone),
+            home_dc: self.home_dc(&phone, Some(ctx.dc_id)),
             password: None,
             login_email: None,
             access_hash: self.random_i64(),

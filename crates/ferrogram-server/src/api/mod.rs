@@ -363,8 +363,19 @@ impl Api {
         }
     }
 
-    fn home_dc(&self, phone: &PhoneNumber) -> i32 {
-        phone.home_dc(&self.config.dc_ids())
+    /// A number's home DC: test-DC numbers (`99966XYYYY`) live on DC X; a registered account on
+    /// the DC it was created on; a new number registers on the DC it asks (`asked_on`), as
+    /// Telegram registers a new account on the DC the client reached. Without a DC to go by
+    /// (admin-created accounts), the number's hash over the DCs decides.
+    fn home_dc(&self, phone: &PhoneNumber, asked_on: Option<i32>) -> i32 {
+        let dcs = self.config.dc_ids();
+        if let Some(dc) = phone.test_dc().filter(|dc| dcs.contains(dc)) {
+            return dc;
+        }
+        if let Ok(Some(user)) = self.store.user_by_phone(phone.digits()) {
+            return user.home_dc;
+        }
+        asked_on.filter(|dc| dcs.contains(dc)).unwrap_or_else(|| phone.home_dc(&dcs))
     }
 
     /// Makes, stores and logs a code for `phone`.
@@ -424,7 +435,7 @@ impl Api {
             last_name: user.last_name.clone(),
             username: user.username.clone(),
             bot_token_secret: None,
-            home_dc: self.home_dc(&phone),
+            home_dc: self.home_dc(&phone, None),
             password,
             login_email: user.login_email.clone(),
             access_hash: self.random_i64(),

@@ -1,0 +1,119 @@
+//! `ferrogram serve`, `codes` and `create-bot`: running the local server and reading what it
+//! wrote (the command-line contract of `shared/interop/README.md`).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use ferrogram_server::net::{LocalServer, ServerOptions};
+
+/// Options of `ferrogram serve`.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Where DC 2 listens; the other DCs take the following ports.
+    #[arg(long, default_value = "127.0.0.1:8443")]
+    listen: SocketAddr,
+    /// Data directory: SQLite store, RSA key, server-public.pem, codes.jsonl.
+    #[arg(long, conflicts_with = "memory", required_unless_present = "memory")]
+    data_dir: Option<PathBuf>,
+    /// Keep everything in memory (nothing survives a restart).
+    #[arg(long)]
+    memory: bool,
+    /// How many DCs to serve (ids 1..=N).
+    #[arg(long, default_value_t = 3)]
+    dcs: i32,
+}
+
+/// Runs the server until SIGINT or SIGTERM.
+pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let options = ServerOptions { listen: args.listen, dc_count: args.dcs, data_dir: args.data_dir.clone(), ..ServerOptions::ephemeral() };
+    let server = LocalServer::start(options).await.context("starting the server")?;
+    for (dc, addr) in server.dcs() {
+        eprintln!("DC {dc} listening on {addr}");
+    }
+    eprintln!("RSA key fingerprint {:016x}", server.public_key().fingerprint() as u64);
+    if let Some(dir) = &args.data_dir {
+        eprintln!("public key: {}", dir.join(ferrogram_server::net::keys::PUBLIC_KEY_FILE).display());
+        eprintln!("login codes: {}", dir.join("codes.jsonl").display());
+    }
+    wait_for_signal().await;
+    eprintln!("stopping");
+    server.shutdown().await;
+    Ok(())
+}
+
+#[cfg(unix)]
+async fn wait_for_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
+#[cfg(not(unix))]
+async fn wait_for_signal() {
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+/// Options of `ferrogram codes`.
+#[derive(Debug, clap::Args)]
+pub struct CodesArgs {
+    /// The server's data directory.
+    #[arg(long)]
+    data_dir: PathBuf,
+    /// Only codes for this phone number.
+    #[arg(long)]
+    phone: Option<String>,
+}
+
+/// Prints the codes of `DIR/codes.jsonl`, newest last, as `phone code` lines.
+pub fn codes(args: CodesArgs) -> anyhow::Result<()> {
+    let path = args.data_dir.join("codes.jsonl");
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+    };
+    let wanted = args.phone.map(|p| p.chars().filter(char::is_ascii_digit).collect::<String>());
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let Ok(record) = serde_json::from_str::<serde_json::Value>(line) else {
+            eprintln!("skipping a malformed line of {}", path.display());
+            continue;
+        };
+        let phone = record["phone"].as_str().unwrap_or_default();
+        let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+        if wanted.as_ref().is_some_and(|w| *w != digits) {
+            continue;
+        }
+        println!("{phone} {}", record["code"].as_str().unwrap_or_default());
+    }
+    Ok(())
+}
+
+/// Options of `ferrogram create-bot`.
+#[derive(Debug, clap::Args)]
+pub struct CreateBotArgs {
+    /// The server's data directory.
+    #[arg(long)]
+    data_dir: PathBuf,
+    /// The bot's name.
+    name: String,
+}
+
+/// Creates a bot in the store and prints its token for `auth.importBotAuthorization`.
+pub fn create_bot(args: CreateBotArgs) -> anyhow::Result<()> {
+    let config = ferrogram_server::ApiConfig::local(0);
+    let api = ferrogram_server::Api::open(Some(&args.data_dir), config, ferrogram_server::os_random()).context("opening the store")?;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or_default();
+    let token = api.create_bot(&args.name, now).context("creating the bot")?;
+    println!("{token}");
+    Ok(())
+}

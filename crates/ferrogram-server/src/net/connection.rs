@@ -1,0 +1,269 @@
+//! One client connection: transport detection, key exchange, encrypted sessions, calls.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use ferrogram_mtproto::authkey::server::{ServerConfig, ServerHandshake, ServerStep};
+use ferrogram_mtproto::authkey::{plain, AuthKey};
+use ferrogram_mtproto::crypto::Side;
+use ferrogram_mtproto::session::envelope;
+use ferrogram_mtproto::session::msg_id::{IdKind, MsgIdGenerator};
+use ferrogram_mtproto::session::salts::ServerSalts;
+use ferrogram_mtproto::session::server::{Call, Handled, ServerSession};
+use ferrogram_mtproto::session::RpcErrorMessage;
+use ferrogram_mtproto::transport::{Codec, Incoming};
+use ferrogram_mtproto::RandomSource;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+
+use super::layers::{lift, lower};
+use super::{unix_now, Shared};
+use crate::api::os_random;
+use crate::context::{CallContext, RpcFailure};
+
+/// How long a key made by the key exchange accepts its first salt: long enough for a client to
+/// learn the current one from `bad_server_salt` or `new_session_created`.
+const FIRST_SALT_LIFETIME: u64 = 1800;
+/// Transport error sent for an unknown auth key: the client must make a new one.
+const AUTH_KEY_NOT_FOUND: i32 = -404;
+
+/// Accepts connections until `stopped` turns true.
+pub(crate) async fn accept_loop(listener: TcpListener, dc: i32, shared: Arc<Shared>, mut stopped: watch::Receiver<bool>) {
+    let mut connections = tokio::task::JoinSet::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    let _ = stream.set_nodelay(true);
+                    let shared = shared.clone();
+                    let mut stop = stopped.clone();
+                    connections.spawn(async move {
+                        tokio::select! {
+                            result = serve(stream, dc, shared) => {
+                                if let Err(reason) = result {
+                                    tracing::debug!(%peer, dc, %reason, "connection closed");
+                                }
+                            }
+                            _ = stop.changed() => {}
+                        }
+                    });
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+            },
+            // Reap finished connection tasks so the set does not grow.
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+            _ = stopped.changed() => break,
+        }
+    }
+    connections.shutdown().await;
+}
+
+/// Why a connection was closed (for the debug log).
+type Closed = String;
+
+struct Connection {
+    dc: i32,
+    shared: Arc<Shared>,
+    codec: Codec,
+    random: Box<dyn RandomSource + Send>,
+    handshake: Option<ServerHandshake>,
+    plain_ids: MsgIdGenerator,
+    keys: HashMap<i64, AuthKey>,
+    /// Salts of keys made on this connection, which also accept the key exchange's first salt.
+    first_salts: HashMap<i64, ServerSalts>,
+    out: Vec<u8>,
+}
+
+async fn serve(mut stream: TcpStream, dc: i32, shared: Arc<Shared>) -> Result<(), Closed> {
+    let mut conn = Connection {
+        dc,
+        shared,
+        codec: Codec::server(None, None),
+        random: os_random(),
+        handshake: None,
+        plain_ids: MsgIdGenerator::new(),
+        keys: HashMap::new(),
+        first_salts: HashMap::new(),
+        out: Vec::new(),
+    };
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = stream.read(&mut buf).await.map_err(|e| e.to_string())?;
+        if n == 0 {
+            return Ok(());
+        }
+        conn.codec.feed(&buf[..n]);
+        let mut result = Ok(());
+        loop {
+            match conn.codec.poll() {
+                Ok(Some(Incoming::Frame { payload, .. })) => {
+                    if let Err(reason) = conn.handle_frame(payload).await {
+                        result = Err(reason);
+                        break;
+                    }
+                }
+                Ok(Some(Incoming::QuickAck(_))) => {}
+                Ok(None) => break,
+                Err(e) => {
+                    result = Err(format!("transport: {e}"));
+                    break;
+                }
+            }
+        }
+        // Whatever was answered goes out, even when the connection is about to close (a -404).
+        if !conn.out.is_empty() {
+            stream.write_all(&conn.out).await.map_err(|e| e.to_string())?;
+            conn.out.clear();
+        }
+        result?;
+    }
+}
+
+impl Connection {
+    fn send(&mut self, packet: &[u8]) -> Result<(), Closed> {
+        self.codec.pack(packet, &mut *self.random, &mut self.out).map_err(|e| format!("transport: {e}"))
+    }
+
+    async fn handle_frame(&mut self, payload: Vec<u8>) -> Result<(), Closed> {
+        match envelope::peek_auth_key_id(&payload) {
+            None => Err(format!("a frame of {} bytes is no MTProto message", payload.len())),
+            Some(0) => self.handle_plain(&payload),
+            Some(id) => self.handle_encrypted(id, &payload).await,
+        }
+    }
+
+    /// A key exchange message.
+    fn handle_plain(&mut self, payload: &[u8]) -> Result<(), Closed> {
+        // Padded intermediate may leave padding after the message: its length field decides.
+        let len = payload.get(16..20).map(|b| i32::from_le_bytes([b[0], b[1], b[2], b[3]])).unwrap_or(-1);
+        let end = usize::try_from(len).ok().and_then(|l| l.checked_add(20)).filter(|&end| end <= payload.len());
+        let Some(end) = end else { return Err("plain message length does not fit its frame".into()) };
+        let (_, body) = plain::unwrap(&payload[..end]).map_err(|e| e.to_string())?;
+        let now = unix_now();
+        let shared = self.shared.clone();
+        let handshake = self
+            .handshake
+            .get_or_insert_with(|| ServerHandshake::new(ServerConfig::new(shared.rsa_key.clone(), self.dc)));
+        let api = &shared.api;
+        let step = handshake
+            .handle_with_key_check(body, now.as_secs() as i64, &mut *self.random, &mut |id| matches!(api.auth_key(id), Ok(Some(_))))
+            .map_err(|e| format!("key exchange: {e}"))?;
+        let reply = match step {
+            ServerStep::Send(bytes) => bytes,
+            ServerStep::Done { send, key } => {
+                api.register_auth_key(&key.auth_key, self.dc, key.temp_expires_in, now.as_secs() as i64)
+                    .map_err(|e| format!("storing a new key: {e}"))?;
+                let salts = self.salts(&key.auth_key).with_first_salt(key.first_salt, now.as_secs() + FIRST_SALT_LIFETIME);
+                self.first_salts.insert(key.auth_key.id(), salts);
+                self.keys.insert(key.auth_key.id(), key.auth_key);
+                self.handshake = None;
+                send
+            }
+            ServerStep::Refused(bytes) => {
+                self.handshake = None;
+                bytes
+            }
+        };
+        let msg_id = self.plain_ids.next(now, IdKind::ServerResponse);
+        self.send(&plain::wrap(msg_id, &reply))
+    }
+
+    fn salts(&self, key: &AuthKey) -> ServerSalts {
+        ServerSalts::new(self.shared.salt_secret, key.id())
+    }
+
+    /// An encrypted message: find the key, decrypt, pass to the session, run the calls.
+    async fn handle_encrypted(&mut self, key_id: i64, payload: &[u8]) -> Result<(), Closed> {
+        let key = match self.keys.get(&key_id) {
+            Some(key) => key.clone(),
+            None => match self.shared.api.auth_key(key_id) {
+                Ok(Some(record)) => {
+                    let key = AuthKey::from_bytes(record.key);
+                    self.keys.insert(key_id, key.clone());
+                    key
+                }
+                Ok(None) => {
+                    let _ = self.codec.pack_status(AUTH_KEY_NOT_FOUND, &mut *self.random, &mut self.out);
+                    return Err(format!("unknown auth key {key_id:016x}"));
+                }
+                Err(e) => return Err(format!("looking up an auth key: {e}")),
+            },
+        };
+        // Padded intermediate may leave padding: an encrypted message is 24 bytes plus whole blocks.
+        let len = 24 + payload.len().saturating_sub(24) / 16 * 16;
+        let message = envelope::decrypt(&key, Side::Client, &payload[..len.min(payload.len())]).map_err(|e| e.to_string())?;
+        let now = unix_now();
+        let session_id = message.session_id;
+        let salts = self.first_salts.get(&key_id).cloned().unwrap_or_else(|| self.salts(&key));
+        let mut unique_id = [0u8; 8];
+        self.random.fill(&mut unique_id);
+        let (session, created) =
+            self.shared.session((key_id, session_id), || ServerSession::new(key.clone(), session_id, salts, i64::from_le_bytes(unique_id)));
+        if created {
+            if let Err(error) = self.shared.api.store().touch_session(key_id, session_id, now.as_secs() as i64) {
+                tracing::warn!(%error, "cannot record a session");
+            }
+        }
+        let calls: Vec<Call> = {
+            let mut session = lock(&session);
+            match session.handle(message, now).map_err(|e| e.to_string())? {
+                Handled::Refused(refusal) => tracing::debug!(?refusal, "message refused"),
+                Handled::Accepted | Handled::Duplicate => {}
+            }
+            std::iter::from_fn(|| session.poll_call()).collect()
+        };
+        for call in calls {
+            let result = run_call(self.shared.clone(), self.dc, key_id, session_id, call.body).await;
+            lock(&session).answer(call.msg_id, result);
+        }
+        let packets: Vec<Vec<u8>> = {
+            let mut session = lock(&session);
+            std::iter::from_fn(|| session.poll_transmit(now, &mut *self.random)).collect()
+        };
+        for packet in packets {
+            self.send(&packet)?;
+        }
+        Ok(())
+    }
+
+}
+
+/// Runs one call on a blocking thread (the store is synchronous, and a 2FA check spends tens of
+/// milliseconds in PBKDF2): lift it into our layer, answer it, lower the answer.
+async fn run_call(shared: Arc<Shared>, dc: i32, key_id: i64, session_id: i64, body: Vec<u8>) -> Result<Vec<u8>, RpcErrorMessage> {
+    {
+        let answered = tokio::task::spawn_blocking(move || {
+            let now = unix_now().as_secs() as i64;
+            let record = shared.api.auth_key(key_id).map_err(|e| {
+                tracing::warn!(error = %e, "cannot read an auth key");
+                RpcFailure::new(500, "INTERNAL")
+            })?;
+            let known_layer = record.as_ref().and_then(|r| r.layer);
+            let call = lift(&shared.layers, &body, known_layer)?;
+            let ctx = CallContext {
+                dc_id: dc,
+                auth_key_id: key_id,
+                session_id,
+                layer: known_layer.unwrap_or(ferrogram_tl::LAYER),
+                api_id: record.as_ref().and_then(|r| r.client.api_id),
+                user_id: record.as_ref().and_then(|r| r.user_id),
+                now,
+            };
+            let answer = shared.api.call(&ctx, &call.query)?;
+            lower(&shared.layers, &call, answer)
+        })
+        .await;
+        match answered {
+            Ok(result) => result.map_err(|f| RpcErrorMessage { code: f.code, message: f.message }),
+            Err(_) => Err(RpcErrorMessage { code: 500, message: "INTERNAL".into() }),
+        }
+    }
+}
+
+fn lock(session: &Mutex<ServerSession>) -> std::sync::MutexGuard<'_, ServerSession> {
+    session.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}

@@ -1,0 +1,69 @@
+//! Serving each client in the layer it announced (issue: "answer each client in its layer"):
+//! requests are lifted into our layer's bytes by name, answers lowered into the client's layer,
+//! both by `ferrogram-tl-layers` from schema data.
+
+use ferrogram_tl::{functions, Deserializable, Identifiable, RawQuery};
+use ferrogram_tl_layers::Layers;
+
+use crate::context::RpcFailure;
+
+/// A call as the handlers see it: in our layer, with what is needed to answer in the client's.
+pub struct LiftedCall {
+    /// The layer whose schema serves the client (ours if it never announced one).
+    pub layer: i32,
+    /// The query in our layer.
+    pub query: Vec<u8>,
+    /// Our TL name of the innermost method, which decides how to read the answer.
+    pub method: Option<&'static str>,
+}
+
+/// Lifts `request` (in the client's layer) into ours. `known_layer` is what the auth key
+/// announced before, used when this request carries no `invokeWithLayer` of its own.
+pub fn lift(layers: &Layers, request: &[u8], known_layer: Option<i32>) -> Result<LiftedCall, RpcFailure> {
+    let announced = layers.announced_layer(request).or(known_layer).unwrap_or(ferrogram_tl::LAYER);
+    let layer = layers.layer_for(announced);
+    let query = if layer == layers.our_layer() {
+        request.to_vec()
+    } else {
+        layers.request_to_ours(announced, request).map_err(|e| {
+            tracing::debug!(error = %e, layer, "request does not translate to our layer");
+            let (code, name) = e.rpc_error();
+            RpcFailure::new(code, name)
+        })?
+    };
+    let method = innermost_method(&query).and_then(ferrogram_tl::name_for_id);
+    Ok(LiftedCall { layer, query, method })
+}
+
+/// Lowers our `answer` to the call into the client's layer.
+pub fn lower(layers: &Layers, call: &LiftedCall, answer: Vec<u8>) -> Result<Vec<u8>, RpcFailure> {
+    if call.layer == layers.our_layer() {
+        return Ok(answer);
+    }
+    let Some(method) = call.method else { return Ok(answer) };
+    layers.answer_to_layer(call.layer, method, &answer).map_err(|e| {
+        tracing::warn!(error = %e, method, layer = call.layer, "answer does not translate to the client's layer");
+        let (code, name) = e.rpc_error();
+        RpcFailure::new(code, name)
+    })
+}
+
+/// The id of the method inside the `invokeWithLayer`/`initConnection`/... wrappers.
+fn innermost_method(query: &[u8]) -> Option<u32> {
+    let mut current = query.to_vec();
+    for _ in 0..8 {
+        let query = current.as_slice();
+        let id = u32::from_le_bytes(query.get(..4)?.try_into().ok()?);
+        let inner = match id {
+            functions::InvokeWithLayer::<RawQuery>::CONSTRUCTOR_ID => functions::InvokeWithLayer::<RawQuery>::from_bytes(query).ok()?.query,
+            functions::InitConnection::<RawQuery>::CONSTRUCTOR_ID => functions::InitConnection::<RawQuery>::from_bytes(query).ok()?.query,
+            functions::InvokeWithoutUpdates::<RawQuery>::CONSTRUCTOR_ID => {
+                functions::InvokeWithoutUpdates::<RawQuery>::from_bytes(query).ok()?.query
+            }
+            functions::InvokeAfterMsg::<RawQuery>::CONSTRUCTOR_ID => functions::InvokeAfterMsg::<RawQuery>::from_bytes(query).ok()?.query,
+            _ => return Some(id),
+        };
+        current = inner.0;
+    }
+    None
+}

@@ -1,0 +1,223 @@
+//! The network shell of the server: tokio listeners, one per DC, around the sans-IO core.
+//!
+//! Each connection gets a transport [`Codec`](ferrogram_mtproto::transport::Codec) that detects
+//! what the client speaks, runs the server side of the key exchange for plain messages, and for
+//! encrypted ones finds the auth key, decrypts, and hands the message to its
+//! [`ServerSession`](ferrogram_mtproto::session::server::ServerSession). Calls are lifted into our
+//! layer, answered by [`Api::call`](crate::Api::call), and lowered back into the client's layer.
+//! Sessions outlive connections, so a client that reconnects and resends gets its cached answer.
+
+mod connection;
+pub mod keys;
+pub mod layers;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use ferrogram_mtproto::crypto::rsa::{RsaPrivateKey, RsaPublicKey};
+use ferrogram_mtproto::session::server::ServerSession;
+use ferrogram_tl_layers::Layers;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::api::{os_random, Api, ApiConfig, DcConfig};
+use crate::store::StoreError;
+
+/// The DC a single `--listen` address serves (the interop contract: DC 2 on the given port).
+pub const MAIN_DC: i32 = 2;
+
+/// How to run a server.
+#[derive(Debug, Clone)]
+pub struct ServerOptions {
+    /// Where the main DC ([`MAIN_DC`]) listens. The other DCs take the following ports (or
+    /// ephemeral ones when this port is 0).
+    pub listen: SocketAddr,
+    /// How many DCs to serve (ids 1..=n; at least 1, and the main DC must be among them).
+    pub dc_count: i32,
+    /// The data dir (SQLite store, RSA key, `server-public.pem`, `codes.jsonl`); `None` keeps
+    /// everything in memory.
+    pub data_dir: Option<PathBuf>,
+    /// A key to use instead of the stored or a new one (tests share one to save generating it).
+    pub rsa_key: Option<RsaPrivateKey>,
+    /// Limits and behaviour of the handlers; `dcs` is filled in from the bound listeners.
+    pub api: Option<ApiConfig>,
+}
+
+impl ServerOptions {
+    /// Three DCs on ephemeral loopback ports, in memory.
+    pub fn ephemeral() -> ServerOptions {
+        ServerOptions {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            dc_count: 3,
+            data_dir: None,
+            rsa_key: None,
+            api: None,
+        }
+    }
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// The store failed to open or to answer.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The stored RSA key is unreadable.
+    #[error("the stored RSA key is unreadable: {0}")]
+    RsaKey(String),
+    /// A socket or file operation failed.
+    #[error("{what}: {source}")]
+    Io {
+        /// What was being done.
+        what: String,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// The options make no sense.
+    #[error("invalid options: {0}")]
+    Options(String),
+    /// A layer schema did not load.
+    #[error(transparent)]
+    Layers(#[from] ferrogram_tl_layers::LayersError),
+}
+
+/// What all connections share.
+pub(crate) struct Shared {
+    pub(crate) api: Arc<Api>,
+    pub(crate) rsa_key: RsaPrivateKey,
+    pub(crate) salt_secret: [u8; 32],
+    pub(crate) layers: Layers,
+    /// Sessions by (auth_key_id, session_id); they outlive connections.
+    pub(crate) sessions: Mutex<HashMap<(i64, i64), Arc<Mutex<ServerSession>>>>,
+}
+
+/// Most sessions kept in memory; past this the table is cleared of all but the newest half
+/// (a client whose session was dropped gets `new_session_created` and carries on).
+const MAX_SESSIONS: usize = 100_000;
+
+impl Shared {
+    pub(crate) fn session(&self, key: (i64, i64), create: impl FnOnce() -> ServerSession) -> (Arc<Mutex<ServerSession>>, bool) {
+        let mut sessions = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(s) = sessions.get(&key) {
+            return (s.clone(), false);
+        }
+        if sessions.len() >= MAX_SESSIONS {
+            sessions.clear();
+        }
+        let session = Arc::new(Mutex::new(create()));
+        sessions.insert(key, session.clone());
+        (session, true)
+    }
+}
+
+/// Unix time now (the shell's clock; the core only ever receives it as an argument).
+pub(crate) fn unix_now() -> Duration {
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default()
+}
+
+/// A running server: its DCs' addresses, its key, its API (for admin functions), and a way to
+/// stop it.
+pub struct LocalServer {
+    shared: Arc<Shared>,
+    dcs: Vec<(i32, SocketAddr)>,
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl LocalServer {
+    /// Opens the store, loads or creates the RSA key, binds every DC's listener and starts
+    /// serving. Must be called inside a tokio runtime.
+    pub async fn start(options: ServerOptions) -> Result<LocalServer, ServerError> {
+        if options.dc_count < 1 || options.dc_count < MAIN_DC.min(options.dc_count) {
+            return Err(ServerError::Options(format!("dc_count {} must be at least 1", options.dc_count)));
+        }
+        let now = unix_now().as_secs() as i64;
+        // The main DC first, on the given port; then the others in id order on the next ports.
+        let main = if options.dc_count >= MAIN_DC { MAIN_DC } else { 1 };
+        let order: Vec<i32> = std::iter::once(main).chain((1..=options.dc_count).filter(|&d| d != main)).collect();
+        let mut listeners = Vec::new();
+        for (i, dc) in order.iter().enumerate() {
+            let mut addr = options.listen;
+            if addr.port() != 0 {
+                let port = addr.port().checked_add(i as u16).ok_or_else(|| ServerError::Options("port range overflows".into()))?;
+                addr.set_port(port);
+            }
+            let listener = TcpListener::bind(addr)
+                .await
+                .map_err(|e| ServerError::Io { what: format!("binding DC {dc} to {addr}"), source: e })?;
+            let local = listener.local_addr().map_err(|e| ServerError::Io { what: "reading the bound address".into(), source: e })?;
+            listeners.push((*dc, local, listener));
+        }
+        let dcs: Vec<(i32, SocketAddr)> = listeners.iter().map(|(dc, addr, _)| (*dc, *addr)).collect();
+        let mut api_config = options.api.clone().unwrap_or_else(|| ApiConfig::new(Vec::new()));
+        api_config.dcs = dcs.iter().map(|(id, addr)| DcConfig { id: *id, host: addr.ip().to_string(), port: addr.port() }).collect();
+        api_config.dcs.sort_by_key(|d| d.id);
+
+        if let Some(dir) = &options.data_dir {
+            std::fs::create_dir_all(dir).map_err(|e| ServerError::Io { what: format!("creating {}", dir.display()), source: e })?;
+        }
+        let api = Api::open(options.data_dir.as_deref(), api_config, os_random())?;
+        let rsa_key = match options.rsa_key.clone() {
+            Some(key) => key,
+            None => keys::load_or_create(api.store(), &mut *os_random(), now)?,
+        };
+        if let Some(dir) = &options.data_dir {
+            keys::publish(&rsa_key, dir)?;
+        }
+        tracing::info!(
+            fingerprint = format_args!("{:016x}", rsa_key.public_key().fingerprint() as u64),
+            "server RSA key"
+        );
+        let shared = Arc::new(Shared {
+            api: Arc::new(api),
+            salt_secret: keys::salt_secret(&rsa_key),
+            rsa_key,
+            layers: Layers::embedded()?,
+            sessions: Mutex::new(HashMap::new()),
+        });
+        let (stop, stopped) = watch::channel(false);
+        let mut tasks = Vec::new();
+        for (dc, addr, listener) in listeners {
+            tracing::info!(dc, %addr, "listening");
+            tasks.push(tokio::spawn(connection::accept_loop(listener, dc, shared.clone(), stopped.clone())));
+        }
+        Ok(LocalServer { shared, dcs, stop, tasks })
+    }
+
+    /// The address DC `dc_id` listens on.
+    pub fn dc_addr(&self, dc_id: i32) -> Option<SocketAddr> {
+        self.dcs.iter().find(|(id, _)| *id == dc_id).map(|(_, addr)| *addr)
+    }
+
+    /// The DC clients should start with.
+    pub fn main_dc(&self) -> i32 {
+        self.dcs.first().map(|(id, _)| *id).unwrap_or(MAIN_DC)
+    }
+
+    /// Every DC and its address.
+    pub fn dcs(&self) -> &[(i32, SocketAddr)] {
+        &self.dcs
+    }
+
+    /// The server's public key, for clients to trust.
+    pub fn public_key(&self) -> &RsaPublicKey {
+        self.shared.rsa_key.public_key()
+    }
+
+    /// The RPC layer, for admin functions (create users and bots, read codes, inject faults).
+    pub fn api(&self) -> &Arc<Api> {
+        &self.shared.api
+    }
+
+    /// Stops listening and closes every connection.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
+}
