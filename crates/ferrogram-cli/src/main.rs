@@ -1,6 +1,7 @@
 //! The `ferrogram` command: the local server, the demo of the seed's sign-in flow, and a small
 //! client for trying the API by hand.
 
+mod demo;
 mod serve;
 
 use clap::{Parser, Subcommand};
@@ -15,6 +16,9 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Sign in to an embedded local server through the library, as the seed's example does, and
+    /// print the `auth.Authorization` as JSON. Needs no set-up.
+    Demo(demo::DemoArgs),
     /// Run the local Telegram-compatible server until interrupted (SIGINT or SIGTERM).
     Serve(serve::ServeArgs),
     /// Print the login codes a server issued (from DIR/codes.jsonl).
@@ -38,6 +42,7 @@ fn main() -> std::process::ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
+            Command::Demo(args) => demo::demo(args).await,
             Command::Serve(args) => serve::serve(args).await,
             Command::Codes(args) => serve::codes(args),
             Command::CreateBot(args) => serve::create_bot(args),
