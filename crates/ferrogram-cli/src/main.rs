@@ -1,6 +1,7 @@
 //! The `ferrogram` command: the local server, the demo of the seed's sign-in flow, and a small
 //! client for trying the API by hand.
 
+mod account;
 mod demo;
 mod serve;
 
@@ -23,6 +24,14 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Print the login codes a server issued (from DIR/codes.jsonl).
     Codes(serve::CodesArgs),
+    /// Sign in (interactively, or from --phone/--code/--password/--bot-token) and save the session.
+    Login(account::LoginArgs),
+    /// Print who the session is signed in as.
+    Whoami(account::ClientArgs),
+    /// Log the session out.
+    Logout(account::ClientArgs),
+    /// Call any API method with JSON parameters and print the result as JSON.
+    Invoke(account::InvokeArgs),
     /// Create a bot on a server's data dir and print its token.
     CreateBot(serve::CreateBotArgs),
 }
@@ -46,6 +55,10 @@ fn main() -> std::process::ExitCode {
             Command::Serve(args) => serve::serve(args).await,
             Command::Codes(args) => serve::codes(args),
             Command::CreateBot(args) => serve::create_bot(args),
+            Command::Login(args) => account::login(args).await,
+            Command::Whoami(args) => account::whoami(args).await,
+            Command::Logout(args) => account::logout(args).await,
+            Command::Invoke(args) => account::invoke(args).await,
         }
     });
     match result {
