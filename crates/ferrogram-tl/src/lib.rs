@@ -34,11 +34,6 @@ mod primitives;
 mod reader;
 mod traits;
 
-/// The README's examples, compiled and run as doc tests.
-#[doc = include_str!("../../../README.md")]
-#[cfg(doctest)]
-pub struct ReadmeDoctests;
-
 pub use error::DeserializeError;
 pub use primitives::RawQuery;
 pub use reader::Reader;

@@ -13,3 +13,9 @@ pub use session::{MemorySession, SessionData, SessionStore, SqliteSession, Strin
 pub use auth::{LoginToken, PasswordToken, SignInError, SignInResult, StartCallbacks};
 pub use client::{Client, ClientConfig, ServerAddress};
 pub use ferrogram_mtproto::transport::TransportKind;
+
+/// The README's examples, compiled and run as doc tests (here, where the client, the generated
+/// API and, as a dev-dependency, the local server are all in reach).
+#[doc = include_str!("../../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
