@@ -60,6 +60,9 @@ pub enum ClientError {
     /// An encrypted call was attempted before any key was made or given.
     #[error("no auth key yet")]
     NoKey,
+    /// The session had no packet to send after a request was queued.
+    #[error("the session made no packet for a queued request")]
+    NothingToSend,
     /// The server refused the request with a `bad_msg_notification` resending cannot fix.
     #[error("request rejected with bad_msg_notification {0}")]
     Rejected(i32),
@@ -209,6 +212,33 @@ impl RawClient {
                 Err(end) => return (frames, end),
             }
         }
+    }
+
+    /// Closes our writing half, as a client that gives up mid-frame does.
+    pub async fn finish_writes(&mut self) -> Result<(), ClientError> {
+        self.stream.shutdown().await?;
+        Ok(())
+    }
+
+    /// Whether the server closes the socket within [`READ_TIMEOUT`], reading (and dropping) any
+    /// bytes before the end without parsing them.
+    pub async fn server_closes(&mut self) -> bool {
+        loop {
+            match tokio::time::timeout(READ_TIMEOUT, self.stream.read(&mut self.read_buf)).await {
+                Err(_) => return false,
+                Ok(Ok(0)) => return true,
+                Ok(Ok(_)) => continue,
+                Ok(Err(e)) => return is_reset(&e),
+            }
+        }
+    }
+
+    /// The encrypted packet the session would send for `request`, without sending it (for tests
+    /// that damage it first). The request stays pending in the session.
+    pub fn seal(&mut self, request: Vec<u8>) -> Result<Vec<u8>, ClientError> {
+        let session = self.session.as_mut().ok_or(ClientError::NoKey)?;
+        session.enqueue(request);
+        session.poll_transmit(unix_now(), &mut os_fill).ok_or(ClientError::NothingToSend)
     }
 
     /// Runs the key exchange against a server trusting `server_key`, and starts a session on the
