@@ -363,3 +363,47 @@ fn garbage_packets_are_refused_without_panicking() {
         assert!(envelope::decrypt(&key, Side::Client, &packet).is_err());
     }
 }
+
+/// A key made by the two key-exchange state machines carries messages both ways.
+#[test]
+fn a_key_from_the_exchange_carries_messages_both_ways() {
+    use ferrogram_mtproto::authkey::client::{ClientConfig, ClientHandshake, ClientStep};
+    use ferrogram_mtproto::authkey::server::{ServerConfig, ServerHandshake, ServerStep};
+    use ferrogram_mtproto::crypto::rsa::RsaPrivateKey;
+
+    let mut rng = Rng(77);
+    let mut random = |b: &mut [u8]| rng.fill(b);
+    let rsa = RsaPrivateKey::generate(&mut random);
+    let mut server = ServerHandshake::new(ServerConfig::new(rsa.clone(), 2));
+    let (mut client, mut request) = ClientHandshake::start(ClientConfig::new(vec![rsa.public_key().clone()], 2), &mut random);
+    let now = NOW.as_secs() as i64;
+    let (client_done, server_key) = loop {
+        let (reply, server_key) = match server.handle(&request, now, &mut random).unwrap() {
+            ServerStep::Send(bytes) => (bytes, None),
+            ServerStep::Done { send, key } => (send, Some(key)),
+            ServerStep::Refused(_) => panic!("refused"),
+        };
+        match client.handle(&reply, now, &mut random).unwrap() {
+            ClientStep::Send(bytes) => request = bytes,
+            ClientStep::Done(done) => break (done, server_key.unwrap()),
+        }
+    };
+    assert_eq!(client_done.auth_key, server_key.auth_key);
+    assert_eq!(client_done.first_salt, server_key.first_salt);
+
+    let salts = ServerSalts::new(SECRET, server_key.auth_key.id()).with_first_salt(server_key.first_salt, NOW.as_secs() + 60);
+    let mut client = ClientSession::new(client_done.auth_key, client_done.first_salt, client_done.time_offset as i64, &mut random);
+    let request = client.enqueue(get_config());
+    let packet = client.poll_transmit(NOW, &mut random).unwrap();
+    let message = envelope::decrypt(&server_key.auth_key, Side::Client, &packet).unwrap();
+    assert_eq!(message.body, get_config());
+    let mut session = ServerSession::new(server_key.auth_key.clone(), message.session_id, salts, 3);
+    assert_eq!(session.handle(message, NOW).unwrap(), Handled::Accepted, "the first salt is accepted");
+    let call = session.poll_call().unwrap();
+    session.answer(call.msg_id, Ok(vec![1, 2, 3, 4]));
+    while let Some(packet) = session.poll_transmit(NOW, &mut random) {
+        client.handle_packet(&packet, NOW).unwrap();
+    }
+    let events: Vec<Event> = std::iter::from_fn(|| client.poll_event()).collect();
+    assert!(events.contains(&Event::Result { request, result: Ok(vec![1, 2, 3, 4]) }));
+}

@@ -19,6 +19,8 @@
 //! are arguments, and packets go in and out as bytes for a transport to frame.
 
 pub mod client;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod envelope;
 pub mod msg_id;
 pub mod salts;
