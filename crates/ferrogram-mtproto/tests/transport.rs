@@ -61,7 +61,11 @@ fn assert_payloads(kind: TransportKind, got: &[Incoming], sent: &[Vec<u8>]) {
         };
         if kind.framing() == ferrogram_mtproto::transport::FramingKind::PaddedIntermediate {
             assert!(payload.starts_with(sent), "{kind}: payload prefix");
-            assert!(payload.len() - sent.len() <= 12 && payload.len() % 4 == 0, "{kind}: padding left {}", payload.len());
+            assert!(
+                payload.len() - sent.len() <= 12 && payload.len() % 4 == 0,
+                "{kind}: padding left {}",
+                payload.len()
+            );
         } else {
             assert_eq!(payload, sent, "{kind}: payload");
         }
@@ -200,7 +204,8 @@ fn obfuscated_vectors() {
     let mut bytes = init.clone();
     bytes.extend_from_slice(&[0x03, 0xaa, 0xbb, 0xcc]);
     let mut r = scripted(bytes);
-    let mut client = Codec::client_with_secret(TransportKind::ObfuscatedPaddedIntermediate, -4, &secret, &mut r).unwrap();
+    let mut client =
+        Codec::client_with_secret(TransportKind::ObfuscatedPaddedIntermediate, -4, &secret, &mut r).unwrap();
     let mut out = Vec::new();
     client.pack(&[1, 2, 3, 4, 5, 6, 7, 8], &mut r, &mut out).unwrap();
     assert_eq!(
@@ -228,7 +233,15 @@ fn obfuscated_init_avoids_reserved_openings() {
     // A source whose first draws are all forbidden: 0xef first byte, the intermediate and padded
     // tags, HTTP methods, a zero second word. The client must draw again.
     let mut bytes = Vec::new();
-    for bad in [&[0xef, 1, 1, 1, 1, 1, 1, 1][..], &[0xee; 8], &[0xdd; 8], b"POST 1/1", b"GET /abc", b"HEADxxxx", &[7, 7, 7, 7, 0, 0, 0, 0]] {
+    for bad in [
+        &[0xef, 1, 1, 1, 1, 1, 1, 1][..],
+        &[0xee; 8],
+        &[0xdd; 8],
+        b"POST 1/1",
+        b"GET /abc",
+        b"HEADxxxx",
+        &[7, 7, 7, 7, 0, 0, 0, 0],
+    ] {
         let mut draw = bad.to_vec();
         draw.resize(64, 0x42);
         bytes.extend(draw);
@@ -388,7 +401,13 @@ fn detects_every_transport() {
 
 #[test]
 fn detection_refuses_http_and_tls() {
-    for opening in [&b"POST /api HTTP/1.1"[..], b"GET / HTTP/1.1", b"HEAD / HTTP/1.1", b"OPTIONS * HTTP/1.1", &[0x16, 0x03, 0x01, 0x02, 0x00]] {
+    for opening in [
+        &b"POST /api HTTP/1.1"[..],
+        b"GET / HTTP/1.1",
+        b"HEAD / HTTP/1.1",
+        b"OPTIONS * HTTP/1.1",
+        &[0x16, 0x03, 0x01, 0x02, 0x00],
+    ] {
         let expected = TransportError::UnsupportedProtocol([opening[0], opening[1], opening[2], opening[3]]);
         assert_eq!(detect(opening, None).unwrap_err(), expected);
         let mut server = Codec::server(None, None);
@@ -523,7 +542,10 @@ fn oversized_lengths_are_rejected_before_buffering() {
     let len = ((MAX_FRAME_LEN + 4) as u32).to_le_bytes();
     assert_eq!(Intermediate::new(Side::Client).unpack(&len), Err(too_large.clone()));
     assert!(Intermediate::new(Side::Client).unpack(&(MAX_FRAME_LEN as u32).to_le_bytes()).is_ok());
-    assert_eq!(Intermediate::new(Side::Server).unpack(&[0xff, 0xff, 0xff, 0x7f]).unwrap_err(), TransportError::FrameTooLarge { len: 0x7fff_ffff, max: MAX_FRAME_LEN });
+    assert_eq!(
+        Intermediate::new(Side::Server).unpack(&[0xff, 0xff, 0xff, 0x7f]).unwrap_err(),
+        TransportError::FrameTooLarge { len: 0x7fff_ffff, max: MAX_FRAME_LEN }
+    );
     let full = ((MAX_FRAME_LEN + 16) as u32).to_le_bytes();
     assert_eq!(Full::new(Side::Client).unpack(&full), Err(too_large));
     assert_eq!(Full::new(Side::Client).unpack(&[11, 0, 0, 0]), Err(TransportError::FrameTooShort { len: 11 }));

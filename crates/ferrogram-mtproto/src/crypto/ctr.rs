@@ -45,8 +45,7 @@ mod tests {
     /// NIST SP 800-38A, F.5.5 CTR-AES256.Encrypt.
     #[test]
     fn nist_sp800_38a_f55() {
-        let key: [u8; 32] =
-            hex("603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4").try_into().unwrap();
+        let key: [u8; 32] = hex("603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4").try_into().unwrap();
         let iv: [u8; 16] = hex("f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff").try_into().unwrap();
         let plain = hex(concat!(
             "6bc1bee22e409f96e93d7e117393172a",

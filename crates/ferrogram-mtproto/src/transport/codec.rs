@@ -36,7 +36,10 @@ struct Established {
 enum State {
     /// Server side, before the client's tag or init: `expected` is the transport the server
     /// insists on (any, if `None`), `secret` the MTProxy secret for obfuscated inits.
-    AwaitingHeader { expected: Option<TransportKind>, secret: Option<[u8; 16]> },
+    AwaitingHeader {
+        expected: Option<TransportKind>,
+        secret: Option<[u8; 16]>,
+    },
     Established(Established),
 }
 
@@ -46,6 +49,30 @@ enum State {
 /// The client side writes the transport's tag (or the obfuscated init) in front of its first
 /// frame; the server side reads it from the first bytes it is fed, either insisting on one
 /// transport or detecting any (see [`super::detect`]).
+///
+/// ```
+/// use ferrogram_mtproto::transport::{Codec, Incoming, TransportKind};
+///
+/// // Any `FnMut(&mut [u8])` is a random source; real code passes the OS generator.
+/// let mut seed = 7u8;
+/// let mut rng = move |buf: &mut [u8]| buf.iter_mut().for_each(|b| { seed = seed.wrapping_mul(31).wrapping_add(17); *b = seed });
+///
+/// let mut client = Codec::client(TransportKind::ObfuscatedIntermediate, 2, &mut rng);
+/// let mut server = Codec::server(None, None); // detects what the client speaks
+///
+/// let mut wire = Vec::new();
+/// client.pack(b"an MTProto payload..", &mut rng, &mut wire)?;
+/// server.feed(&wire); // however the bytes arrive: all at once, or a few at a time
+/// assert_eq!(server.poll()?, Some(Incoming::Frame { payload: b"an MTProto payload..".to_vec(), quick_ack_requested: false }));
+/// assert_eq!(server.poll()?, None); // nothing more yet
+/// assert_eq!((server.kind(), server.dc_id()), (Some(TransportKind::ObfuscatedIntermediate), Some(2)));
+///
+/// wire.clear();
+/// server.pack_status(-404, &mut rng, &mut wire)?;
+/// client.feed(&wire);
+/// assert_eq!(client.poll(), Err(ferrogram_mtproto::transport::TransportError::Status(-404)));
+/// # Ok::<(), ferrogram_mtproto::transport::TransportError>(())
+/// ```
 pub struct Codec {
     side: Side,
     state: State,
@@ -115,7 +142,8 @@ impl Codec {
 
     /// The server side of a connection whose transport is read from its first bytes: exactly
     /// `expected` if given (anything else is [`TransportError::UnexpectedTransport`]), otherwise
-    /// whatever [`super::detect`] finds. `secret` keys obfuscated inits, for an MTProxy.
+    /// whatever [`super::detect`] finds. `secret` keys obfuscated inits, for an MTProxy (transports
+    /// in the clear are still accepted when detecting: check [`Codec::kind`] to refuse them).
     pub fn server(expected: Option<TransportKind>, secret: Option<[u8; 16]>) -> Codec {
         Codec {
             side: Side::Server,
@@ -166,7 +194,12 @@ impl Codec {
 
     /// Appends the bytes that carry `payload` to `out` (preceded, on a client's first frame, by
     /// the transport's tag or obfuscated init). Randomness is drawn for padding.
-    pub fn pack(&mut self, payload: &[u8], rng: &mut dyn RandomSource, out: &mut Vec<u8>) -> Result<(), TransportError> {
+    pub fn pack(
+        &mut self,
+        payload: &[u8],
+        rng: &mut dyn RandomSource,
+        out: &mut Vec<u8>,
+    ) -> Result<(), TransportError> {
         self.pack_frame(payload, false, rng, out)
     }
 
@@ -183,7 +216,12 @@ impl Codec {
 
     /// Appends a transport error `code` (negative: -404, -429, -444, ...) for the client, as the
     /// server sends it in place of a payload.
-    pub fn pack_status(&mut self, code: i32, rng: &mut dyn RandomSource, out: &mut Vec<u8>) -> Result<(), TransportError> {
+    pub fn pack_status(
+        &mut self,
+        code: i32,
+        rng: &mut dyn RandomSource,
+        out: &mut Vec<u8>,
+    ) -> Result<(), TransportError> {
         self.pack_frame(&code.to_le_bytes(), false, rng, out)
     }
 
