@@ -97,8 +97,7 @@ pub enum SignInError {
     /// `PHONE_NUMBER_BANNED`: the number is banned.
     #[error("PHONE_NUMBER_BANNED: the phone number is banned")]
     PhoneNumberBanned,
-    /// `PHONE_CODE_HASH_EMPTY` or `PHONE_NUMBER_OCCUPIED` and friends are in
-    /// [`SignInError::Invocation`]; `PASSWORD_HASH_INVALID`: the password is wrong.
+    /// `PASSWORD_HASH_INVALID`: the two-step verification password is wrong.
     #[error("PASSWORD_HASH_INVALID: the password is wrong")]
     PasswordHashInvalid,
     /// `FIRST_NAME_INVALID`: the first name given to sign up is empty or too long.
@@ -165,6 +164,9 @@ impl SignInError {
     }
 }
 
+/// Asks for the two-step verification password, given its hint.
+pub type PasswordPrompt<'a> = Box<dyn FnMut(Option<&str>) -> String + Send + 'a>;
+
 /// Callbacks for [`Client::start`]: where the phone number, the code, the password and the
 /// names for a new account come from (a terminal prompt, a UI, a test).
 pub struct StartCallbacks<'a> {
@@ -173,7 +175,7 @@ pub struct StartCallbacks<'a> {
     /// The code the user received, given how it was sent.
     pub code: Box<dyn FnMut(&LoginToken) -> String + Send + 'a>,
     /// The two-step verification password, given its hint.
-    pub password: Box<dyn FnMut(Option<&str>) -> String + Send + 'a>,
+    pub password: PasswordPrompt<'a>,
     /// First and last name for a new account (asked only if the number has none).
     pub first_name: Box<dyn FnMut() -> (String, String) + Send + 'a>,
     /// Sign in as a bot with this token instead (the other callbacks are not called).

@@ -555,3 +555,18 @@ async fn log_out_forgets_the_account_and_keys() {
     // A new key was made for the call after logging out.
     assert_eq!(server.key_count(), 2);
 }
+
+/// Idle connections send `ping_delay_disconnect` and stay up; the pings' answers go to nobody.
+#[tokio::test(flavor = "multi_thread")]
+async fn pings_keep_an_idle_connection() {
+    let server = FakeServer::start(2, |_| Reply::Ok(nearest(2))).await;
+    let client = Client::new(MemorySession::new(), 1, "hash", ClientConfig { ping_interval: Duration::from_millis(50), ..server.config() });
+    client.connect().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    // About 8 pings went out (a few may share a packet with an ack).
+    assert!(server.packets() >= 4, "only {} packets while idle", server.packets());
+    client.invoke(&functions::help::GetNearestDc {}).await.unwrap();
+    assert_eq!(server.connections(), 1);
+    // Pings are answered by the session layer itself, never as calls.
+    assert_eq!(server.calls().len(), 1);
+}

@@ -80,7 +80,7 @@ pub fn telegram_rsa_keys() -> Vec<RsaPublicKey> {
 
 /// Hex digits to bytes (written here because it is four lines, not worth a dependency).
 fn hex_decode(hex: &str) -> Option<Vec<u8>> {
-    if hex.len() % 2 != 0 {
+    if !hex.len().is_multiple_of(2) {
         return None;
     }
     (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok()).collect()

@@ -72,6 +72,7 @@ struct Shared {
     calls: Mutex<Vec<Call>>,
     handler: Handler,
     connections: AtomicUsize,
+    packets: AtomicUsize,
 }
 
 /// A running scripted server.
@@ -101,6 +102,7 @@ impl FakeServer {
             calls: Mutex::new(Vec::new()),
             handler: Arc::new(handler),
             connections: AtomicUsize::new(0),
+            packets: AtomicUsize::new(0),
         });
         let accept = shared.clone();
         let task = tokio::spawn(async move {
@@ -125,6 +127,11 @@ impl FakeServer {
     /// TCP connections accepted so far.
     pub fn connections(&self) -> usize {
         self.shared.connections.load(Ordering::SeqCst)
+    }
+
+    /// Encrypted packets received so far (calls, acks, pings ...).
+    pub fn packets(&self) -> usize {
+        self.shared.packets.load(Ordering::SeqCst)
     }
 
     /// Keys created so far.
@@ -222,6 +229,7 @@ async fn serve(shared: Arc<Shared>, mut stream: TcpStream, connection: usize) {
                 return;
             };
             let Ok(message) = envelope::decrypt(&key, Side::Client, payload) else { return };
+            shared.packets.fetch_add(1, Ordering::SeqCst);
             let session_id = message.session_id;
             let mut sessions = shared.sessions.lock().unwrap();
             let session = sessions.entry((key_id, session_id)).or_insert_with(|| {
