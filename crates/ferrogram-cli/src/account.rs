@@ -165,3 +165,44 @@ pub async fn invoke(args: InvokeArgs) -> anyhow::Result<()> {
     client.disconnect().await.ok();
     Ok(())
 }
+
+/// Options of `ferrogram import-session`.
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// The session file (SQLite) to write.
+    #[arg(long, default_value = "ferrogram.session")]
+    session: PathBuf,
+    /// What made the string: `gramjs`, `telethon`, `ferrogram`, or `auto` (tell by its layout).
+    #[arg(long, default_value = "auto")]
+    from: String,
+    /// The string session (`-` reads it from standard input).
+    string: String,
+}
+
+/// Turns a GramJS, Telethon or ferrogram string session into a session file, so an account
+/// signed in elsewhere is used without a new login.
+pub fn import_session(args: ImportArgs) -> anyhow::Result<()> {
+    use ferrogram::session::string;
+    use ferrogram::SessionStore as _;
+    let text = if args.string == "-" {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).context("reading standard input")?;
+        line
+    } else {
+        args.string.clone()
+    };
+    let text = text.trim();
+    let data = match args.from.as_str() {
+        "gramjs" => string::decode_gramjs(text),
+        "telethon" => string::decode_telethon(text),
+        "ferrogram" | "auto" => string::decode(text),
+        other => anyhow::bail!("--from {other}: expected gramjs, telethon, ferrogram or auto"),
+    }
+    .context("reading the string session")?;
+    let home = data.home().context("the string session names no DC")?;
+    let summary = format!("DC {} at {}:{}, auth key {}", home.id, home.host, home.port, if home.auth_key.is_some() { "present" } else { "absent" });
+    let file = SqliteSession::open(&args.session).with_context(|| format!("opening {}", args.session.display()))?;
+    file.store(&data).context("writing the session")?;
+    println!("imported into {}: {summary}", args.session.display());
+    Ok(())
+}

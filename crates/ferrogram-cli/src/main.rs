@@ -32,6 +32,8 @@ enum Command {
     Logout(account::ClientArgs),
     /// Call any API method with JSON parameters and print the result as JSON.
     Invoke(account::InvokeArgs),
+    /// Import a GramJS, Telethon or ferrogram string session into a session file.
+    ImportSession(account::ImportArgs),
     /// Create a bot on a server's data dir and print its token.
     CreateBot(serve::CreateBotArgs),
 }
@@ -59,6 +61,7 @@ fn main() -> std::process::ExitCode {
             Command::Whoami(args) => account::whoami(args).await,
             Command::Logout(args) => account::logout(args).await,
             Command::Invoke(args) => account::invoke(args).await,
+            Command::ImportSession(args) => account::import_session(args),
         }
     });
     match result {
