@@ -9,6 +9,22 @@
 //! big-endian and padded to 2048 bits (256 bytes), `g` included.
 //!
 //! Sans-IO: the secret exponents `a` and `b` come from the caller's [`RandomSource`].
+//!
+//! ```
+//! use ferrogram_mtproto::crypto::{dh, srp};
+//! # let mut seed = 1u64;
+//! # let mut random = move |b: &mut [u8]| for x in b { seed ^= seed << 13; seed ^= seed >> 7; seed ^= seed << 17; *x = seed as u8 };
+//! let params = srp::SrpParams { salt1: vec![1; 40], salt2: vec![2; 16], g: 3, p: dh::telegram_dh_prime() };
+//! // Server, when the password is set: store the verifier (never the password).
+//! let verifier = srp::verifier(b"hunter2", &params);
+//! // Server, answering account.getPassword: a fresh srp_B (keep the challenge under its srp_id).
+//! let challenge = srp::server_challenge(&params, &verifier, &mut random)?;
+//! // Client: A and M1 for inputCheckPasswordSRP.
+//! let answer = srp::client_answer(b"hunter2", &params, &challenge.srp_b, &mut random)?;
+//! // Server, on auth.checkPassword: Err(WrongPassword) becomes PASSWORD_HASH_INVALID.
+//! srp::server_check(&params, &verifier, &challenge, &answer)?;
+//! # Ok::<(), srp::SrpError>(())
+//! ```
 
 use num_bigint::BigUint;
 use num_traits::Zero;
