@@ -157,6 +157,8 @@ pub struct Api {
     code_log: CodeLog,
     random: Mutex<Box<dyn RandomSource + Send>>,
     srp_challenges: Mutex<HashMap<i64, PendingSrp>>,
+    /// How many times each method's handler ran, by constructor id (see [`Api::executions`]).
+    executions: Mutex<HashMap<u32, u64>>,
 }
 
 impl std::fmt::Debug for Api {
@@ -177,7 +179,14 @@ pub fn os_random() -> Box<dyn RandomSource + Send> {
 impl Api {
     /// An API over `store`, appending codes to `code_log`, drawing randomness from `random`.
     pub fn new(store: Arc<Store>, config: ApiConfig, code_log: CodeLog, random: Box<dyn RandomSource + Send>) -> Api {
-        Api { store, config, code_log, random: Mutex::new(random), srp_challenges: Mutex::new(HashMap::new()) }
+        Api {
+            store,
+            config,
+            code_log,
+            random: Mutex::new(random),
+            srp_challenges: Mutex::new(HashMap::new()),
+            executions: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Opens the store in `data_dir` (`DIR/server.sqlite3`, codes in `DIR/codes.jsonl`), or in
@@ -260,6 +269,9 @@ impl Api {
         let Some(id) = query.get(..4).and_then(|b| b.try_into().ok()).map(u32::from_le_bytes) else {
             return Err(fail(&[], "INPUT_FETCH_ERROR"));
         };
+        if !matches!(id, INVOKE_WITH_LAYER | INIT_CONNECTION | INVOKE_WITHOUT_UPDATES | INVOKE_AFTER_MSG) {
+            *self.execution_counts().entry(id).or_default() += 1;
+        }
         match id {
             INVOKE_WITH_LAYER => {
                 let wrapper: functions::InvokeWithLayer<RawQuery> = decode(query)?;
@@ -336,6 +348,10 @@ impl Api {
         let mut bytes = vec![0u8; n];
         self.random().fill(&mut bytes);
         bytes
+    }
+
+    fn execution_counts(&self) -> MutexGuard<'_, HashMap<u32, u64>> {
+        self.executions.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn challenges(&self) -> MutexGuard<'_, HashMap<i64, PendingSrp>> {
@@ -486,6 +502,20 @@ impl Api {
         };
         let bot = self.store.create_user(&new, now)?;
         Ok(format!("{}:{secret}", bot.id))
+    }
+
+    /// How many times the method named `method` (its TL name, e.g. `"auth.sendCode"`) was run
+    /// since this `Api` was made: every dispatch of a non-wrapper method counts once, whatever
+    /// it answered, and the wrappers (`invokeWithLayer`, `initConnection`, ..) are not counted.
+    /// A request the network shell answers from its session cache is not run again, so fault
+    /// tests read this to check that a resent request executed exactly once. Kept in memory:
+    /// a restarted server counts from zero.
+    pub fn executions(&self, method: &str) -> u64 {
+        self.execution_counts()
+            .iter()
+            .filter(|(id, _)| ferrogram_tl::name_for_id(**id) == Some(method))
+            .map(|(_, count)| *count)
+            .sum()
     }
 
     /// The most recent login codes, newest first (the `ferrogram codes` command; in memory mode
