@@ -7,6 +7,9 @@
 use num_bigint::BigUint;
 use num_integer::Integer;
 use num_traits::{One, Zero};
+use std::sync::OnceLock;
+
+use super::montgomery::{FixedBase, Modulus, OddModulus};
 
 use crate::RandomSource;
 
@@ -101,7 +104,7 @@ static VERIFIED_PRIMES: std::sync::Mutex<Vec<Vec<u8>>> = std::sync::Mutex::new(V
 /// Whether `dh_prime` is Telegram's prime (embedded, checked when it was written down, as the spec
 /// suggests) or one already verified by [`check_dh_params`].
 pub fn is_known_safe_prime(dh_prime: &[u8]) -> bool {
-    if dh_prime == telegram_dh_prime().as_slice() {
+    if dh_prime == telegram_prime_bytes() {
         return true;
     }
     // A poisoned lock only means another thread panicked mid-push: the list itself is still valid.
@@ -129,15 +132,63 @@ pub fn check_dh_value(value: &[u8], dh_prime: &[u8]) -> Result<(), DhError> {
     Ok(())
 }
 
-/// `base^exp mod p`, as 256 big-endian bytes.
+/// `base^exp mod p`, as 256 big-endian bytes (0 if `p` is zero).
+///
+/// Runs on [`montgomery`]: Telegram's prime uses a cached [`Modulus`] and, for the small
+/// generators `g = 2..=7` (`g^a`, `g^b`), a cached fixed-base table that needs no squarings;
+/// another odd modulus of up to 2048 bits gets its Montgomery constants computed on the spot; an
+/// even or longer one (never a valid `dh_prime`) falls back to `num-bigint`.
+/// Not constant time (see [`montgomery`]).
 pub fn mod_pow(base: &[u8], exp: &[u8], p: &[u8]) -> [u8; 256] {
-    let p = BigUint::from_bytes_be(p);
-    let r = if p.is_zero() { BigUint::zero() } else { BigUint::from_bytes_be(base).modpow(&BigUint::from_bytes_be(exp), &p) };
-    let bytes = r.to_bytes_be();
     let mut out = [0u8; 256];
-    let len = bytes.len().min(256);
-    out[256 - len..].copy_from_slice(&bytes[bytes.len() - len..]);
+    if p == telegram_prime_bytes() {
+        let modulus = telegram_modulus();
+        let residue = match small_generator(base) {
+            Some(g) => telegram_fixed_base(g).pow(modulus, exp),
+            None => None,
+        };
+        let residue = residue.unwrap_or_else(|| modulus.pow(base, exp));
+        modulus.write_be(&residue, &mut out);
+        return out;
+    }
+    match OddModulus::from_be_bytes(p) {
+        Ok(modulus) if modulus.byte_len() <= 256 => modulus.pow_into(base, exp, &mut out),
+        _ => {
+            let p = BigUint::from_bytes_be(p);
+            let r = if p.is_zero() { BigUint::zero() } else { BigUint::from_bytes_be(base).modpow(&BigUint::from_bytes_be(exp), &p) };
+            let bytes = r.to_bytes_be();
+            let len = bytes.len().min(256);
+            out[256 - len..].copy_from_slice(&bytes[bytes.len() - len..]);
+        }
+    }
     out
+}
+
+/// `Some(g)` if `base` (big-endian, any length) is one of the generators 2..=7 the spec allows.
+fn small_generator(base: &[u8]) -> Option<u8> {
+    let (&last, rest) = base.split_last()?;
+    (rest.iter().all(|&b| b == 0) && (2..=7).contains(&last)).then_some(last)
+}
+
+/// Telegram's prime as bytes, parsed once.
+fn telegram_prime_bytes() -> &'static [u8] {
+    static BYTES: OnceLock<Vec<u8>> = OnceLock::new();
+    BYTES.get_or_init(telegram_dh_prime)
+}
+
+/// Telegram's prime with its Montgomery constants, computed once per process.
+fn telegram_modulus() -> &'static Modulus<32> {
+    static MODULUS: OnceLock<Modulus<32>> = OnceLock::new();
+    // The constant is odd and 2048 bits long, so this cannot fail; the fallback keeps it panic-free.
+    MODULUS.get_or_init(|| Modulus::from_be_bytes(telegram_prime_bytes()).unwrap_or_else(|_| unreachable!("Telegram's prime is odd and 2048 bits")))
+}
+
+/// The fixed-base table of `g` (2..=7) for Telegram's prime, for exponents of up to 2048 bits,
+/// built on first use (about 2048 squarings, 88 KB) and kept for the process.
+fn telegram_fixed_base(g: u8) -> &'static FixedBase<32> {
+    static TABLES: [OnceLock<FixedBase<32>>; 6] = [const { OnceLock::new() }; 6];
+    let index = usize::from(g.clamp(2, 7) - 2);
+    TABLES[index].get_or_init(|| FixedBase::new(telegram_modulus(), &[g], 2048))
 }
 
 /// Miller–Rabin with `rounds` random witnesses.

@@ -14,6 +14,7 @@ pub mod ctr;
 pub mod dh;
 pub mod ige;
 pub mod kdf;
+pub mod montgomery;
 pub mod pq;
 pub mod rsa;
 pub mod srp;
