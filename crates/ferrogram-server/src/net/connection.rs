@@ -13,6 +13,7 @@ use ferrogram_mtproto::session::server::{Call, Handled, ServerSession};
 use ferrogram_mtproto::session::RpcErrorMessage;
 use ferrogram_mtproto::transport::{Codec, Incoming};
 use ferrogram_mtproto::RandomSource;
+use ferrogram_tl::{functions, Identifiable, RawQuery};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
@@ -75,7 +76,33 @@ struct Connection {
     keys: HashMap<i64, AuthKey>,
     /// Salts of keys made on this connection, which also accept the key exchange's first salt.
     first_salts: HashMap<i64, ServerSalts>,
+    /// What calls need to know of each key, read from the store once (see [`KeyFacts`]).
+    key_facts: HashMap<i64, KeyFacts>,
+    /// Sessions the frames of the current read reached, with the calls they await; the calls
+    /// run together once the read is handled, then every session sends what it has.
+    reached: Vec<Reached>,
+    /// A transport error code to send after the answers of the current read, before closing.
+    closing_status: Option<i32>,
     out: Vec<u8>,
+}
+
+/// A session that frames of the current read were handled by, and the calls they brought.
+struct Reached {
+    session: Arc<Mutex<ServerSession>>,
+    key_id: i64,
+    session_id: i64,
+    calls: Vec<Call>,
+}
+
+/// What the handlers need to know of an auth key besides its id, cached per connection so that
+/// a call costs no store read. Only a call wrapped in `invokeWithLayer`/`initConnection` (or in
+/// a wrapper that may hold them) changes what the store has, so the entry is read again after
+/// such a call; the signed-in user is read from the store by the handlers themselves.
+#[derive(Debug, Clone, Copy, Default)]
+struct KeyFacts {
+    layer: Option<i32>,
+    api_id: Option<i32>,
+    user_id: Option<i64>,
 }
 
 async fn serve(mut stream: TcpStream, dc: i32, shared: Arc<Shared>) -> Result<(), Closed> {
@@ -88,6 +115,9 @@ async fn serve(mut stream: TcpStream, dc: i32, shared: Arc<Shared>) -> Result<()
         plain_ids: MsgIdGenerator::new(),
         keys: HashMap::new(),
         first_salts: HashMap::new(),
+        key_facts: HashMap::new(),
+        reached: Vec::new(),
+        closing_status: None,
         out: Vec::new(),
     };
     let mut buf = vec![0u8; 64 * 1024];
@@ -114,12 +144,19 @@ async fn serve(mut stream: TcpStream, dc: i32, shared: Arc<Shared>) -> Result<()
                 }
             }
         }
-        // Whatever was answered goes out, even when the connection is about to close (a -404).
+        // The calls of every frame of this read run in one blocking task, and whatever was
+        // answered goes out in one write, even when the connection is about to close (a -404).
+        conn.run_calls().await;
+        let transmitted = conn.transmit();
+        if let Some(code) = conn.closing_status.take() {
+            let _ = conn.codec.pack_status(code, &mut *conn.random, &mut conn.out);
+        }
         if !conn.out.is_empty() {
             stream.write_all(&conn.out).await.map_err(|e| e.to_string())?;
             conn.out.clear();
         }
         result?;
+        transmitted?;
     }
 }
 
@@ -187,7 +224,7 @@ impl Connection {
                     key
                 }
                 Ok(None) => {
-                    let _ = self.codec.pack_status(AUTH_KEY_NOT_FOUND, &mut *self.random, &mut self.out);
+                    self.closing_status = Some(AUTH_KEY_NOT_FOUND);
                     return Err(format!("unknown auth key {key_id:016x}"));
                 }
                 Err(e) => return Err(format!("looking up an auth key: {e}")),
@@ -216,52 +253,115 @@ impl Connection {
             }
             std::iter::from_fn(|| session.poll_call()).collect()
         };
-        for call in calls {
-            let result = run_call(self.shared.clone(), self.dc, key_id, session_id, call.body).await;
-            lock(&session).answer(call.msg_id, result);
-        }
-        let packets: Vec<Vec<u8>> = {
-            let mut session = lock(&session);
-            std::iter::from_fn(|| session.poll_transmit(now, &mut *self.random)).collect()
-        };
-        for packet in packets {
-            self.send(&packet)?;
+        match self.reached.iter_mut().find(|r| Arc::ptr_eq(&r.session, &session)) {
+            Some(reached) => reached.calls.extend(calls),
+            None => self.reached.push(Reached { session, key_id, session_id, calls }),
         }
         Ok(())
     }
 
+    /// Runs the calls of every session reached by the current read, in order, in one blocking
+    /// task (the store is synchronous, and a 2FA check spends tens of milliseconds in PBKDF2),
+    /// and hands each answer to its session.
+    async fn run_calls(&mut self) {
+        let batch: Vec<(Arc<Mutex<ServerSession>>, i64, i64, Vec<Call>)> = self
+            .reached
+            .iter_mut()
+            .filter(|r| !r.calls.is_empty())
+            .map(|r| (r.session.clone(), r.key_id, r.session_id, std::mem::take(&mut r.calls)))
+            .collect();
+        if batch.is_empty() {
+            return;
+        }
+        let shared = self.shared.clone();
+        let dc = self.dc;
+        let mut facts = std::mem::take(&mut self.key_facts);
+        let ran = tokio::task::spawn_blocking(move || {
+            for (session, key_id, session_id, calls) in batch {
+                for call in calls {
+                    // A handler that panics fails its own call, not the batch or the connection.
+                    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        run_call(&shared, dc, key_id, session_id, &mut facts, &call.body)
+                    }))
+                    .unwrap_or_else(|_| Err(RpcFailure::new(500, "INTERNAL")));
+                    let result = result.map_err(|f| RpcErrorMessage { code: f.code, message: f.message });
+                    lock(&session).answer(call.msg_id, result);
+                }
+            }
+            facts
+        })
+        .await;
+        // A lost cache is only read again.
+        self.key_facts = ran.unwrap_or_default();
+    }
+
+    /// Every packet the sessions reached by the current read have to send, into `out`.
+    fn transmit(&mut self) -> Result<(), Closed> {
+        let now = unix_now();
+        for reached in std::mem::take(&mut self.reached) {
+            let packets: Vec<Vec<u8>> = {
+                let mut session = lock(&reached.session);
+                std::iter::from_fn(|| session.poll_transmit(now, &mut *self.random)).collect()
+            };
+            for packet in packets {
+                self.send(&packet)?;
+            }
+        }
+        Ok(())
+    }
 }
 
-/// Runs one call on a blocking thread (the store is synchronous, and a 2FA check spends tens of
-/// milliseconds in PBKDF2): lift it into our layer, answer it, lower the answer.
-async fn run_call(shared: Arc<Shared>, dc: i32, key_id: i64, session_id: i64, body: Vec<u8>) -> Result<Vec<u8>, RpcErrorMessage> {
-    {
-        let answered = tokio::task::spawn_blocking(move || {
-            let now = unix_now().as_secs() as i64;
+/// Answers one call (on a blocking thread): lift it into our layer, answer it, lower the answer.
+fn run_call(
+    shared: &Shared,
+    dc: i32,
+    key_id: i64,
+    session_id: i64,
+    facts: &mut HashMap<i64, KeyFacts>,
+    body: &[u8],
+) -> Result<Vec<u8>, RpcFailure> {
+    let now = unix_now().as_secs() as i64;
+    let known = match facts.get(&key_id) {
+        Some(known) => *known,
+        None => {
             let record = shared.api.auth_key(key_id).map_err(|e| {
                 tracing::warn!(error = %e, "cannot read an auth key");
                 RpcFailure::new(500, "INTERNAL")
             })?;
-            let known_layer = record.as_ref().and_then(|r| r.layer);
-            let call = lift(&shared.layers, &body, known_layer)?;
-            let ctx = CallContext {
-                dc_id: dc,
-                auth_key_id: key_id,
-                session_id,
-                layer: known_layer.unwrap_or(ferrogram_tl::LAYER),
-                api_id: record.as_ref().and_then(|r| r.client.api_id),
-                user_id: record.as_ref().and_then(|r| r.user_id),
-                now,
-            };
-            let answer = shared.api.call(&ctx, &call.query)?;
-            lower(&shared.layers, &call, answer)
-        })
-        .await;
-        match answered {
-            Ok(result) => result.map_err(|f| RpcErrorMessage { code: f.code, message: f.message }),
-            Err(_) => Err(RpcErrorMessage { code: 500, message: "INTERNAL".into() }),
+            let known = record.map_or_else(KeyFacts::default, |r| KeyFacts { layer: r.layer, api_id: r.client.api_id, user_id: r.user_id });
+            facts.insert(key_id, known);
+            known
         }
+    };
+    if may_change_key_facts(body) {
+        // Read the key again for the next call, whatever this one does.
+        facts.remove(&key_id);
     }
+    let call = lift(&shared.layers, body, known.layer)?;
+    let ctx = CallContext {
+        dc_id: dc,
+        auth_key_id: key_id,
+        session_id,
+        layer: known.layer.unwrap_or(ferrogram_tl::LAYER),
+        api_id: known.api_id,
+        user_id: known.user_id,
+        now,
+    };
+    let answer = shared.api.call(&ctx, &call.query)?;
+    lower(&shared.layers, &call, answer)
+}
+
+/// Whether a call starts with a wrapper the handlers unwrap, and so may carry `invokeWithLayer`
+/// or `initConnection`, which record the client's layer and `api_id` on the key.
+fn may_change_key_facts(body: &[u8]) -> bool {
+    let Some(id) = body.get(..4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]])) else { return false };
+    [
+        functions::InvokeWithLayer::<RawQuery>::CONSTRUCTOR_ID,
+        functions::InitConnection::<RawQuery>::CONSTRUCTOR_ID,
+        functions::InvokeWithoutUpdates::<RawQuery>::CONSTRUCTOR_ID,
+        functions::InvokeAfterMsg::<RawQuery>::CONSTRUCTOR_ID,
+    ]
+    .contains(&id)
 }
 
 fn lock(session: &Mutex<ServerSession>) -> std::sync::MutexGuard<'_, ServerSession> {
