@@ -339,3 +339,50 @@ async fn call_waiting_while_the_server_is_down_completes_when_it_is_back() {
     .await
     .expect("within the time limit");
 }
+
+/// The server is down behind a proxy that still accepts connections and closes each at once (a
+/// load balancer in front of a dead backend): the client backs off between these connections
+/// instead of spinning, a call waiting meanwhile completes when the server is back, and a client
+/// with few retries gives up with an error instead of waiting forever.
+#[tokio::test(flavor = "multi_thread")]
+async fn connections_closed_at_once_are_retried_with_backoff() {
+    timeout(TEST_LIMIT, async {
+        let dir = TempDir::new("backoff");
+        let server = start_server(loopback_any_port(), Some(&dir.0)).await;
+        let addr = main_addr(&server);
+        let proxy = Proxy::start(addr).await;
+        let client = client(&server, proxy.addr(), TransportKind::Intermediate, 40);
+        client.connect().await.expect("connects through the proxy");
+        let user_id = sign_up(&client, &phone(400)).await;
+        let impatient = self::client(&server, proxy.addr(), TransportKind::Intermediate, 3);
+        impatient.connect().await.expect("connects through the proxy");
+        server.shutdown().await;
+
+        let accepted = proxy.accepted();
+        let waiting = {
+            let client = client.clone();
+            tokio::spawn(async move { client.get_me().await })
+        };
+        let gave_up = timeout(Duration::from_secs(3), impatient.invoke(&functions::help::GetConfig {}))
+            .await
+            .expect("a client with 3 retries gives up within 3 s");
+        assert!(gave_up.is_err(), "no server, no answer: {gave_up:?}");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        // Attempts 20, 40, 80 then 100 ms apart: a dozen or so in this time, not thousands.
+        let tries = proxy.accepted() - accepted;
+        assert!(tries <= 40, "{tries} connections while the server was down");
+        assert!(!waiting.is_finished(), "the call waits while the server is down");
+
+        let server = start_server(addr, Some(&dir.0)).await;
+        let me = timeout(Duration::from_secs(5), waiting)
+            .await
+            .expect("the call completes once the server is back")
+            .expect("the task ends")
+            .expect("get_me");
+        assert_eq!(me.id, user_id);
+        drop(proxy);
+        server.shutdown().await;
+    })
+    .await
+    .expect("within the time limit");
+}

@@ -85,7 +85,7 @@ impl Connection {
         let session = ClientSession::new(key.auth_key.clone(), key.salt, key.time_offset.into(), &mut OsRandom);
         let (commands, receiver) = mpsc::unbounded_channel();
         let dc_id = params.dc_id;
-        let task = Task { params, session, pending: HashMap::new(), pings: Vec::new(), init_sent: false };
+        let task = Task { params, session, pending: HashMap::new(), pings: Vec::new(), init_sent: false, heard: false, failures: 0 };
         tokio::spawn(task.run(link, receiver));
         Ok((Connection { commands, dc_id }, key))
     }
@@ -143,6 +143,12 @@ struct Task {
     pings: Vec<RequestId>,
     /// Whether the current TCP connection has carried `initConnection` yet.
     init_sent: bool,
+    /// Whether the server sent a packet the session accepted on the current TCP connection.
+    heard: bool,
+    /// Failed attempts in a row: connections refused, and connections that ended before the
+    /// server said anything (a proxy in front of a dead server accepts and closes at once, and
+    /// must not be retried in a tight loop or forever). Reset by a connection the server spoke on.
+    failures: u32,
 }
 
 impl Task {
@@ -158,7 +164,12 @@ impl Task {
             };
             tracing::info!(dc = self.params.dc_id, %error, "connection lost, reconnecting");
             self.session.connection_lost();
-            match self.reconnect().await {
+            if std::mem::take(&mut self.heard) {
+                self.failures = 0;
+            } else {
+                self.failures += 1;
+            }
+            match self.reconnect(error).await {
                 Ok(new_link) => link = new_link,
                 Err(error) => {
                     tracing::warn!(dc = self.params.dc_id, %error, "giving up on the connection");
@@ -170,14 +181,19 @@ impl Task {
         self.fail_all(|| InvocationError::Dropped);
     }
 
-    /// Opens a new TCP connection with exponential backoff, at most `connection_retries` times.
-    async fn reconnect(&mut self) -> Result<Link<TcpStream>, InvocationError> {
-        let mut delay = self.params.retry_delay;
-        let mut last = InvocationError::Dropped;
-        for attempt in 0..self.params.connection_retries.max(1) {
-            if attempt > 0 {
+    /// Opens a new TCP connection after the one that ended with `last`: at once after a
+    /// connection the server spoke on, else after a delay doubling with each failure in a row
+    /// (from `retry_delay` up to `max_retry_delay`); gives up after `connection_retries` failures
+    /// in a row.
+    async fn reconnect(&mut self, mut last: InvocationError) -> Result<Link<TcpStream>, InvocationError> {
+        loop {
+            if self.failures >= self.params.connection_retries.max(1) {
+                return Err(last);
+            }
+            if self.failures > 0 {
+                let doublings = (self.failures - 1).min(16);
+                let delay = self.params.retry_delay.saturating_mul(1 << doublings).min(self.params.max_retry_delay);
                 sleep(delay).await;
-                delay = (delay * 2).min(self.params.max_retry_delay);
             }
             match open_link(&self.params).await {
                 Ok(link) => {
@@ -185,12 +201,12 @@ impl Task {
                     return Ok(link);
                 }
                 Err(error) => {
-                    tracing::debug!(dc = self.params.dc_id, attempt, %error, "reconnect failed");
+                    tracing::debug!(dc = self.params.dc_id, failures = self.failures, %error, "reconnect failed");
+                    self.failures += 1;
                     last = error;
                 }
             }
         }
-        Err(last)
     }
 
     fn fail_all(&mut self, error: impl Fn() -> InvocationError) {
@@ -275,6 +291,7 @@ impl Task {
                 tracing::warn!(dc = self.params.dc_id, %error, "refused a packet from the server");
                 return Some(Ended::Broken(InvocationError::Unexpected("a packet the session layer refused")));
             }
+            self.heard = true;
             while let Some(event) = self.session.poll_event() {
                 self.event(event);
             }
