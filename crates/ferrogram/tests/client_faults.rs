@@ -255,8 +255,7 @@ async fn calls_still_running_when_resent_are_answered_once() {
                 tokio::spawn(async move { client.invoke(&functions::help::GetConfig {}).await })
             })
             .collect();
-        let mut answered = 0;
-        for call in calls {
+        for (answered, call) in calls.into_iter().enumerate() {
             let Ok(result) = timeout(Duration::from_secs(5), call).await else {
                 panic!(
                     "{answered} of {CALLS} calls answered; the server ran {} of them",
@@ -264,7 +263,6 @@ async fn calls_still_running_when_resent_are_answered_once() {
                 )
             };
             result.expect("the task ends").expect("help.getConfig");
-            answered += 1;
         }
         assert_eq!(proxy.cuts(), 1);
         assert_eq!(api.executions("help.getConfig"), before + CALLS, "each call ran once");

@@ -57,7 +57,8 @@ pub struct ClientConfig {
     /// How many times one call is tried (flood waits, DC migrations, internal server errors,
     /// a lost authorization key) before its last error is returned.
     pub request_retries: u32,
-    /// How many times a dropped connection is reopened before the calls in flight fail.
+    /// How many failed attempts in a row to reopen a dropped connection (refused, or closed
+    /// again before the server said anything) before the calls in flight fail.
     pub connection_retries: u32,
     /// The first wait between reconnect attempts and between retried calls; it doubles on each
     /// further attempt, up to [`max_retry_delay`](Self::max_retry_delay).
