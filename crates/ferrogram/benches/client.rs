@@ -32,7 +32,7 @@ use ferrogram_mtproto::session::server::ServerSession;
 use ferrogram_mtproto::session::RpcErrorMessage;
 use ferrogram_server::net::{LocalServer, ServerOptions};
 use ferrogram_server::{AdminUser, CallContext};
-use ferrogram_tl::{enums, functions, Serializable};
+use ferrogram_tl::{functions, Serializable};
 
 /// What to run, from the command line.
 #[derive(Debug, Clone)]
@@ -140,10 +140,10 @@ async fn pipelined(server: &LocalServer, options: &Options) {
         }
         let mut answered = 0;
         while let Some(done) = calls.join_next().await {
-            match done.expect("a call task") {
-                Ok(enums::NearestDc::NearestDc(_)) => answered += 1,
-                Err(error) => panic!("a pipelined call failed: {error}"),
+            if let Err(error) = done.expect("a call task") {
+                panic!("a pipelined call failed: {error}");
             }
+            answered += 1;
         }
         let elapsed = started.elapsed();
         assert_eq!(answered, options.calls);

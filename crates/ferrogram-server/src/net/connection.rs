@@ -264,11 +264,11 @@ impl Connection {
     /// task (the store is synchronous, and a 2FA check spends tens of milliseconds in PBKDF2),
     /// and hands each answer to its session.
     async fn run_calls(&mut self) {
-        let batch: Vec<(Arc<Mutex<ServerSession>>, i64, i64, Vec<Call>)> = self
+        let batch: Vec<Reached> = self
             .reached
             .iter_mut()
             .filter(|r| !r.calls.is_empty())
-            .map(|r| (r.session.clone(), r.key_id, r.session_id, std::mem::take(&mut r.calls)))
+            .map(|r| Reached { session: r.session.clone(), key_id: r.key_id, session_id: r.session_id, calls: std::mem::take(&mut r.calls) })
             .collect();
         if batch.is_empty() {
             return;
@@ -277,7 +277,7 @@ impl Connection {
         let dc = self.dc;
         let mut facts = std::mem::take(&mut self.key_facts);
         let ran = tokio::task::spawn_blocking(move || {
-            for (session, key_id, session_id, calls) in batch {
+            for Reached { session, key_id, session_id, calls } in batch {
                 for call in calls {
                     // A handler that panics fails its own call, not the batch or the connection.
                     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
