@@ -237,7 +237,6 @@ async fn lost_request_is_resent_and_run_once() {
 /// resends them on a new connection while the server may still be running them on the old one.
 /// Every call gets its answer (on the connection the client is on now), and each ran once.
 #[tokio::test(flavor = "multi_thread")]
-#[ignore = "server shell bug: answers of calls still running when their resend arrives go to the old, dead connection"]
 async fn calls_still_running_when_resent_are_answered_once() {
     const CALLS: u64 = 300;
     timeout(TEST_LIMIT, async {

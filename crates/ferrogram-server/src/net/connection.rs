@@ -84,7 +84,16 @@ struct Connection {
     /// A transport error code to send after the answers of the current read, before closing.
     closing_status: Option<i32>,
     out: Vec<u8>,
+    /// This connection's id among the process's, for [`Shared::claim`].
+    id: u64,
+    /// Woken when a call that ran on another connection left an answer for this one to send.
+    wake: Arc<tokio::sync::Notify>,
+    /// Sessions this connection received messages of (it may send for them).
+    owned: Vec<((i64, i64), Arc<Mutex<ServerSession>>)>,
 }
+
+/// Ids of connections, unique in the process.
+static NEXT_CONNECTION_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 /// A session that frames of the current read were handled by, and the calls they brought.
 struct Reached {
@@ -119,10 +128,25 @@ async fn serve(mut stream: TcpStream, dc: i32, shared: Arc<Shared>) -> Result<()
         reached: Vec::new(),
         closing_status: None,
         out: Vec::new(),
+        id: NEXT_CONNECTION_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        wake: Arc::new(tokio::sync::Notify::new()),
+        owned: Vec::new(),
     };
+    let wake = conn.wake.clone();
     let mut buf = vec![0u8; 64 * 1024];
     loop {
-        let n = stream.read(&mut buf).await.map_err(|e| e.to_string())?;
+        let n = tokio::select! {
+            read = stream.read(&mut buf) => read.map_err(|e| e.to_string())?,
+            () = wake.notified() => {
+                // Another connection ran a call of a session the client now uses this one for.
+                conn.transmit_owned()?;
+                if !conn.out.is_empty() {
+                    stream.write_all(&conn.out).await.map_err(|e| e.to_string())?;
+                    conn.out.clear();
+                }
+                continue;
+            }
+        };
         if n == 0 {
             return Ok(());
         }
@@ -253,6 +277,10 @@ impl Connection {
             }
             std::iter::from_fn(|| session.poll_call()).collect()
         };
+        self.shared.claim((key_id, session_id), self.id, &self.wake);
+        if !self.owned.iter().any(|(_, s)| Arc::ptr_eq(s, &session)) {
+            self.owned.push(((key_id, session_id), session.clone()));
+        }
         match self.reached.iter_mut().find(|r| Arc::ptr_eq(&r.session, &session)) {
             Some(reached) => reached.calls.extend(calls),
             None => self.reached.push(Reached { session, key_id, session_id, calls }),
@@ -299,8 +327,29 @@ impl Connection {
     fn transmit(&mut self) -> Result<(), Closed> {
         let now = unix_now();
         for reached in std::mem::take(&mut self.reached) {
+            // A session the client moved to a newer connection sends there.
+            if !self.shared.owns_or_wake((reached.key_id, reached.session_id), self.id) {
+                continue;
+            }
             let packets: Vec<Vec<u8>> = {
                 let mut session = lock(&reached.session);
+                std::iter::from_fn(|| session.poll_transmit(now, &mut *self.random)).collect()
+            };
+            for packet in packets {
+                self.send(&packet)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Every packet the sessions this connection still sends for have to send, into `out`.
+    fn transmit_owned(&mut self) -> Result<(), Closed> {
+        let now = unix_now();
+        let shared = self.shared.clone();
+        self.owned.retain(|(key, _)| shared.owns_or_wake(*key, self.id));
+        for (_, session) in self.owned.clone() {
+            let packets: Vec<Vec<u8>> = {
+                let mut session = lock(&session);
                 std::iter::from_fn(|| session.poll_transmit(now, &mut *self.random)).collect()
             };
             for packet in packets {

@@ -93,6 +93,11 @@ pub(crate) struct Shared {
     pub(crate) layers: Layers,
     /// Sessions by (auth_key_id, session_id); they outlive connections.
     pub(crate) sessions: Mutex<HashMap<(i64, i64), Arc<Mutex<ServerSession>>>>,
+    /// The connection (id, and how to wake it) that last received a message of each session:
+    /// what the session has to send goes there, the client's newest connection. A call still
+    /// running on an old connection when the client resends it on a new one is answered on
+    /// the new one.
+    pub(crate) owners: Mutex<HashMap<(i64, i64), (u64, Arc<tokio::sync::Notify>)>>,
 }
 
 /// Most sessions kept in memory; past this the table is cleared of all but the newest half
@@ -107,10 +112,28 @@ impl Shared {
         }
         if sessions.len() >= MAX_SESSIONS {
             sessions.clear();
+            self.owners.lock().unwrap_or_else(|p| p.into_inner()).clear();
         }
         let session = Arc::new(Mutex::new(create()));
         sessions.insert(key, session.clone());
         (session, true)
+    }
+
+    /// Makes connection `id` (woken by `wake`) the one session `key` sends on.
+    pub(crate) fn claim(&self, key: (i64, i64), id: u64, wake: &Arc<tokio::sync::Notify>) {
+        self.owners.lock().unwrap_or_else(|p| p.into_inner()).insert(key, (id, wake.clone()));
+    }
+
+    /// Whether connection `id` sends for session `key`; if another connection does, it is woken
+    /// to send what the session has.
+    pub(crate) fn owns_or_wake(&self, key: (i64, i64), id: u64) -> bool {
+        match self.owners.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
+            Some((owner, wake)) if *owner != id => {
+                wake.notify_one();
+                false
+            }
+            _ => true,
+        }
     }
 }
 
@@ -178,6 +201,7 @@ impl LocalServer {
             rsa_key,
             layers: Layers::embedded()?,
             sessions: Mutex::new(HashMap::new()),
+            owners: Mutex::new(HashMap::new()),
         });
         let (stop, stopped) = watch::channel(false);
         let mut tasks = Vec::new();
