@@ -12,7 +12,7 @@
 //! Answers are cached by request msg_id: a client that lost its connection resends a request
 //! under the same msg_id, and gets the cached answer instead of a second execution.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::Duration;
 
 use ferrogram_tl::mtproto::{enums, functions, types, GzipPacked, Message, MsgContainer, RpcResult};
@@ -103,7 +103,7 @@ pub struct ServerSession {
     received: RecentIds,
     answers: HashMap<i64, Vec<u8>>,
     answer_order: VecDeque<i64>,
-    running: Vec<i64>,
+    running: HashSet<i64>,
     outbox: VecDeque<Outgoing>,
     acks: Vec<i64>,
     calls: VecDeque<Call>,
@@ -130,7 +130,7 @@ impl ServerSession {
             received: RecentIds::default(),
             answers: HashMap::new(),
             answer_order: VecDeque::new(),
-            running: Vec::new(),
+            running: HashSet::new(),
             outbox: VecDeque::new(),
             acks: Vec::new(),
             calls: VecDeque::new(),
@@ -289,7 +289,7 @@ impl ServerSession {
                 }
             }
             _ => {
-                self.running.push(msg_id);
+                self.running.insert(msg_id);
                 self.calls.push_back(Call { msg_id, body });
             }
         }
@@ -315,7 +315,7 @@ impl ServerSession {
 
     /// Answers the call `req_msg_id` with a serialized result or an RPC error.
     pub fn answer(&mut self, req_msg_id: i64, result: Result<Vec<u8>, RpcErrorMessage>) {
-        self.running.retain(|&id| id != req_msg_id);
+        self.running.remove(&req_msg_id);
         let inner = match result {
             Ok(bytes) if bytes.len() > GZIP_THRESHOLD => {
                 let packed = GzipPacked::pack(&bytes).to_bytes();
