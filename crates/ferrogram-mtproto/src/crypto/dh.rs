@@ -134,11 +134,11 @@ pub fn check_dh_value(value: &[u8], dh_prime: &[u8]) -> Result<(), DhError> {
 
 /// `base^exp mod p`, as 256 big-endian bytes (0 if `p` is zero).
 ///
-/// Runs on [`montgomery`]: Telegram's prime uses a cached [`Modulus`] and, for the small
+/// Runs on [`montgomery`](super::montgomery): Telegram's prime uses a cached [`Modulus`] and, for the small
 /// generators `g = 2..=7` (`g^a`, `g^b`), a cached fixed-base table that needs no squarings;
 /// another odd modulus of up to 2048 bits gets its Montgomery constants computed on the spot; an
 /// even or longer one (never a valid `dh_prime`) falls back to `num-bigint`.
-/// Not constant time (see [`montgomery`]).
+/// Not constant time (see [`montgomery`](super::montgomery)).
 pub fn mod_pow(base: &[u8], exp: &[u8], p: &[u8]) -> [u8; 256] {
     let mut out = [0u8; 256];
     if p == telegram_prime_bytes() {

@@ -8,9 +8,10 @@
 //! on our machine, `crypto-bigint`'s constant-time `pow` 5.1 ms. This module works on stack arrays
 //! of `N` 64-bit limbs with `u128` accumulation and no `unsafe`:
 //!
-//! - multiplication by coarsely integrated operand scanning (CIOS: multiply and reduce in one pass
-//!   over the limbs, Koç–Acar–Kaliski 1996), squaring by separated operand scanning (each cross
-//!   product computed once and doubled: about half the multiplies of the product step);
+//! - multiplication and squaring by product scanning with the reduction interleaved (FIPS,
+//!   "finely integrated product scanning", Koç–Acar–Kaliski 1996): each result limb is one column
+//!   sum in registers; squaring computes each cross product once and doubles it, about half the
+//!   multiplies of the product step;
 //! - `n' = -n^-1 mod 2^64` by Newton iteration, `R mod n` and `R^2 mod n` (`R = 2^(64N)`) computed
 //!   once per [`Modulus`] (callers cache the modulus: `dh` keeps Telegram's prime in a `OnceLock`,
 //!   `rsa` keeps its two primes in the private key);
@@ -51,12 +52,53 @@ pub enum ModulusError {
     },
 }
 
-/// `a + b * c + carry` as (low, high) words: the one primitive every loop below is made of. It
-/// cannot overflow: `(2^64-1) + (2^64-1)^2 + (2^64-1) = 2^128 - 1`.
-#[inline(always)]
-fn mac(a: u64, b: u64, c: u64, carry: u64) -> (u64, u64) {
-    let t = a as u128 + (b as u128) * (c as u128) + carry as u128;
-    (t as u64, (t >> 64) as u64)
+/// A three-word column sum for product scanning: up to `2^64` products of two words fit.
+#[derive(Default, Clone, Copy)]
+struct Accumulator {
+    /// The low two words.
+    low: u128,
+    /// The third word (carries out of `low`).
+    high: u64,
+}
+
+impl Accumulator {
+    /// `self += x * y`.
+    #[inline(always)]
+    fn add_product(&mut self, x: u64, y: u64) {
+        let (sum, carry) = self.low.overflowing_add(x as u128 * y as u128);
+        self.low = sum;
+        self.high += carry as u64;
+    }
+
+    /// `self += other`.
+    #[inline(always)]
+    fn add(&mut self, other: &Accumulator) {
+        let (sum, carry) = self.low.overflowing_add(other.low);
+        self.low = sum;
+        self.high += other.high + carry as u64;
+    }
+
+    /// `self *= 2` (the top bit of a column sum of cross products is always free).
+    #[inline(always)]
+    fn double(&mut self) {
+        self.high = self.high << 1 | (self.low >> 127) as u64;
+        self.low <<= 1;
+    }
+
+    /// The lowest word.
+    #[inline(always)]
+    fn low(&self) -> u64 {
+        self.low as u64
+    }
+
+    /// Returns the lowest word and shifts the sum down by one word (on to the next column).
+    #[inline(always)]
+    fn shift_word(&mut self) -> u64 {
+        let word = self.low as u64;
+        self.low = (self.low >> 64) | (self.high as u128) << 64;
+        self.high = 0;
+        word
+    }
 }
 
 /// Little-endian limbs of a big-endian byte string that fits in `N` limbs (the caller checks).
@@ -222,82 +264,83 @@ impl<const N: usize> Modulus<N> {
         }
     }
 
-    /// Montgomery product `a * b / R mod n`, CIOS with the multiply and the reduction fused in
-    /// one pass. Needs `a < R` and `b < n`: then every intermediate stays below `a + n` and the
-    /// result below `2n`, so one subtraction reduces it.
+    /// Montgomery product `a * b / R mod n` by product scanning with the reduction interleaved
+    /// (FIPS, "finely integrated product scanning", Koç–Acar–Kaliski 1996): result limb by result
+    /// limb, every product of that column summed into a three-word accumulator that stays in
+    /// registers, so no intermediate array is written back and forth. Needs `a < R` and `b < n`:
+    /// the result `(a b + m n) / R` is then below `2n`, and one subtraction reduces it.
     #[inline]
     pub fn mul(&self, a: &Residue<N>, b: &Residue<N>) -> Residue<N> {
         let n = &self.n;
-        let mut t = [0u64; N];
-        let mut t_hi = 0u64;
-        for &bi in b.iter() {
-            let (low, mut c1) = mac(t[0], a[0], bi, 0);
-            let m = low.wrapping_mul(self.n0_inv);
-            let (_, mut c2) = mac(low, m, n[0], 0);
-            for j in 1..N {
-                let (x, hi) = mac(t[j], a[j], bi, c1);
-                c1 = hi;
-                let (y, hi) = mac(x, m, n[j], c2);
-                c2 = hi;
-                t[j - 1] = y;
+        let mut m = [0u64; N];
+        let mut out = [0u64; N];
+        let mut acc = Accumulator::default();
+        for i in 0..N {
+            let products = a[..i].iter().zip(b[1..=i].iter().rev());
+            let reductions = m[..i].iter().zip(n[1..=i].iter().rev());
+            for ((&aj, &bk), (&mj, &nk)) in products.zip(reductions) {
+                acc.add_product(aj, bk);
+                acc.add_product(mj, nk);
             }
-            let s = t_hi as u128 + c1 as u128 + c2 as u128;
-            t[N - 1] = s as u64;
-            t_hi = (s >> 64) as u64;
+            acc.add_product(a[i], b[0]);
+            // The multiple of n that clears this column's low word.
+            m[i] = acc.low().wrapping_mul(self.n0_inv);
+            acc.add_product(m[i], n[0]);
+            acc.shift_word();
         }
-        self.reduce_once(t, t_hi)
+        for i in N..2 * N - 1 {
+            let s = i + 1 - N;
+            let products = a[s..].iter().zip(b[s..].iter().rev());
+            let reductions = m[s..].iter().zip(n[s..].iter().rev());
+            for ((&aj, &bk), (&mj, &nk)) in products.zip(reductions) {
+                acc.add_product(aj, bk);
+                acc.add_product(mj, nk);
+            }
+            out[i - N] = acc.shift_word();
+        }
+        out[N - 1] = acc.shift_word();
+        self.reduce_once(out, acc.low())
     }
 
-    /// Montgomery square `a^2 / R mod n` for `a < n`: the full square first (cross products
-    /// once, doubled, plus the diagonal), then a separate Montgomery reduction.
+    /// Montgomery square `a^2 / R mod n` for `a < n`, product scanning like [`mul`](Self::mul)
+    /// but with each cross product `a_i a_j` (`i < j`) computed once and doubled: about half the
+    /// multiplications of the product step.
     #[inline]
     pub fn square(&self, a: &Residue<N>) -> Residue<N> {
-        // 2N limbs without generic_const_exprs: two N-limb halves, flattened.
-        let mut wide = [[0u64; N]; 2];
-        let t = wide.as_flattened_mut();
-        for i in 0..N {
-            let mut carry = 0u64;
-            for j in i + 1..N {
-                let (x, hi) = mac(t[i + j], a[i], a[j], carry);
-                t[i + j] = x;
-                carry = hi;
-            }
-            t[i + N] = carry;
-        }
-        // Double the cross products (they sum to less than a^2 / 2, so no bit is lost) ...
-        let mut top_bit = 0u64;
-        for limb in t.iter_mut() {
-            let next = *limb >> 63;
-            *limb = *limb << 1 | top_bit;
-            top_bit = next;
-        }
-        // ... and add the squares on the diagonal.
-        let mut carry = 0u64;
-        for i in 0..N {
-            let (x, hi) = mac(t[2 * i], a[i], a[i], carry);
-            t[2 * i] = x;
-            let s = t[2 * i + 1] as u128 + hi as u128;
-            t[2 * i + 1] = s as u64;
-            carry = (s >> 64) as u64;
-        }
-        // Reduce: clear one low limb per step by adding a multiple of n.
         let n = &self.n;
-        let mut t_hi = 0u64;
-        for i in 0..N {
-            let m = t[i].wrapping_mul(self.n0_inv);
-            let mut carry = 0u64;
-            for j in 0..N {
-                let (x, hi) = mac(t[i + j], m, n[j], carry);
-                t[i + j] = x;
-                carry = hi;
+        let mut m = [0u64; N];
+        let mut out = [0u64; N];
+        let mut acc = Accumulator::default();
+        for k in 0..2 * N - 1 {
+            // Cross products a_i a_(k-i) with i < k - i, summed once, then doubled.
+            let s = k.saturating_sub(N - 1);
+            let pairs = (k + 1) / 2 - s;
+            let mut cross = Accumulator::default();
+            for (&ai, &aj) in a[s..s + pairs].iter().zip(a[k - s - pairs + 1..=k - s].iter().rev()) {
+                cross.add_product(ai, aj);
             }
-            let s = t[i + N] as u128 + carry as u128 + t_hi as u128;
-            t[i + N] = s as u64;
-            t_hi = (s >> 64) as u64;
+            cross.double();
+            if k % 2 == 0 {
+                cross.add_product(a[k / 2], a[k / 2]);
+            }
+            acc.add(&cross);
+            if k < N {
+                for (&mj, &nk) in m[..k].iter().zip(n[1..=k].iter().rev()) {
+                    acc.add_product(mj, nk);
+                }
+                m[k] = acc.low().wrapping_mul(self.n0_inv);
+                acc.add_product(m[k], n[0]);
+                acc.shift_word();
+            } else {
+                let s = k + 1 - N;
+                for (&mj, &nk) in m[s..].iter().zip(n[s..].iter().rev()) {
+                    acc.add_product(mj, nk);
+                }
+                out[k - N] = acc.shift_word();
+            }
         }
-        let mut high = [0u64; N];
-        high.copy_from_slice(&t[N..]);
-        self.reduce_once(high, t_hi)
+        out[N - 1] = acc.shift_word();
+        self.reduce_once(out, acc.low())
     }
 
     /// Converts `x mod n` into Montgomery form; `x` may be any length (even longer than the

