@@ -101,6 +101,23 @@ impl Accumulator {
     }
 }
 
+/// `sum xs[t] * ys[len - 1 - t]` (one column of a product) added to `acc`, two products per step
+/// into two independent accumulators so their carry chains overlap.
+#[inline(always)]
+fn add_column(acc: &mut Accumulator, xs: &[u64], ys: &[u64]) {
+    let mut second = Accumulator::default();
+    let mut x_pairs = xs.chunks_exact(2);
+    let mut y_pairs = ys.rchunks_exact(2);
+    for (x, y) in (&mut x_pairs).zip(&mut y_pairs) {
+        acc.add_product(x[0], y[1]);
+        second.add_product(x[1], y[0]);
+    }
+    if let (Some(&x), Some(&y)) = (x_pairs.remainder().first(), y_pairs.remainder().first()) {
+        acc.add_product(x, y);
+    }
+    acc.add(&second);
+}
+
 /// Little-endian limbs of a big-endian byte string that fits in `N` limbs (the caller checks).
 fn limbs_from_be<const N: usize>(bytes: &[u8]) -> [u64; N] {
     let mut out = [0u64; N];
@@ -276,13 +293,8 @@ impl<const N: usize> Modulus<N> {
         let mut out = [0u64; N];
         let mut acc = Accumulator::default();
         for i in 0..N {
-            let products = a[..i].iter().zip(b[1..=i].iter().rev());
-            let reductions = m[..i].iter().zip(n[1..=i].iter().rev());
-            for ((&aj, &bk), (&mj, &nk)) in products.zip(reductions) {
-                acc.add_product(aj, bk);
-                acc.add_product(mj, nk);
-            }
-            acc.add_product(a[i], b[0]);
+            add_column(&mut acc, &a[..=i], &b[..=i]);
+            add_column(&mut acc, &m[..i], &n[1..=i]);
             // The multiple of n that clears this column's low word.
             m[i] = acc.low().wrapping_mul(self.n0_inv);
             acc.add_product(m[i], n[0]);
@@ -290,12 +302,8 @@ impl<const N: usize> Modulus<N> {
         }
         for i in N..2 * N - 1 {
             let s = i + 1 - N;
-            let products = a[s..].iter().zip(b[s..].iter().rev());
-            let reductions = m[s..].iter().zip(n[s..].iter().rev());
-            for ((&aj, &bk), (&mj, &nk)) in products.zip(reductions) {
-                acc.add_product(aj, bk);
-                acc.add_product(mj, nk);
-            }
+            add_column(&mut acc, &a[s..], &b[s..]);
+            add_column(&mut acc, &m[s..], &n[s..]);
             out[i - N] = acc.shift_word();
         }
         out[N - 1] = acc.shift_word();
@@ -316,26 +324,20 @@ impl<const N: usize> Modulus<N> {
             let s = k.saturating_sub(N - 1);
             let pairs = (k + 1) / 2 - s;
             let mut cross = Accumulator::default();
-            for (&ai, &aj) in a[s..s + pairs].iter().zip(a[k - s - pairs + 1..=k - s].iter().rev()) {
-                cross.add_product(ai, aj);
-            }
+            add_column(&mut cross, &a[s..s + pairs], &a[k - s - pairs + 1..=k - s]);
             cross.double();
             if k % 2 == 0 {
                 cross.add_product(a[k / 2], a[k / 2]);
             }
             acc.add(&cross);
             if k < N {
-                for (&mj, &nk) in m[..k].iter().zip(n[1..=k].iter().rev()) {
-                    acc.add_product(mj, nk);
-                }
+                add_column(&mut acc, &m[..k], &n[1..=k]);
                 m[k] = acc.low().wrapping_mul(self.n0_inv);
                 acc.add_product(m[k], n[0]);
                 acc.shift_word();
             } else {
                 let s = k + 1 - N;
-                for (&mj, &nk) in m[s..].iter().zip(n[s..].iter().rev()) {
-                    acc.add_product(mj, nk);
-                }
+                add_column(&mut acc, &m[s..], &n[s..]);
                 out[k - N] = acc.shift_word();
             }
         }
