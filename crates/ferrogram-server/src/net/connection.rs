@@ -89,8 +89,11 @@ struct Connection {
     /// Woken when a call that ran on another connection left an answer for this one to send.
     wake: Arc<tokio::sync::Notify>,
     /// Sessions this connection received messages of (it may send for them).
-    owned: Vec<((i64, i64), Arc<Mutex<ServerSession>>)>,
+    owned: Vec<OwnedSession>,
 }
+
+/// A session by (auth_key_id, session_id), as this connection holds it.
+type OwnedSession = ((i64, i64), Arc<Mutex<ServerSession>>);
 
 /// Ids of connections, unique in the process.
 static NEXT_CONNECTION_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
