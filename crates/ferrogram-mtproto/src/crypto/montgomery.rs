@@ -78,11 +78,12 @@ impl Accumulator {
         self.high += other.high + carry as u64;
     }
 
-    /// `self *= 2` (the top bit of a column sum of cross products is always free).
+    /// `self += word`.
     #[inline(always)]
-    fn double(&mut self) {
-        self.high = self.high << 1 | (self.low >> 127) as u64;
-        self.low <<= 1;
+    fn add_word(&mut self, word: u64) {
+        let (sum, carry) = self.low.overflowing_add(word as u128);
+        self.low = sum;
+        self.high += carry as u64;
     }
 
     /// The lowest word.
@@ -310,37 +311,63 @@ impl<const N: usize> Modulus<N> {
         self.reduce_once(out, acc.low())
     }
 
-    /// Montgomery square `a^2 / R mod n` for `a < n`, product scanning like [`mul`](Self::mul)
-    /// but with each cross product `a_i a_j` (`i < j`) computed once and doubled: about half the
-    /// multiplications of the product step.
+    /// Montgomery square `a^2 / R mod n` for `a < n`: the full square first, each cross product
+    /// `a_i a_j` (`i < j`) computed once row by row, doubled, plus the diagonal squares (about half
+    /// the multiplications of the product step of [`mul`](Self::mul)); then a product-scanning
+    /// Montgomery reduction of the `2N`-limb square.
     #[inline]
     pub fn square(&self, a: &Residue<N>) -> Residue<N> {
+        let mut wide = [[0u64; N]; 2];
+        let t = wide.as_flattened_mut();
+        // Cross products a_i a_j, i < j, row by row.
+        for i in 0..N - 1 {
+            let ai = a[i];
+            let mut carry = 0u64;
+            for (tk, &aj) in t[2 * i + 1..i + N].iter_mut().zip(&a[i + 1..]) {
+                let s = *tk as u128 + ai as u128 * aj as u128 + carry as u128;
+                *tk = s as u64;
+                carry = (s >> 64) as u64;
+            }
+            t[i + N] = carry;
+        }
+        // Double them and add the diagonal squares.
+        let mut top_bit = 0u64;
+        let mut carry = 0u64;
+        for (pair, &ai) in t.chunks_exact_mut(2).zip(a.iter()) {
+            let low = pair[0] << 1 | top_bit;
+            let high = pair[1] << 1 | pair[0] >> 63;
+            top_bit = pair[1] >> 63;
+            let sq = ai as u128 * ai as u128;
+            let s = low as u128 + (sq as u64) as u128 + carry as u128;
+            pair[0] = s as u64;
+            let s2 = high as u128 + (sq >> 64) + (s >> 64);
+            pair[1] = s2 as u64;
+            carry = (s2 >> 64) as u64;
+        }
+        self.reduce_wide(t)
+    }
+
+    /// Montgomery reduction `t / R mod n` of a `2N`-limb `t < nR`, by product scanning.
+    #[inline(always)]
+    fn reduce_wide(&self, t: &[u64]) -> Residue<N> {
         let n = &self.n;
         let mut m = [0u64; N];
         let mut out = [0u64; N];
         let mut acc = Accumulator::default();
-        for k in 0..2 * N - 1 {
-            // Cross products a_i a_(k-i) with i < k - i, summed once, then doubled.
-            let s = k.saturating_sub(N - 1);
-            let pairs = (k + 1) / 2 - s;
-            let mut cross = Accumulator::default();
-            add_column(&mut cross, &a[s..s + pairs], &a[k - s - pairs + 1..=k - s]);
-            cross.double();
-            if k % 2 == 0 {
-                cross.add_product(a[k / 2], a[k / 2]);
-            }
-            acc.add(&cross);
-            if k < N {
-                add_column(&mut acc, &m[..k], &n[1..=k]);
-                m[k] = acc.low().wrapping_mul(self.n0_inv);
-                acc.add_product(m[k], n[0]);
-                acc.shift_word();
-            } else {
-                let s = k + 1 - N;
-                add_column(&mut acc, &m[s..], &n[s..]);
-                out[k - N] = acc.shift_word();
-            }
+        for k in 0..N {
+            acc.add_word(t[k]);
+            add_column(&mut acc, &m[..k], &n[1..=k]);
+            m[k] = acc.low().wrapping_mul(self.n0_inv);
+            acc.add_product(m[k], n[0]);
+            acc.shift_word();
         }
+        for k in N..2 * N - 1 {
+            acc.add_word(t[k]);
+            let s = k + 1 - N;
+            add_column(&mut acc, &m[s..], &n[s..]);
+            out[k - N] = acc.shift_word();
+        }
+        acc.add_word(t[2 * N - 1]);
         out[N - 1] = acc.shift_word();
         self.reduce_once(out, acc.low())
     }
