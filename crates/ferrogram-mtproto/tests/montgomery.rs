@@ -157,6 +157,19 @@ fn fixed_base_tables_agree_with_num_bigint() {
             assert_eq!(ours, reference(&base, &exp, &m, m.len()));
         }
     }
+    // A capacity that is not a multiple of the comb's shape, and exponents right at it.
+    let mut m = rng.number(521);
+    *m.last_mut().unwrap() |= 1;
+    let modulus = Modulus::<9>::from_be_bytes(&m).unwrap();
+    let table = FixedBase::new(&modulus, &[5], 100);
+    assert!(table.max_exp_bits() >= 100);
+    let full = table.max_exp_bits();
+    for exp in [rng.number(100), rng.number(full), vec![0xff; full / 8], rng.number(1), vec![]] {
+        let mut ours = vec![0u8; m.len()];
+        modulus.write_be(&table.pow(&modulus, &exp).unwrap(), &mut ours);
+        assert_eq!(ours, reference(&[5], &exp, &m, m.len()), "exp {exp:02x?}");
+    }
+    assert!(table.pow(&modulus, &rng.number(full + 1)).is_none());
 }
 
 #[test]
