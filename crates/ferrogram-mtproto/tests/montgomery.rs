@@ -64,7 +64,8 @@ fn exponents(rng: &mut Rng, bits: usize) -> Vec<Vec<u8>> {
 /// below it, random above it (longer than the modulus too).
 fn bases(rng: &mut Rng, modulus: &[u8]) -> Vec<Vec<u8>> {
     let n = BigUint::from_bytes_be(modulus);
-    let mut out = vec![vec![], vec![1], vec![2], vec![7], (&n - 1u32).to_bytes_be(), modulus.to_vec(), (&n + 1u32).to_bytes_be()];
+    let mut out =
+        vec![vec![], vec![1], vec![2], vec![7], (&n - 1u32).to_bytes_be(), modulus.to_vec(), (&n + 1u32).to_bytes_be()];
     let len = modulus.len();
     out.push((BigUint::from_bytes_be(&rng.bytes(len)) % &n).to_bytes_be());
     out.push(rng.bytes(len));
@@ -87,7 +88,11 @@ fn agrees_with_num_bigint_on_random_odd_moduli() {
         for exp in exponents(&mut rng, bits) {
             for base in bases(&mut rng, &modulus) {
                 let expected = reference(&base, &exp, &modulus, modulus.len());
-                assert_eq!(odd.pow(&base, &exp), expected, "bits {bits}, base {base:02x?}, exp {exp:02x?}, modulus {modulus:02x?}");
+                assert_eq!(
+                    odd.pow(&base, &exp),
+                    expected,
+                    "bits {bits}, base {base:02x?}, exp {exp:02x?}, modulus {modulus:02x?}"
+                );
                 cases += 1;
             }
         }
@@ -98,12 +103,22 @@ fn agrees_with_num_bigint_on_random_odd_moduli() {
 #[test]
 fn agrees_with_num_bigint_on_small_moduli_and_leading_zeros() {
     let mut rng = Rng(77);
-    for modulus in [vec![3u8], vec![5], vec![0, 0, 0xff], vec![0xff; 8], vec![0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01]] {
+    for modulus in [
+        vec![3u8],
+        vec![5],
+        vec![0, 0, 0xff],
+        vec![0xff; 8],
+        vec![0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01],
+    ] {
         let len = modulus_len(&modulus);
         for exp in exponents(&mut rng, 64) {
             for base in bases(&mut rng, &modulus) {
                 let ours = montgomery::mod_pow(&base, &exp, &modulus).unwrap();
-                assert_eq!(ours, reference(&base, &exp, &modulus, len), "modulus {modulus:02x?} base {base:02x?} exp {exp:02x?}");
+                assert_eq!(
+                    ours,
+                    reference(&base, &exp, &modulus, len),
+                    "modulus {modulus:02x?} base {base:02x?} exp {exp:02x?}"
+                );
             }
         }
     }

@@ -226,7 +226,8 @@ impl<const N: usize> Modulus<N> {
         if n[0] & 1 == 0 {
             return Err(ModulusError::Even);
         }
-        let mut modulus = Modulus { n, n0_inv: neg_inverse_mod_2_64(n[0]), one: [0; N], r2: [0; N], byte_len: bytes.len() };
+        let mut modulus =
+            Modulus { n, n0_inv: neg_inverse_mod_2_64(n[0]), one: [0; N], r2: [0; N], byte_len: bytes.len() };
         modulus.one = modulus.r_mod_n();
         // R^2 mod n is 2^(64N) in Montgomery form: raise 2 (in Montgomery form, 2R mod n) to 64N
         // inside the Montgomery domain, which only needs `one`.
@@ -551,7 +552,8 @@ impl<const N: usize> FixedBase<N> {
                 acc = Some(modulus.square(a));
             }
             for (j, table) in self.tables.iter().enumerate() {
-                let u = (0..COMB_TEETH).fold(0usize, |u, i| u | (exp.bit(i * row_bits + j * self.block_bits + k) as usize) << i);
+                let u = (0..COMB_TEETH)
+                    .fold(0usize, |u, i| u | (exp.bit(i * row_bits + j * self.block_bits + k) as usize) << i);
                 if u != 0 {
                     let entry = &table[u - 1];
                     acc = Some(match &acc {

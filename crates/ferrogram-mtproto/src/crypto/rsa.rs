@@ -58,7 +58,7 @@ fn tl_bytes(data: &[u8], out: &mut Vec<u8>) {
         out.extend_from_slice(&[254, data.len() as u8, (data.len() >> 8) as u8, (data.len() >> 16) as u8]);
     }
     out.extend_from_slice(data);
-    while out.len() % 4 != 0 {
+    while !out.len().is_multiple_of(4) {
         out.push(0);
     }
 }
