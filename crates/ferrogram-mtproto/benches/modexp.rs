@@ -3,8 +3,9 @@
 //!
 //! - `modexp_2048`: a 2048-bit base to a 2048-bit exponent modulo Telegram's prime (`g_a^b`,
 //!   `g_b^a`), ours with the modulus prepared once (as `dh` caches it) and with the set-up per call;
-//! - `modexp_2048_fixed_base`: `3^x` modulo Telegram's prime (`g^a`, `g^b`) through the cached
-//!   fixed-base table, against num-bigint's `modpow`;
+//! - `montgomery_primitives`: one 2048-bit Montgomery square and multiply;
+//! - `modexp_2048_fixed_base`: `3^x` modulo Telegram's prime (`g^a`, `g^b`) through the fixed-base
+//!   comb table (and, for comparison, our sliding window), against num-bigint's `modpow`;
 //! - `modexp_1024_crt_half`: a 2048-bit ciphertext to a 1024-bit exponent modulo a 1024-bit prime,
 //!   one half of the server's RSA CRT decryption;
 //! - `dh_mod_pow`: the function the state machines call, for both shapes.
