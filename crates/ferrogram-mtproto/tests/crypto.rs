@@ -116,6 +116,26 @@ fn pq_of_telegrams_sample_and_random_products() {
     assert!(pq::factorize(1).is_err());
 }
 
+/// Products of two primes just below 2^32 are near 2^64: the Montgomery walk's reduction must
+/// carry past 128 bits there. Small and unbalanced products, and primes themselves, too.
+#[test]
+fn pq_near_the_top_of_u64_and_odd_shapes() {
+    let below = |mut n: u64| loop {
+        n -= 1;
+        if pq::is_prime_u64(n) {
+            return n;
+        }
+    };
+    let (p1, p2, p3) = (below(1 << 32), below(below(1 << 32)), below(below(below(1 << 32))));
+    for (a, b) in [(p2, p1), (p3, p1), (p3, p2), (3, p1), (65_521, p2), (below(1 << 31), p1)] {
+        assert_eq!(pq::factorize(a * b).unwrap(), (a, b), "{a} * {b}");
+    }
+    assert_eq!(pq::factorize(15).unwrap(), (3, 5));
+    assert_eq!(pq::factorize(49).unwrap(), (7, 7));
+    // A prime has no split: an error, not a hang.
+    assert!(pq::factorize(p1).is_err());
+}
+
 #[test]
 fn dh_checks() {
     let p = dh::telegram_dh_prime();

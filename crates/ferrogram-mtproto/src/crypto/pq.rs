@@ -20,6 +20,40 @@ fn mul_mod(a: u64, b: u64, m: u64) -> u64 {
     ((a as u128 * b as u128) % m as u128) as u64
 }
 
+/// Multiplication modulo an odd `n` in Montgomery form (values stand for `x * 2^64 mod n`):
+/// the `u128 %` of [`mul_mod`] is a slow library call, and the factorisation's walk does little
+/// else. The walk needs no conversion in or out: `x -> x^2 + c` on Montgomery values is still a
+/// polynomial map, and gcds with `n` do not see the factor `2^64`, which is coprime to `n`.
+struct Montgomery {
+    n: u64,
+    /// `-n^-1 mod 2^64`.
+    n_neg_inv: u64,
+}
+
+impl Montgomery {
+    fn new(n: u64) -> Self {
+        // Newton's iteration doubles the correct low bits of an inverse each step (odd n).
+        let mut inv = n;
+        for _ in 0..6 {
+            inv = inv.wrapping_mul(2u64.wrapping_sub(n.wrapping_mul(inv)));
+        }
+        Montgomery { n, n_neg_inv: inv.wrapping_neg() }
+    }
+
+    /// `a * b * 2^-64 mod n`, for `a, b < n`.
+    fn mul(&self, a: u64, b: u64) -> u64 {
+        let t = a as u128 * b as u128;
+        let m = (t as u64).wrapping_mul(self.n_neg_inv);
+        let (sum, carry) = t.overflowing_add(m as u128 * self.n as u128);
+        let reduced = (sum >> 64) | ((carry as u128) << 64);
+        if reduced >= self.n as u128 {
+            (reduced - self.n as u128) as u64
+        } else {
+            reduced as u64
+        }
+    }
+}
+
 /// Splits `pq` into `(p, q)` with `p <= q`, both greater than 1. Deterministic: the walk's
 /// constants are tried in order, so the same `pq` always gives the same answer quickly.
 pub fn factorize(pq: u64) -> Result<(u64, u64), FactorError> {
@@ -29,8 +63,12 @@ pub fn factorize(pq: u64) -> Result<(u64, u64), FactorError> {
     if pq % 2 == 0 {
         return Ok((2, pq / 2));
     }
+    let mont = Montgomery::new(pq);
     for c in 1..64u64 {
-        let f = |x: u64| (mul_mod(x, x, pq) + c) % pq;
+        let f = |x: u64| {
+            let y = mont.mul(x, x) + c;
+            if y >= pq { y - pq } else { y }
+        };
         let (mut y, m) = (2u64, 128u64);
         let (mut g, mut r, mut q) = (1u64, 1u64, 1u64);
         let (mut x, mut ys) = (0u64, 0u64);
@@ -44,7 +82,7 @@ pub fn factorize(pq: u64) -> Result<(u64, u64), FactorError> {
                 ys = y;
                 for _ in 0..m.min(r - k) {
                     y = f(y);
-                    q = mul_mod(q, x.abs_diff(y), pq);
+                    q = mont.mul(q, x.abs_diff(y));
                 }
                 g = gcd(q, pq);
                 k += m;
@@ -54,7 +92,7 @@ pub fn factorize(pq: u64) -> Result<(u64, u64), FactorError> {
                 break;
             }
         }
-        if g == pq {
+        if g == pq || g == 0 {
             loop {
                 ys = f(ys);
                 g = gcd(x.abs_diff(ys), pq);
