@@ -94,6 +94,10 @@ pub enum SignInError {
     /// `PHONE_NUMBER_UNOCCUPIED`: the number has no account (sign up instead).
     #[error("PHONE_NUMBER_UNOCCUPIED: the phone number is not yet being used")]
     PhoneNumberUnoccupied,
+    /// `SIGN_IN_FAILED` (500): the server failed to complete the sign-in; trying again later may
+    /// work.
+    #[error("SIGN_IN_FAILED: failure while signing in")]
+    SignInFailed,
     /// `PHONE_NUMBER_BANNED`: the number is banned.
     #[error("PHONE_NUMBER_BANNED: the phone number is banned")]
     PhoneNumberBanned,
@@ -145,6 +149,7 @@ impl From<InvocationError> for SignInError {
             "PHONE_CODE_INVALID" => SignInError::PhoneCodeInvalid,
             "PHONE_NUMBER_INVALID" => SignInError::PhoneNumberInvalid,
             "PHONE_NUMBER_UNOCCUPIED" => SignInError::PhoneNumberUnoccupied,
+            "SIGN_IN_FAILED" => SignInError::SignInFailed,
             "PHONE_NUMBER_BANNED" => SignInError::PhoneNumberBanned,
             "PASSWORD_HASH_INVALID" => SignInError::PasswordHashInvalid,
             "FIRST_NAME_INVALID" => SignInError::FirstNameInvalid,

@@ -174,6 +174,20 @@ async fn the_seed_errors_surface_typed() {
             "{kind}"
         );
         assert_eq!(raw.rpc().and_then(|e| e.caused_by), Some("auth.signIn"));
+
+        // The store fails while signing in to an account: 500 SIGN_IN_FAILED. A client that
+        // may try a call once sees it typed; the default client retries a 500 (as GramJS does)
+        // and gets in, since the failed transaction left the code usable.
+        let account = ferrogram_server::AdminUser { phone: "+9996621234".into(), first_name: "Ada".into(), ..Default::default() };
+        server.api().create_user(&account, 0).unwrap();
+        let once = Client::new(MemorySession::new(), 1, "0123456789abcdef", ClientConfig { request_retries: 1, ..config(&server, kind) });
+        // The first call of a connection records the client's layer (a write): make it first.
+        once.invoke(&functions::help::GetNearestDc {}).await.unwrap();
+        server.api().store().fail_next_write();
+        let failed = once.sign_in(&second, "22222").await.unwrap_err();
+        assert!(matches!(failed, SignInError::SignInFailed), "{kind}: {failed:?}");
+        server.api().store().fail_next_write();
+        assert!(client.sign_in(&second, "22222").await.is_ok(), "{kind}: retried after SIGN_IN_FAILED");
         server.shutdown().await;
     }
 }
