@@ -617,3 +617,29 @@ fn transport_kind_names() {
         TransportError::SecretNeedsObfuscation(TransportKind::Abridged)
     );
 }
+
+/// Padded intermediate's padding is cut from plain and encrypted payloads; what cannot be a
+/// whole message is left for the message layer to refuse.
+#[test]
+fn padding_is_stripped_from_plain_and_encrypted_payloads() {
+    use ferrogram_mtproto::transport::strip_padding;
+    let plain = ferrogram_mtproto::authkey::plain::wrap(4, &[1, 2, 3, 4]);
+    let mut padded = plain.clone();
+    padded.extend_from_slice(&[9; 7]);
+    assert_eq!(strip_padding(&padded), &plain[..]);
+    assert_eq!(strip_padding(&plain), &plain[..]);
+
+    let encrypted = vec![1u8; 24 + 32 + 11];
+    assert_eq!(strip_padding(&encrypted).len(), 24 + 32);
+    assert_eq!(strip_padding(&encrypted[..24 + 32]).len(), 24 + 32);
+
+    // A length field claiming more than arrived, or a negative one: left whole.
+    let short = &plain[..22];
+    assert_eq!(strip_padding(short), short);
+    let mut negative = plain.clone();
+    negative[16..20].copy_from_slice(&(-4i32).to_le_bytes());
+    assert_eq!(strip_padding(&negative), &negative[..]);
+    // Too short to be either kind of message.
+    assert_eq!(strip_padding(&[1, 2, 3]), &[1, 2, 3]);
+    assert_eq!(strip_padding(&[1u8; 20]), &[1u8; 20]);
+}

@@ -308,6 +308,28 @@ pub enum TransportError {
     NotEstablished,
 }
 
+/// The MTProto message at the start of a frame's payload, without the padding
+/// [`PaddedIntermediate`] may leave after it (which the frame length cannot tell from the
+/// payload): an unencrypted message (`auth_key_id` 0) ends where its length field says, an
+/// encrypted one after its 24 header bytes and whole 16-byte blocks. A payload too short for
+/// that, or whose length field claims more than arrived, is returned whole, for the message
+/// layer to refuse. Every shell calls this on every payload: for the other transports it
+/// changes nothing.
+pub fn strip_padding(payload: &[u8]) -> &[u8] {
+    let end = if payload.get(..8) == Some(&[0u8; 8][..]) {
+        payload
+            .get(16..20)
+            .and_then(|field| usize::try_from(i32::from_le_bytes([field[0], field[1], field[2], field[3]])).ok())
+            .and_then(|len| len.checked_add(20))
+    } else {
+        payload.len().checked_sub(24).map(|blocks| 24 + blocks / 16 * 16)
+    };
+    match end {
+        Some(end) if end <= payload.len() => &payload[..end],
+        _ => payload,
+    }
+}
+
 /// What a transport error code (as carried by [`TransportError::Status`], negative) means.
 pub fn describe_status(code: i32) -> &'static str {
     match code.unsigned_abs() {

@@ -11,7 +11,7 @@ use ferrogram_mtproto::session::msg_id::{IdKind, MsgIdGenerator};
 use ferrogram_mtproto::session::salts::ServerSalts;
 use ferrogram_mtproto::session::server::{Call, Handled, ServerSession};
 use ferrogram_mtproto::session::RpcErrorMessage;
-use ferrogram_mtproto::transport::{Codec, Incoming};
+use ferrogram_mtproto::transport::{strip_padding, Codec, Incoming};
 use ferrogram_mtproto::RandomSource;
 use ferrogram_tl::{functions, Identifiable, RawQuery};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -193,20 +193,17 @@ impl Connection {
     }
 
     async fn handle_frame(&mut self, payload: Vec<u8>) -> Result<(), Closed> {
-        match envelope::peek_auth_key_id(&payload) {
+        let payload = strip_padding(&payload);
+        match envelope::peek_auth_key_id(payload) {
             None => Err(format!("a frame of {} bytes is no MTProto message", payload.len())),
-            Some(0) => self.handle_plain(&payload),
-            Some(id) => self.handle_encrypted(id, &payload).await,
+            Some(0) => self.handle_plain(payload),
+            Some(id) => self.handle_encrypted(id, payload).await,
         }
     }
 
     /// A key exchange message.
     fn handle_plain(&mut self, payload: &[u8]) -> Result<(), Closed> {
-        // Padded intermediate may leave padding after the message: its length field decides.
-        let len = payload.get(16..20).map(|b| i32::from_le_bytes([b[0], b[1], b[2], b[3]])).unwrap_or(-1);
-        let end = usize::try_from(len).ok().and_then(|l| l.checked_add(20)).filter(|&end| end <= payload.len());
-        let Some(end) = end else { return Err("plain message length does not fit its frame".into()) };
-        let (_, body) = plain::unwrap(&payload[..end]).map_err(|e| e.to_string())?;
+        let (_, body) = plain::unwrap(payload).map_err(|e| e.to_string())?;
         let now = unix_now();
         let shared = self.shared.clone();
         let handshake = self
@@ -221,7 +218,8 @@ impl Connection {
             ServerStep::Done { send, key } => {
                 api.register_auth_key(&key.auth_key, self.dc, key.temp_expires_in, now.as_secs() as i64)
                     .map_err(|e| format!("storing a new key: {e}"))?;
-                let salts = self.salts(&key.auth_key).with_first_salt(key.first_salt, now.as_secs() + FIRST_SALT_LIFETIME);
+                let salts = ServerSalts::new(shared.salt_secret, key.auth_key.id())
+                    .with_first_salt(key.first_salt, now.as_secs() + FIRST_SALT_LIFETIME);
                 self.first_salts.insert(key.auth_key.id(), salts);
                 self.keys.insert(key.auth_key.id(), key.auth_key);
                 self.handshake = None;
@@ -234,10 +232,6 @@ impl Connection {
         };
         let msg_id = self.plain_ids.next(now, IdKind::ServerResponse);
         self.send(&plain::wrap(msg_id, &reply))
-    }
-
-    fn salts(&self, key: &AuthKey) -> ServerSalts {
-        ServerSalts::new(self.shared.salt_secret, key.id())
     }
 
     /// An encrypted message: find the key, decrypt, pass to the session, run the calls.
@@ -257,16 +251,17 @@ impl Connection {
                 Err(e) => return Err(format!("looking up an auth key: {e}")),
             },
         };
-        // Padded intermediate may leave padding: an encrypted message is 24 bytes plus whole blocks.
-        let len = 24 + payload.len().saturating_sub(24) / 16 * 16;
-        let message = envelope::decrypt(&key, Side::Client, &payload[..len.min(payload.len())]).map_err(|e| e.to_string())?;
+        let message = envelope::decrypt(&key, Side::Client, payload).map_err(|e| e.to_string())?;
         let now = unix_now();
         let session_id = message.session_id;
-        let salts = self.first_salts.get(&key_id).cloned().unwrap_or_else(|| self.salts(&key));
-        let mut unique_id = [0u8; 8];
-        self.random.fill(&mut unique_id);
-        let (session, created) =
-            self.shared.session((key_id, session_id), || ServerSession::new(key.clone(), session_id, salts, i64::from_le_bytes(unique_id)));
+        // Salts and the announcement's unique id are only needed for a session seen first here.
+        let (first_salts, salt_secret, random) = (&self.first_salts, self.shared.salt_secret, &mut self.random);
+        let (session, created) = self.shared.session((key_id, session_id), || {
+            let salts = first_salts.get(&key_id).cloned().unwrap_or_else(|| ServerSalts::new(salt_secret, key_id));
+            let mut unique_id = [0u8; 8];
+            random.fill(&mut unique_id);
+            ServerSession::new(key.clone(), session_id, salts, i64::from_le_bytes(unique_id))
+        });
         if created {
             if let Err(error) = self.shared.api.store().touch_session(key_id, session_id, now.as_secs() as i64) {
                 tracing::warn!(%error, "cannot record a session");

@@ -19,7 +19,7 @@ use ferrogram_mtproto::crypto::rsa::{RsaPrivateKey, RsaPublicKey};
 use ferrogram_mtproto::session::client::{ClientSession, Event, RequestId};
 use ferrogram_mtproto::session::msg_id::{IdKind, MsgIdGenerator};
 use ferrogram_mtproto::session::{RpcErrorMessage, SessionError};
-use ferrogram_mtproto::transport::{Codec, Incoming, TransportError, TransportKind};
+use ferrogram_mtproto::transport::{strip_padding, Codec, Incoming, TransportError, TransportKind};
 use ferrogram_server::net::{LocalServer, ServerOptions};
 use ferrogram_tl::{enums, functions, types, Deserializable, RawQuery, RemoteCall, Serializable};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -250,7 +250,7 @@ impl RawClient {
             let msg_id = self.plain_ids.next(unix_now(), IdKind::Client);
             self.send_frame(&plain::wrap(msg_id, &body)).await?;
             let answer = self.recv_frame().await?;
-            let (_, answer) = plain::unwrap(trim_plain(&answer))?;
+            let (_, answer) = plain::unwrap(strip_padding(&answer))?;
             match handshake.handle(answer, unix_now().as_secs() as i64, &mut os_fill)? {
                 ClientStep::Send(next) => body = next,
                 ClientStep::Done(done) => break done,
@@ -296,7 +296,7 @@ impl RawClient {
         loop {
             let frame = self.recv_frame().await?;
             let session = self.session.as_mut().ok_or(ClientError::NoKey)?;
-            session.handle_packet(trim_encrypted(&frame), unix_now())?;
+            session.handle_packet(strip_padding(&frame), unix_now())?;
             if let Some(answer) = take_answer(session, request) {
                 return answer;
             }
@@ -376,22 +376,6 @@ fn take_answer(session: &mut ClientSession, request: RequestId) -> Option<Result
 /// A connection reset or aborted by the peer counts as closed.
 fn is_reset(e: &std::io::Error) -> bool {
     matches!(e.kind(), std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted | std::io::ErrorKind::BrokenPipe)
-}
-
-/// Padded intermediate may leave up to 15 padding bytes after a payload: a plain message's own
-/// length field says where it ends.
-pub fn trim_plain(payload: &[u8]) -> &[u8] {
-    let len = payload.get(16..20).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize);
-    match len.and_then(|l| l.checked_add(20)) {
-        Some(end) if end <= payload.len() => &payload[..end],
-        _ => payload,
-    }
-}
-
-/// An encrypted message is 24 header bytes plus whole AES blocks; anything after is padding.
-pub fn trim_encrypted(payload: &[u8]) -> &[u8] {
-    let len = 24 + payload.len().saturating_sub(24) / 16 * 16;
-    &payload[..len.min(payload.len())]
 }
 
 /// `initConnection` with fixed test values around `query`.

@@ -9,7 +9,7 @@ use ferrogram_mtproto::authkey::client::{ClientConfig, ClientDone, ClientHandsha
 use ferrogram_mtproto::authkey::plain;
 use ferrogram_mtproto::crypto::rsa::RsaPublicKey;
 use ferrogram_mtproto::session::msg_id::{IdKind, MsgIdGenerator};
-use ferrogram_mtproto::transport::{Codec, FramingKind, Incoming, TransportKind};
+use ferrogram_mtproto::transport::{self, Codec, FramingKind, Incoming, TransportKind};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use super::random::OsRandom;
@@ -87,7 +87,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Link<S> {
                 Some(Incoming::QuickAck(_)) => continue,
                 Some(Incoming::Frame { mut payload, .. }) => {
                     if self.padded {
-                        trim_padding(&mut payload);
+                        let len = transport::strip_padding(&payload).len();
+                        payload.truncate(len);
                     }
                     return Ok(Some(payload));
                 }
@@ -120,50 +121,5 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Link<S> {
                 ClientStep::Done(done) => return Ok(done),
             }
         }
-    }
-}
-
-/// Cuts padded intermediate's 0..15 random bytes from a payload, which the frame length cannot
-/// tell apart from the payload: a plain message is 20 header bytes plus its length field, an
-/// encrypted one 24 header bytes plus whole 16-byte blocks.
-fn trim_padding(payload: &mut Vec<u8>) {
-    if payload.len() < 20 {
-        return;
-    }
-    if payload[..8] == [0u8; 8] {
-        let len = i32::from_le_bytes([payload[16], payload[17], payload[18], payload[19]]);
-        if let Ok(len) = usize::try_from(len) {
-            let total = 20usize.saturating_add(len);
-            if total <= payload.len() {
-                payload.truncate(total);
-            }
-        }
-    } else if payload.len() >= 24 {
-        let blocks = (payload.len() - 24) / 16;
-        payload.truncate(24 + blocks * 16);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::trim_padding;
-
-    #[test]
-    fn padding_is_cut_from_plain_and_encrypted_payloads() {
-        let mut plain = ferrogram_mtproto::authkey::plain::wrap(4, &[1, 2, 3, 4]);
-        let original = plain.clone();
-        plain.extend_from_slice(&[9; 7]);
-        trim_padding(&mut plain);
-        assert_eq!(plain, original);
-
-        let mut encrypted = vec![1u8; 24 + 32 + 11];
-        trim_padding(&mut encrypted);
-        assert_eq!(encrypted.len(), 24 + 32);
-
-        // A plain message whose length field claims more than arrived is left for unwrap to refuse.
-        let mut short = ferrogram_mtproto::authkey::plain::wrap(4, &[1, 2, 3, 4]);
-        short.truncate(22);
-        trim_padding(&mut short);
-        assert_eq!(short.len(), 22);
     }
 }

@@ -18,7 +18,7 @@ use ferrogram_mtproto::session::msg_id::{IdKind, MsgIdGenerator};
 use ferrogram_mtproto::session::salts::ServerSalts;
 use ferrogram_mtproto::session::server::ServerSession;
 use ferrogram_mtproto::session::RpcErrorMessage;
-use ferrogram_mtproto::transport::{Codec, Incoming};
+use ferrogram_mtproto::transport::{strip_padding, Codec, Incoming};
 use ferrogram_tl::{functions, Deserializable, Identifiable, RawQuery};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -203,10 +203,10 @@ async fn serve(shared: Arc<Shared>, mut stream: TcpStream, connection: usize) {
                 Ok(None) => break,
                 Err(_) => return,
             };
+            // Padded intermediate may add padding after the message.
+            let payload = strip_padding(&payload);
             if payload.len() >= 8 && payload[..8] == [0; 8] {
-                // Padded intermediate may add padding: cut to the length field.
-                let len = i32::from_le_bytes(payload[16..20].try_into().unwrap()) as usize;
-                let (_, body) = plain::unwrap(&payload[..20 + len]).unwrap();
+                let (_, body) = plain::unwrap(payload).unwrap();
                 let hs = handshake.get_or_insert_with(|| ServerHandshake::new(ServerConfig::new(shared.rsa.clone(), shared.dc_id)));
                 let reply = match hs.handle(body, now().as_secs() as i64, &mut random) {
                     Ok(ServerStep::Send(reply)) => reply,
@@ -221,7 +221,6 @@ async fn serve(shared: Arc<Shared>, mut stream: TcpStream, connection: usize) {
                 codec.pack(&plain::wrap(ids.next(now(), IdKind::ServerResponse), &reply), &mut random, &mut out).unwrap();
                 continue;
             }
-            let payload = &payload[..24 + (payload.len() - 24) / 16 * 16];
             let key_id = envelope::peek_auth_key_id(payload).unwrap_or_default();
             let Some((key, first_salt)) = shared.keys.lock().unwrap().get(&key_id).cloned() else {
                 codec.pack_status(-404, &mut random, &mut out).unwrap();
