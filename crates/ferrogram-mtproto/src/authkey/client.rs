@@ -62,17 +62,22 @@ enum State {
         server_nonce: [u8; 16],
         new_nonce: [u8; 32],
     },
-    DhGen {
-        nonce: [u8; 16],
-        server_nonce: [u8; 16],
-        new_nonce: [u8; 32],
-        auth_key: AuthKey,
-        time_offset: i32,
-        /// Kept to build another `client_DH_inner_data` if the server asks to retry.
-        dh: DhContext,
-        retries: u32,
-    },
+    DhGen(Box<AwaitingDhGen>),
     Over,
+}
+
+/// What the client keeps between `set_client_DH_params` and the server's `dh_gen_*` answer.
+#[derive(Debug)]
+struct AwaitingDhGen {
+    nonce: [u8; 16],
+    server_nonce: [u8; 16],
+    new_nonce: [u8; 32],
+    /// The key this attempt made.
+    auth_key: AuthKey,
+    time_offset: i32,
+    /// Kept to build another `client_DH_inner_data` if the server asks to retry.
+    dh: DhContext,
+    retries: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -105,9 +110,7 @@ impl ClientHandshake {
         let result = match state {
             State::ResPq { nonce } => self.on_res_pq(nonce, body, random),
             State::DhParams { nonce, server_nonce, new_nonce } => self.on_dh_params(nonce, server_nonce, new_nonce, body, now, random),
-            State::DhGen { nonce, server_nonce, new_nonce, auth_key, time_offset, dh, retries } => {
-                self.on_dh_gen(nonce, server_nonce, new_nonce, auth_key, time_offset, dh, retries, body, random)
-            }
+            State::DhGen(awaiting) => self.on_dh_gen(*awaiting, body, random),
             State::Over => Err(AuthKeyError::Finished),
         };
         // On error the state stays `Over`: a failed exchange is not resumed.
@@ -203,23 +206,11 @@ impl ClientHandshake {
         let time_offset = (inner.server_time as i64 - now) as i32;
         let dh = DhContext { g: inner.g, dh_prime: inner.dh_prime, g_a: inner.g_a };
         let (body, auth_key) = client_dh_params(&dh, nonce, server_nonce, &new_nonce, 0, random)?;
-        self.state = State::DhGen { nonce, server_nonce, new_nonce, auth_key, time_offset, dh, retries: 0 };
+        self.state = State::DhGen(Box::new(AwaitingDhGen { nonce, server_nonce, new_nonce, auth_key, time_offset, dh, retries: 0 }));
         Ok(ClientStep::Send(body))
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn on_dh_gen(
-        &mut self,
-        nonce: [u8; 16],
-        server_nonce: [u8; 16],
-        new_nonce: [u8; 32],
-        auth_key: AuthKey,
-        time_offset: i32,
-        dh: DhContext,
-        retries: u32,
-        body: &[u8],
-        random: &mut dyn RandomSource,
-    ) -> Result<ClientStep, AuthKeyError> {
+    fn on_dh_gen(&mut self, mut awaiting: AwaitingDhGen, body: &[u8], random: &mut dyn RandomSource) -> Result<ClientStep, AuthKeyError> {
         use enums::SetClientDhParamsAnswer as Answer;
         let answer = Answer::from_bytes(body)?;
         let (n, s, hash, which) = match &answer {
@@ -227,23 +218,27 @@ impl ClientHandshake {
             Answer::DhGenRetry(a) => (a.nonce, a.server_nonce, a.new_nonce_hash2, 2),
             Answer::DhGenFail(a) => (a.nonce, a.server_nonce, a.new_nonce_hash3, 3),
         };
+        let AwaitingDhGen { nonce, server_nonce, new_nonce, .. } = awaiting;
         check_nonces(&n, &s, &nonce, &server_nonce)?;
-        if hash != kdf::new_nonce_hash(&new_nonce, which, auth_key.bytes()) {
+        if hash != kdf::new_nonce_hash(&new_nonce, which, awaiting.auth_key.bytes()) {
             return Err(AuthKeyError::NewNonceMismatch);
         }
         match which {
             1 => Ok(ClientStep::Done(ClientDone {
-                auth_key,
-                time_offset,
+                auth_key: awaiting.auth_key,
+                time_offset: awaiting.time_offset,
                 first_salt: first_salt(&new_nonce, &server_nonce),
                 temp_expires_in: self.config.temp_expires_in,
             })),
             2 => {
-                if retries >= MAX_RETRIES {
+                if awaiting.retries >= MAX_RETRIES {
                     return Err(AuthKeyError::TooManyRetries);
                 }
-                let (body, next_key) = client_dh_params(&dh, nonce, server_nonce, &new_nonce, auth_key.aux_hash(), random)?;
-                self.state = State::DhGen { nonce, server_nonce, new_nonce, auth_key: next_key, time_offset, dh, retries: retries + 1 };
+                let (body, next_key) =
+                    client_dh_params(&awaiting.dh, nonce, server_nonce, &new_nonce, awaiting.auth_key.aux_hash(), random)?;
+                awaiting.auth_key = next_key;
+                awaiting.retries += 1;
+                self.state = State::DhGen(Box::new(awaiting));
                 Ok(ClientStep::Send(body))
             }
             _ => Err(AuthKeyError::DhGenFail),
