@@ -9,6 +9,8 @@ out=$(cd "$work/gramjs" && PHONE=9996621234 SESSION_OUT="$work/gramjs.session" n
 echo "$out"
 user_id=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1].strip().splitlines()[-1])["user_id"])' "$out")
 [ -s "$work/gramjs.session" ] || fail "GramJS wrote no session string"
+# `ferrogram serve` shows login codes in its log by default (they are logged at debug).
+grep -q "login code for +9996621234 : 22222" "$work/server.log" || fail "the server log shows no login code"
 "$bin" import-session --from gramjs --session "$work/ferrogram.session" - < "$work/gramjs.session" || fail "import failed"
 # No --server, no key, no login: the session alone says where to go and carries the key.
 who=$("$bin" whoami --session "$work/ferrogram.session") || fail "whoami with the imported session failed"
