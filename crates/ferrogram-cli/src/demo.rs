@@ -74,8 +74,7 @@ async fn run(server: &LocalServer, port: u16, args: &DemoArgs) -> anyhow::Result
     }
     let me = client.get_me().await.context("users.getUsers(self)")?;
     eprintln!("signed in as user {} ({} {})", me.id, me.first_name.as_deref().unwrap_or(""), me.last_name.as_deref().unwrap_or(""));
-    let layers = ferrogram_tl_layers::Layers::embedded().context("loading the schema")?;
-    let json = ferrogram_tl_layers::answer_to_json(layers.our_schema(), "auth.signIn", &authorization.to_bytes())
+    let json = ferrogram_tl_layers::answer_to_json(server.layers().our_schema(), "auth.signIn", &authorization.to_bytes())
         .context("printing the result as JSON")?;
     client.disconnect().await.ok();
     Ok(json)

@@ -232,6 +232,12 @@ impl LocalServer {
         self.shared.rsa_key.public_key()
     }
 
+    /// The API layers the server speaks (ours and older ones), compiled once at start: for
+    /// reading and writing TL by schema, e.g. an answer as JSON.
+    pub fn layers(&self) -> &Layers {
+        &self.shared.layers
+    }
+
     /// The RPC layer, for admin functions (create users and bots, read codes, inject faults).
     pub fn api(&self) -> &Arc<Api> {
         &self.shared.api
