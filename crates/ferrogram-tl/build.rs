@@ -14,8 +14,9 @@ fn main() {
     };
     let parse = |name: &str| tl_gen::parse_schema(&read(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
 
-    let docs = tl_gen::docs::Docs::load(&read("api-schema.json"), Some(&read("mtp-schema.json")), &read("raw-errors.json"))
-        .unwrap_or_else(|e| panic!("docs data: {e}"));
+    let docs =
+        tl_gen::docs::Docs::load(&read("api-schema.json"), Some(&read("mtp-schema.json")), &read("raw-errors.json"))
+            .unwrap_or_else(|e| panic!("docs data: {e}"));
     let api = parse("api.tl");
     let mut mtproto = parse("mtproto.tl");
     mtproto.definitions.extend(parse("mtproto-extra.tl").definitions);
@@ -23,16 +24,30 @@ fn main() {
     let methods = tl_gen::docs::name_list(&read("mtproto-functions.txt"));
     tl_gen::docs::mark_functions(&mut mtproto, &methods);
 
-    let api_code = tl_gen::codegen::generate(&api, &docs, &tl_gen::codegen::Config { root: "crate".into(), api_extras: true })
-        .unwrap_or_else(|e| panic!("generating the API: {e}"));
-    let mt_code = tl_gen::codegen::generate(&mtproto, &docs, &tl_gen::codegen::Config { root: "crate::mtproto".into(), api_extras: false })
-        .unwrap_or_else(|e| panic!("generating MTProto: {e}"));
-    let api_tests = tl_gen::codegen::generate_roundtrip_tests(&api, "ferrogram_tl", Some("ferrogram_tl::functions::help::GetConfig {}"))
-        .unwrap_or_else(|e| panic!("generating API tests: {e}"));
+    let api_code =
+        tl_gen::codegen::generate(&api, &docs, &tl_gen::codegen::Config { root: "crate".into(), api_extras: true })
+            .unwrap_or_else(|e| panic!("generating the API: {e}"));
+    let mt_code = tl_gen::codegen::generate(
+        &mtproto,
+        &docs,
+        &tl_gen::codegen::Config { root: "crate::mtproto".into(), api_extras: false },
+    )
+    .unwrap_or_else(|e| panic!("generating MTProto: {e}"));
+    let api_tests = tl_gen::codegen::generate_roundtrip_tests(
+        &api,
+        "ferrogram_tl",
+        Some("ferrogram_tl::functions::help::GetConfig {}"),
+    )
+    .unwrap_or_else(|e| panic!("generating API tests: {e}"));
     let mt_tests = tl_gen::codegen::generate_roundtrip_tests(&mtproto, "ferrogram_tl::mtproto", None)
         .unwrap_or_else(|e| panic!("generating MTProto tests: {e}"));
 
-    for (name, code) in [("api.rs", api_code), ("mtproto.rs", mt_code), ("api_roundtrip.rs", api_tests), ("mtproto_roundtrip.rs", mt_tests)] {
+    for (name, code) in [
+        ("api.rs", api_code),
+        ("mtproto.rs", mt_code),
+        ("api_roundtrip.rs", api_tests),
+        ("mtproto_roundtrip.rs", mt_tests),
+    ] {
         std::fs::write(out.join(name), code).unwrap_or_else(|e| panic!("writing {name}: {e}"));
     }
 }

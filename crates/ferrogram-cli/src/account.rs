@@ -47,15 +47,20 @@ impl ClientArgs {
                 let pem_path = match (&self.server_key, &self.data_dir) {
                     (Some(path), _) => path.clone(),
                     (None, Some(dir)) => dir.join(ferrogram_server::net::keys::PUBLIC_KEY_FILE),
-                    (None, None) => anyhow::bail!("--server needs the server's key: --server-key PEM or --data-dir DIR"),
+                    (None, None) => {
+                        anyhow::bail!("--server needs the server's key: --server-key PEM or --data-dir DIR")
+                    }
                 };
-                let pem = std::fs::read_to_string(&pem_path).with_context(|| format!("reading {}", pem_path.display()))?;
-                let key = RsaPublicKey::from_pem(&pem).with_context(|| format!("{} is no RSA public key", pem_path.display()))?;
+                let pem =
+                    std::fs::read_to_string(&pem_path).with_context(|| format!("reading {}", pem_path.display()))?;
+                let key = RsaPublicKey::from_pem(&pem)
+                    .with_context(|| format!("{} is no RSA public key", pem_path.display()))?;
                 Some(ServerAddress::new(addr.ip().to_string(), addr.port(), self.dc, key))
             }
         };
         let config = ClientConfig { transport: self.transport, server, ..ClientConfig::default() };
-        let session = SqliteSession::open(&self.session).with_context(|| format!("opening the session {}", self.session.display()))?;
+        let session = SqliteSession::open(&self.session)
+            .with_context(|| format!("opening the session {}", self.session.display()))?;
         Ok(Client::new(session, self.api_id, self.api_hash.clone(), config))
     }
 }
@@ -96,7 +101,9 @@ pub async fn login(args: LoginArgs) -> anyhow::Result<()> {
     let LoginArgs { phone, code, password, bot_token, first_name, .. } = args;
     let mut callbacks = StartCallbacks::new(
         move || phone.clone().unwrap_or_else(|| ask("phone number")),
-        move |token| code.clone().unwrap_or_else(|| ask(&format!("code sent to {} ({:?})", token.phone, token.code_type))),
+        move |token| {
+            code.clone().unwrap_or_else(|| ask(&format!("code sent to {} ({:?})", token.phone, token.code_type)))
+        },
         move |hint| password.clone().unwrap_or_else(|| ask(&format!("password (hint: {})", hint.unwrap_or("none")))),
     );
     callbacks.first_name = Box::new(move || (first_name.clone(), String::new()));
@@ -108,7 +115,8 @@ pub async fn login(args: LoginArgs) -> anyhow::Result<()> {
 }
 
 fn display_name(user: &ferrogram_tl::types::User) -> String {
-    let name = [user.first_name.as_deref(), user.last_name.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ");
+    let name =
+        [user.first_name.as_deref(), user.last_name.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ");
     match &user.username {
         Some(username) => format!("{name} (@{username})"),
         None => name,
@@ -156,11 +164,13 @@ pub async fn invoke(args: InvokeArgs) -> anyhow::Result<()> {
     let mut params: serde_json::Value = serde_json::from_str(&args.json).context("--json is not valid JSON")?;
     let object = params.as_object_mut().context("--json must be a JSON object")?;
     object.insert("_".into(), serde_json::Value::String(args.method.clone()));
-    let request = ferrogram_tl_layers::json_to_request(layers.our_schema(), &params).with_context(|| format!("building {}", args.method))?;
+    let request = ferrogram_tl_layers::json_to_request(layers.our_schema(), &params)
+        .with_context(|| format!("building {}", args.method))?;
     let client = args.client.client()?;
     client.connect().await.context("connecting")?;
     let answer = client.invoke_raw(request).await.with_context(|| format!("{} failed", args.method))?;
-    let json = ferrogram_tl_layers::answer_to_json(layers.our_schema(), &args.method, &answer).context("reading the answer")?;
+    let json = ferrogram_tl_layers::answer_to_json(layers.our_schema(), &args.method, &answer)
+        .context("reading the answer")?;
     println!("{}", serde_json::to_string_pretty(&json)?);
     client.disconnect().await.ok();
     Ok(())
@@ -200,7 +210,13 @@ pub fn import_session(args: ImportArgs) -> anyhow::Result<()> {
     }
     .context("reading the string session")?;
     let home = data.home().context("the string session names no DC")?;
-    let summary = format!("DC {} at {}:{}, auth key {}", home.id, home.host, home.port, if home.auth_key.is_some() { "present" } else { "absent" });
+    let summary = format!(
+        "DC {} at {}:{}, auth key {}",
+        home.id,
+        home.host,
+        home.port,
+        if home.auth_key.is_some() { "present" } else { "absent" }
+    );
     let file = SqliteSession::open(&args.session).with_context(|| format!("opening {}", args.session.display()))?;
     file.store(&data).context("writing the session")?;
     println!("imported into {}: {summary}", args.session.display());

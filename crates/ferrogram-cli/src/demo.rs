@@ -69,13 +69,20 @@ async fn run(server: &LocalServer, port: u16, args: &DemoArgs) -> anyhow::Result
         eprintln!("signed up and logged out; signing in again to the existing account (the seed's path)");
         let token = client.send_code(&args.phone).await.context("auth.sendCode")?;
         let code = read_code(server, &token.phone_code_hash)?;
-        let request = functions::auth::SignIn { phone_code_hash: token.phone_code_hash, phone_code: Some(code), ..request };
+        let request =
+            functions::auth::SignIn { phone_code_hash: token.phone_code_hash, phone_code: Some(code), ..request };
         authorization = client.invoke(&request).await.context("auth.signIn")?;
     }
     let me = client.get_me().await.context("users.getUsers(self)")?;
-    eprintln!("signed in as user {} ({} {})", me.id, me.first_name.as_deref().unwrap_or(""), me.last_name.as_deref().unwrap_or(""));
-    let json = ferrogram_tl_layers::answer_to_json(server.layers().our_schema(), "auth.signIn", &authorization.to_bytes())
-        .context("printing the result as JSON")?;
+    eprintln!(
+        "signed in as user {} ({} {})",
+        me.id,
+        me.first_name.as_deref().unwrap_or(""),
+        me.last_name.as_deref().unwrap_or("")
+    );
+    let json =
+        ferrogram_tl_layers::answer_to_json(server.layers().our_schema(), "auth.signIn", &authorization.to_bytes())
+            .context("printing the result as JSON")?;
     client.disconnect().await.ok();
     Ok(json)
 }

@@ -26,7 +26,12 @@ pub struct ServeArgs {
 
 /// Runs the server until SIGINT or SIGTERM.
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let options = ServerOptions { listen: args.listen, dc_count: args.dcs, data_dir: args.data_dir.clone(), ..ServerOptions::ephemeral() };
+    let options = ServerOptions {
+        listen: args.listen,
+        dc_count: args.dcs,
+        data_dir: args.data_dir.clone(),
+        ..ServerOptions::ephemeral()
+    };
     let server = LocalServer::start(options).await.context("starting the server")?;
     for (dc, addr) in server.dcs() {
         eprintln!("DC {dc} listening on {addr}");
@@ -111,8 +116,12 @@ pub struct CreateBotArgs {
 /// Creates a bot in the store and prints its token for `auth.importBotAuthorization`.
 pub fn create_bot(args: CreateBotArgs) -> anyhow::Result<()> {
     let config = ferrogram_server::ApiConfig::local(0);
-    let api = ferrogram_server::Api::open(Some(&args.data_dir), config, ferrogram_server::os_random()).context("opening the store")?;
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or_default();
+    let api = ferrogram_server::Api::open(Some(&args.data_dir), config, ferrogram_server::os_random())
+        .context("opening the store")?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default();
     let token = api.create_bot(&args.name, now).context("creating the bot")?;
     println!("{token}");
     Ok(())

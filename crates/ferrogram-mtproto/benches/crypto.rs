@@ -11,9 +11,9 @@ use std::time::Duration;
 
 use aes::cipher::{block_padding::NoPadding, BlockEncryptMut, KeyIvInit};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use ferrogram_mtproto::authkey::AuthKey;
 use ferrogram_mtproto::authkey::{client::*, server::*};
 use ferrogram_mtproto::crypto::rsa::RsaPrivateKey;
-use ferrogram_mtproto::authkey::AuthKey;
 use ferrogram_mtproto::crypto::{ige, Side};
 use ferrogram_mtproto::session::envelope::{self, Header};
 
@@ -43,7 +43,11 @@ fn cbc_encrypt(data: &mut [u8], key: &[u8; 32], iv: &[u8; 16]) {
 
 fn aes_modes(c: &mut Criterion) {
     for (direction, ours, grammers) in [
-        ("ige_encrypt", ige::encrypt as fn(&mut [u8], &[u8; 32], &[u8; 32]) -> Result<(), ige::NotBlockAligned>, grammers_crypto::aes::ige_encrypt as fn(&mut [u8], &[u8; 32], &[u8; 32])),
+        (
+            "ige_encrypt",
+            ige::encrypt as fn(&mut [u8], &[u8; 32], &[u8; 32]) -> Result<(), ige::NotBlockAligned>,
+            grammers_crypto::aes::ige_encrypt as fn(&mut [u8], &[u8; 32], &[u8; 32]),
+        ),
         ("ige_decrypt", ige::decrypt, grammers_crypto::aes::ige_decrypt),
     ] {
         let mut group = c.benchmark_group(direction);
@@ -94,7 +98,12 @@ fn encrypt_message(c: &mut Criterion) {
     // Ours: the session layer's envelope (header, 12..1024 bytes of random padding, msg_key,
     // key/iv derivation, IGE, auth_key_id and msg_key in front): the packet a client sends.
     let key = AuthKey::from_bytes(auth_key);
-    let header = Header { salt: 0x1122_3344_5566_7788, session_id: 0x0102_0304_0506_0708, msg_id: 0x6500_0000_0000_0004, seq_no: 1 };
+    let header = Header {
+        salt: 0x1122_3344_5566_7788,
+        session_id: 0x0102_0304_0506_0708,
+        msg_id: 0x6500_0000_0000_0004,
+        seq_no: 1,
+    };
     group.bench_function("ferrogram", |b| {
         b.iter(|| envelope::encrypt(&key, Side::Client, header, black_box(&body), &mut random))
     });

@@ -148,7 +148,12 @@ impl Run {
 
     /// A `set_client_DH_params` carrying `g_b`, as a malicious client could send.
     fn forged_set_client_dh(&self, g_b: &[u8], retry_id: i64, hash_ok: bool) -> Vec<u8> {
-        let inner = types::ClientDhInnerData { nonce: self.nonce, server_nonce: self.server_nonce, retry_id, g_b: g_b.to_vec() };
+        let inner = types::ClientDhInnerData {
+            nonce: self.nonce,
+            server_nonce: self.server_nonce,
+            retry_id,
+            g_b: g_b.to_vec(),
+        };
         let encrypted_data = self.encrypt(&enums::ClientDhInnerData::from(inner).to_bytes(), hash_ok);
         functions::SetClientDhParams { nonce: self.nonce, server_nonce: self.server_nonce, encrypted_data }.to_bytes()
     }
@@ -226,7 +231,9 @@ fn client_rejects_dh_gen_answers_with_wrong_nonces() {
     for (offset, expected) in [(4, AuthKeyError::NonceMismatch), (20, AuthKeyError::ServerNonceMismatch)] {
         let mut run = run();
         let set_client_dh = run.to_set_client_dh();
-        let ServerStep::Done { mut send, .. } = run.server_handle(&set_client_dh).unwrap() else { panic!("expected dh_gen_ok") };
+        let ServerStep::Done { mut send, .. } = run.server_handle(&set_client_dh).unwrap() else {
+            panic!("expected dh_gen_ok")
+        };
         send[offset] ^= 1;
         assert_eq!(run.client_handle(&send), Err(expected));
     }
@@ -261,7 +268,9 @@ fn server_rejects_set_client_dh_with_wrong_nonce_or_server_nonce() {
 fn client_rejects_dh_gen_ok_with_wrong_new_nonce_hash() {
     let mut run = run();
     let set_client_dh = run.to_set_client_dh();
-    let ServerStep::Done { mut send, .. } = run.server_handle(&set_client_dh).unwrap() else { panic!("expected dh_gen_ok") };
+    let ServerStep::Done { mut send, .. } = run.server_handle(&set_client_dh).unwrap() else {
+        panic!("expected dh_gen_ok")
+    };
     let last = send.len() - 1;
     send[last] ^= 1;
     assert_eq!(run.client_handle(&send), Err(AuthKeyError::NewNonceMismatch));
@@ -272,10 +281,18 @@ fn client_rejects_dh_gen_retry_whose_hash_is_dh_gen_oks() {
     // An intruder turning dh_gen_ok into dh_gen_retry keeps new_nonce_hash1: must not pass as hash2.
     let mut run = run();
     let set_client_dh = run.to_set_client_dh();
-    let ServerStep::Done { send, .. } = run.server_handle(&set_client_dh).unwrap() else { panic!("expected dh_gen_ok") };
-    let enums::SetClientDhParamsAnswer::DhGenOk(ok) = enums::SetClientDhParamsAnswer::from_bytes(&send).unwrap() else { panic!() };
-    let retry = types::DhGenRetry { nonce: ok.nonce, server_nonce: ok.server_nonce, new_nonce_hash2: ok.new_nonce_hash1 };
-    assert_eq!(run.client_handle(&enums::SetClientDhParamsAnswer::from(retry).to_bytes()), Err(AuthKeyError::NewNonceMismatch));
+    let ServerStep::Done { send, .. } = run.server_handle(&set_client_dh).unwrap() else {
+        panic!("expected dh_gen_ok")
+    };
+    let enums::SetClientDhParamsAnswer::DhGenOk(ok) = enums::SetClientDhParamsAnswer::from_bytes(&send).unwrap() else {
+        panic!()
+    };
+    let retry =
+        types::DhGenRetry { nonce: ok.nonce, server_nonce: ok.server_nonce, new_nonce_hash2: ok.new_nonce_hash1 };
+    assert_eq!(
+        run.client_handle(&enums::SetClientDhParamsAnswer::from(retry).to_bytes()),
+        Err(AuthKeyError::NewNonceMismatch)
+    );
 }
 
 #[test]
@@ -368,7 +385,9 @@ fn client_rejects_g_failing_its_residue_condition() {
 fn client_rejects_g_a_out_of_range() {
     let p = BigUint::from_bytes_be(&dh::telegram_dh_prime());
     let bound: BigUint = BigUint::from(1u32) << (2048 - 64);
-    for g_a in [BigUint::from(1u32), BigUint::from(2u32), &bound - 1u32, &p - &bound + 1u32, &p - 1u32, p.clone(), &p + 1u32] {
+    for g_a in
+        [BigUint::from(1u32), BigUint::from(2u32), &bound - 1u32, &p - &bound + 1u32, &p - 1u32, p.clone(), &p + 1u32]
+    {
         let mut run = run();
         let forged = run.forged_dh_params(3, &dh::telegram_dh_prime(), &g_a.to_bytes_be(), true);
         assert_eq!(run.client_handle(&forged), Err(AuthKeyError::Dh(DhError::ValueRange)), "g_a = {g_a:x}");
@@ -531,7 +550,10 @@ fn server_rejects_temp_key_without_lifetime() {
 fn server_rejects_other_first_messages() {
     let mut server = ServerHandshake::new(ServerConfig::new(server_key().clone(), 2));
     let ping = functions::Ping { ping_id: 1 }.to_bytes();
-    assert_eq!(server.handle(&ping, NOW, &mut rng(1)), Err(AuthKeyError::Unexpected("message instead of req_pq_multi")));
+    assert_eq!(
+        server.handle(&ping, NOW, &mut rng(1)),
+        Err(AuthKeyError::Unexpected("message instead of req_pq_multi"))
+    );
 }
 
 // ---- retry and fail ----

@@ -101,7 +101,9 @@ fn first_salt_is_new_nonce_xor_server_nonce() {
     let out = exchange(config(), now, now, 3, &mut |_| false).unwrap();
     let req = functions::ReqDhParams::from_bytes(&out.from_client[1]).unwrap();
     let inner = server_key().rsa_pad_decrypt(&req.encrypted_data).unwrap();
-    let enums::PQInnerData::Dc(inner) = enums::PQInnerData::from_bytes(&inner).unwrap() else { panic!("expected p_q_inner_data_dc") };
+    let enums::PQInnerData::Dc(inner) = enums::PQInnerData::from_bytes(&inner).unwrap() else {
+        panic!("expected p_q_inner_data_dc")
+    };
     let salt: Vec<u8> = (0..8).map(|i| inner.new_nonce[i] ^ inner.server_nonce[i]).collect();
     assert_eq!(out.client.first_salt, i64::from_le_bytes(salt.try_into().unwrap()));
 }
@@ -119,7 +121,9 @@ fn temporary_key_agrees_on_both_sides() {
     // It went as p_q_inner_data_temp_dc.
     let req = functions::ReqDhParams::from_bytes(&out.from_client[1]).unwrap();
     let inner = server_key().rsa_pad_decrypt(&req.encrypted_data).unwrap();
-    assert!(matches!(enums::PQInnerData::from_bytes(&inner).unwrap(), enums::PQInnerData::TempDc(x) if x.expires_in == 86_400));
+    assert!(
+        matches!(enums::PQInnerData::from_bytes(&inner).unwrap(), enums::PQInnerData::TempDc(x) if x.expires_in == 86_400)
+    );
 }
 
 #[test]
@@ -149,7 +153,8 @@ fn key_id_collision_makes_the_client_retry_with_the_previous_keys_aux_hash() {
     // Three set_client_DH_params: retry_id 0, then the aux hash of each rejected key (which the
     // server checks: it accepted them), with a new b, so a new g_b, each time.
     assert_eq!(out.from_client.len(), 5);
-    let inner: Vec<_> = out.from_client[2..].iter().map(|body| client_dh_inner_data(&out.from_client[1], body)).collect();
+    let inner: Vec<_> =
+        out.from_client[2..].iter().map(|body| client_dh_inner_data(&out.from_client[1], body)).collect();
     assert_eq!(inner[0].retry_id, 0);
     assert!(inner[1].retry_id != 0 && inner[2].retry_id != 0 && inner[1].retry_id != inner[2].retry_id);
     assert!(inner[0].g_b != inner[1].g_b && inner[1].g_b != inner[2].g_b);
@@ -161,7 +166,9 @@ fn client_dh_inner_data(req_dh: &[u8], set_client_dh: &[u8]) -> ferrogram_tl::mt
     use ferrogram_mtproto::crypto::{ige, kdf};
     let req = functions::ReqDhParams::from_bytes(req_dh).unwrap();
     let inner = server_key().rsa_pad_decrypt(&req.encrypted_data).unwrap();
-    let enums::PQInnerData::Dc(inner) = enums::PQInnerData::from_bytes(&inner).unwrap() else { panic!("expected p_q_inner_data_dc") };
+    let enums::PQInnerData::Dc(inner) = enums::PQInnerData::from_bytes(&inner).unwrap() else {
+        panic!("expected p_q_inner_data_dc")
+    };
     let mut data = functions::SetClientDhParams::from_bytes(set_client_dh).unwrap().encrypted_data;
     let (key, iv) = kdf::temp_key_iv(&inner.new_nonce, &inner.server_nonce);
     ige::decrypt(&mut data, &key, &iv).unwrap();

@@ -74,7 +74,9 @@ impl Script {
 }
 
 fn res_pq_with_fingerprint(fingerprint: i64) -> Vec<u8> {
-    let mut body = hex(&format!("63241605 {NONCE} {SERVER_NONCE} 081460E7D3FA727791000000 15C4B51C 03000000 A5B7F709355FC30B 216BE86C022BB4C3"));
+    let mut body = hex(&format!(
+        "63241605 {NONCE} {SERVER_NONCE} 081460E7D3FA727791000000 15C4B51C 03000000 A5B7F709355FC30B 216BE86C022BB4C3"
+    ));
     body.extend_from_slice(&fingerprint.to_le_bytes());
     body
 }
@@ -97,12 +99,15 @@ fn telegrams_worked_example_is_reproduced() {
     let mut random = |b: &mut [u8]| script.fill(b);
 
     // 1) req_pq_multi
-    let (mut client, req_pq) = ClientHandshake::start(ClientConfig::new(vec![our_key.public_key().clone()], 2), &mut random);
+    let (mut client, req_pq) =
+        ClientHandshake::start(ClientConfig::new(vec![our_key.public_key().clone()], 2), &mut random);
     assert_eq!(req_pq, hex(&format!("F18E7EBE {NONCE}")));
 
     // 2)-5) resPQ -> req_DH_params
     let res_pq = res_pq_with_fingerprint(our_key.public_key().fingerprint());
-    let ClientStep::Send(req_dh) = client.handle(&res_pq, SERVER_TIME, &mut random).unwrap() else { panic!("expected req_DH_params") };
+    let ClientStep::Send(req_dh) = client.handle(&res_pq, SERVER_TIME, &mut random).unwrap() else {
+        panic!("expected req_DH_params")
+    };
     let fixed = hex(&format!("BEE412D7 {NONCE} {SERVER_NONCE} 043C2357CF000000 0456BFB29F000000"));
     assert_eq!(&req_dh[..fixed.len()], &fixed[..], "req_DH_params nonce, server_nonce, p, q");
     assert_eq!(&req_dh[fixed.len()..fixed.len() + 8], &our_key.public_key().fingerprint().to_le_bytes());
@@ -123,7 +128,9 @@ fn telegrams_worked_example_is_reproduced() {
 
     // 8)-9) dh_gen_ok -> the example's auth key.
     let dh_gen_ok = hex(&format!("34F7CB3B {NONCE} {SERVER_NONCE} {NEW_NONCE_HASH1}"));
-    let ClientStep::Done(done) = client.handle(&dh_gen_ok, SERVER_TIME, &mut random).unwrap() else { panic!("expected done") };
+    let ClientStep::Done(done) = client.handle(&dh_gen_ok, SERVER_TIME, &mut random).unwrap() else {
+        panic!("expected done")
+    };
     assert_eq!(done.auth_key.bytes().to_vec(), hex(AUTH_KEY));
     assert_eq!(done.time_offset, 0);
     // The order of draws the script assumed.
@@ -145,7 +152,9 @@ fn server_accepts_the_examples_first_messages() {
     let mut server_script = Script::new(&[SERVER_NONCE, "CF57233C", "9FB2BF56"]);
     let mut server_random = |b: &mut [u8]| server_script.fill(b);
     let mut server = ServerHandshake::new(ServerConfig::new(our_key.clone(), 2));
-    let ServerStep::Send(res_pq) = server.handle(&hex(&format!("F18E7EBE {NONCE}")), SERVER_TIME, &mut server_random).unwrap() else {
+    let ServerStep::Send(res_pq) =
+        server.handle(&hex(&format!("F18E7EBE {NONCE}")), SERVER_TIME, &mut server_random).unwrap()
+    else {
         panic!()
     };
     // The example's resPQ up to and including pq (same nonces, same pq from the injected p and q),

@@ -60,7 +60,9 @@ impl Pair {
         let mut handled = vec![];
         while let Some(packet) = self.client.poll_transmit(now, &mut |b: &mut [u8]| self.rng.fill(b)) {
             let message = envelope::decrypt(&self.key, Side::Client, &packet).expect("server decrypts");
-            let server = self.server.get_or_insert_with(|| ServerSession::new(self.key.clone(), message.session_id, self.salts.clone(), 77));
+            let server = self.server.get_or_insert_with(|| {
+                ServerSession::new(self.key.clone(), message.session_id, self.salts.clone(), 77)
+            });
             handled.push(server.handle(message, now).expect("server accepts the envelope"));
         }
         handled
@@ -190,7 +192,9 @@ impl Pair {
         let mut handled = vec![];
         while let Some(packet) = self.client.poll_transmit(client_now, &mut |b: &mut [u8]| self.rng.fill(b)) {
             let message = envelope::decrypt(&self.key, Side::Client, &packet).unwrap();
-            let server = self.server.get_or_insert_with(|| ServerSession::new(self.key.clone(), message.session_id, self.salts.clone(), 77));
+            let server = self.server.get_or_insert_with(|| {
+                ServerSession::new(self.key.clone(), message.session_id, self.salts.clone(), 77)
+            });
             handled.push(server.handle(message, server_now).unwrap());
         }
         handled
@@ -306,7 +310,13 @@ fn plaintext(body_len: i32, actual_body: usize, padding: usize) -> Vec<u8> {
 fn the_envelope_refuses_what_the_guidelines_say() {
     let other_key = key(6);
     let key = key(5);
-    let good = envelope::encrypt(&key, Side::Client, Header { salt: 1, session_id: 2, msg_id: 4, seq_no: 1 }, &[1, 2, 3, 4], &mut |b: &mut [u8]| Rng(4).fill(b));
+    let good = envelope::encrypt(
+        &key,
+        Side::Client,
+        Header { salt: 1, session_id: 2, msg_id: 4, seq_no: 1 },
+        &[1, 2, 3, 4],
+        &mut |b: &mut [u8]| Rng(4).fill(b),
+    );
     assert_eq!(envelope::decrypt(&key, Side::Client, &good).unwrap().body, vec![1, 2, 3, 4]);
 
     // Wrong auth_key_id.
@@ -326,11 +336,20 @@ fn the_envelope_refuses_what_the_guidelines_say() {
     // Too short.
     assert!(matches!(envelope::decrypt(&key, Side::Client, &good[..40]), Err(EnvelopeError::TooShort(40))));
     // Padding below 12 and above 1024, with a correct msg_key.
-    assert_eq!(envelope::decrypt(&key, Side::Client, &encrypt_raw(&key, &plaintext(8, 8, 8))), Err(EnvelopeError::BadPadding(8)));
-    assert_eq!(envelope::decrypt(&key, Side::Client, &encrypt_raw(&key, &plaintext(0, 0, 1040))), Err(EnvelopeError::BadPadding(1040)));
+    assert_eq!(
+        envelope::decrypt(&key, Side::Client, &encrypt_raw(&key, &plaintext(8, 8, 8))),
+        Err(EnvelopeError::BadPadding(8))
+    );
+    assert_eq!(
+        envelope::decrypt(&key, Side::Client, &encrypt_raw(&key, &plaintext(0, 0, 1040))),
+        Err(EnvelopeError::BadPadding(1040))
+    );
     // A length field beyond the data, negative, or not a multiple of 4.
     for len in [4000, -4, 6] {
-        assert!(matches!(envelope::decrypt(&key, Side::Client, &encrypt_raw(&key, &plaintext(len, 4, 12))), Err(EnvelopeError::BadLength { .. })));
+        assert!(matches!(
+            envelope::decrypt(&key, Side::Client, &encrypt_raw(&key, &plaintext(len, 4, 12))),
+            Err(EnvelopeError::BadLength { .. })
+        ));
     }
 }
 
@@ -338,11 +357,19 @@ fn the_envelope_refuses_what_the_guidelines_say() {
 fn msg_ids_grow_with_each_sides_parity() {
     let mut ids = MsgIdGenerator::new();
     let mut last = 0;
-    for (i, kind) in [IdKind::Client, IdKind::ServerResponse, IdKind::ServerOther].iter().cycle().take(300).enumerate() {
+    for (i, kind) in [IdKind::Client, IdKind::ServerResponse, IdKind::ServerOther].iter().cycle().take(300).enumerate()
+    {
         // The same instant many times: ids still grow.
         let id = ids.next(NOW + Duration::from_nanos(i as u64 / 10), *kind);
         assert!(id > last);
-        assert_eq!(id & 3, match kind { IdKind::Client => 0, IdKind::ServerResponse => 1, IdKind::ServerOther => 3 });
+        assert_eq!(
+            id & 3,
+            match kind {
+                IdKind::Client => 0,
+                IdKind::ServerResponse => 1,
+                IdKind::ServerOther => 3,
+            }
+        );
         assert_eq!(id >> 32, NOW.as_secs() as i64);
         last = id;
     }
@@ -375,7 +402,8 @@ fn a_key_from_the_exchange_carries_messages_both_ways() {
     let mut random = |b: &mut [u8]| rng.fill(b);
     let rsa = RsaPrivateKey::generate(&mut random);
     let mut server = ServerHandshake::new(ServerConfig::new(rsa.clone(), 2));
-    let (mut client, mut request) = ClientHandshake::start(ClientConfig::new(vec![rsa.public_key().clone()], 2), &mut random);
+    let (mut client, mut request) =
+        ClientHandshake::start(ClientConfig::new(vec![rsa.public_key().clone()], 2), &mut random);
     let now = NOW.as_secs() as i64;
     let (client_done, server_key) = loop {
         let (reply, server_key) = match server.handle(&request, now, &mut random).unwrap() {
@@ -391,8 +419,10 @@ fn a_key_from_the_exchange_carries_messages_both_ways() {
     assert_eq!(client_done.auth_key, server_key.auth_key);
     assert_eq!(client_done.first_salt, server_key.first_salt);
 
-    let salts = ServerSalts::new(SECRET, server_key.auth_key.id()).with_first_salt(server_key.first_salt, NOW.as_secs() + 60);
-    let mut client = ClientSession::new(client_done.auth_key, client_done.first_salt, client_done.time_offset as i64, &mut random);
+    let salts =
+        ServerSalts::new(SECRET, server_key.auth_key.id()).with_first_salt(server_key.first_salt, NOW.as_secs() + 60);
+    let mut client =
+        ClientSession::new(client_done.auth_key, client_done.first_salt, client_done.time_offset as i64, &mut random);
     let request = client.enqueue(get_config());
     let packet = client.poll_transmit(NOW, &mut random).unwrap();
     let message = envelope::decrypt(&server_key.auth_key, Side::Client, &packet).unwrap();

@@ -25,14 +25,31 @@ fn seeds() -> Vec<Vec<u8>> {
     .to_bytes();
     let gzip = GzipPacked::pack(&rpc).to_bytes();
     let ack = enums::MsgsAck::MsgsAck(types::MsgsAck { msg_ids: vec![4, 8] }).to_bytes();
-    let salt = enums::BadMsgNotification::BadServerSalt(types::BadServerSalt { bad_msg_id: 4, bad_msg_seqno: 1, error_code: 48, new_server_salt: 9 }).to_bytes();
-    let bad = enums::BadMsgNotification::BadMsgNotification(types::BadMsgNotification { bad_msg_id: 4, bad_msg_seqno: 1, error_code: 16 }).to_bytes();
-    let new_session = enums::NewSession::Created(types::NewSessionCreated { first_msg_id: 4, unique_id: 1, server_salt: 2 }).to_bytes();
+    let salt = enums::BadMsgNotification::BadServerSalt(types::BadServerSalt {
+        bad_msg_id: 4,
+        bad_msg_seqno: 1,
+        error_code: 48,
+        new_server_salt: 9,
+    })
+    .to_bytes();
+    let bad = enums::BadMsgNotification::BadMsgNotification(types::BadMsgNotification {
+        bad_msg_id: 4,
+        bad_msg_seqno: 1,
+        error_code: 16,
+    })
+    .to_bytes();
+    let new_session =
+        enums::NewSession::Created(types::NewSessionCreated { first_msg_id: 4, unique_id: 1, server_salt: 2 })
+            .to_bytes();
     let container = MsgContainer {
         messages: [&rpc, &gzip, &ack, &salt, &bad, &new_session]
             .iter()
             .enumerate()
-            .map(|(i, body)| Message { msg_id: 7_300_000_000_000_000_001 + 4 * i as i64, seq_no: 1, body: body.to_vec() })
+            .map(|(i, body)| Message {
+                msg_id: 7_300_000_000_000_000_001 + 4 * i as i64,
+                seq_no: 1,
+                body: body.to_vec(),
+            })
             .collect(),
     }
     .to_bytes();

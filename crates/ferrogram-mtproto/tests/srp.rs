@@ -230,9 +230,15 @@ fn client_rejects_bad_p_and_g() {
     let srp_b = hex(SRP_B);
     let mut params = telegram_params();
     params.g = 2; // Telegram's p is 3 mod 8: 2 is not a quadratic residue, so it fails.
-    assert_eq!(srp::client_answer(PASSWORD, &params, &srp_b, &mut rng(51)), Err(SrpError::Params(DhError::GeneratorCondition(2))));
+    assert_eq!(
+        srp::client_answer(PASSWORD, &params, &srp_b, &mut rng(51)),
+        Err(SrpError::Params(DhError::GeneratorCondition(2)))
+    );
     params.g = 8;
-    assert_eq!(srp::client_answer(PASSWORD, &params, &srp_b, &mut rng(52)), Err(SrpError::Params(DhError::GeneratorRange(8))));
+    assert_eq!(
+        srp::client_answer(PASSWORD, &params, &srp_b, &mut rng(52)),
+        Err(SrpError::Params(DhError::GeneratorRange(8)))
+    );
     let mut short_p = telegram_params();
     short_p.p.remove(0);
     assert_eq!(srp::client_answer(PASSWORD, &short_p, &srp_b, &mut rng(53)), Err(SrpError::Params(DhError::PrimeSize)));
@@ -248,7 +254,10 @@ fn client_rejects_bad_p_and_g() {
 fn server_rejects_bad_params_and_verifier() {
     let mut params = telegram_params();
     params.g = 0;
-    assert_eq!(srp::server_challenge(&params, account_verifier(), &mut rng(61)).unwrap_err(), SrpError::Params(DhError::GeneratorRange(0)));
+    assert_eq!(
+        srp::server_challenge(&params, account_verifier(), &mut rng(61)).unwrap_err(),
+        SrpError::Params(DhError::GeneratorRange(0))
+    );
     let params = telegram_params();
     for bad in [vec![], vec![0; 256], params.p.clone(), vec![0xff; 256], vec![1; 257]] {
         assert_eq!(srp::server_challenge(&params, &bad, &mut rng(62)).unwrap_err(), SrpError::BadVerifier);

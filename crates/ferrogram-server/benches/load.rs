@@ -77,7 +77,13 @@ impl Options {
             Ok(v) => number(name, Some(v)),
             Err(_) => Ok(default),
         };
-        let mut options = Options { clients: env("LOAD_CLIENTS", 200)?, logins: env("LOAD_LOGINS", 2000)?, kex_only: false, in_process: false, crypto: false };
+        let mut options = Options {
+            clients: env("LOAD_CLIENTS", 200)?,
+            logins: env("LOAD_LOGINS", 2000)?,
+            kex_only: false,
+            in_process: false,
+            crypto: false,
+        };
         let mut args = std::env::args().skip(1);
         while let Some(arg) = args.next() {
             match arg.as_str() {
@@ -224,7 +230,8 @@ impl Report {
         let done = self.latencies.len();
         let mut sorted = self.latencies.clone();
         sorted.sort();
-        let pct = |p: f64| sorted.get(((done as f64 * p).ceil() as usize).saturating_sub(1)).copied().unwrap_or_default();
+        let pct =
+            |p: f64| sorted.get(((done as f64 * p).ceil() as usize).saturating_sub(1)).copied().unwrap_or_default();
         let what = if options.kex_only { "key exchanges" } else { "logins" };
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
         println!(
@@ -298,7 +305,8 @@ async fn run(options: &Options, addr: SocketAddr, key: RsaPublicKey) -> Report {
             })
         })
         .collect();
-    let mut report = Report { wall: Duration::ZERO, latencies: Vec::new(), sign_ups: 0, failures: 0, first_failure: None };
+    let mut report =
+        Report { wall: Duration::ZERO, latencies: Vec::new(), sign_ups: 0, failures: 0, first_failure: None };
     for worker in workers {
         let result = worker.await.expect("a worker panicked");
         report.latencies.extend(result.latencies);
@@ -348,7 +356,8 @@ fn profile_key_exchange(rounds: usize) {
     let mut server_time = Duration::ZERO;
     let mut client_time = Duration::ZERO;
     for _ in 0..rounds {
-        let (mut client, mut body) = ClientHandshake::start(ClientConfig::new(vec![key.public_key().clone()], 2), &mut os_fill);
+        let (mut client, mut body) =
+            ClientHandshake::start(ClientConfig::new(vec![key.public_key().clone()], 2), &mut os_fill);
         let mut server = ServerHandshake::new(ServerConfig::new(key.clone(), 2));
         loop {
             let t = CpuClock::start();
@@ -388,18 +397,30 @@ fn profile_key_exchange(rounds: usize) {
     let encrypted = key.public_key().rsa_pad_encrypt(&message[..144], &mut os_fill).expect("RSA_PAD encrypts");
     assert!(key.rsa_pad_decrypt(&encrypted).is_ok(), "the timed decryption takes its successful path");
     println!("  of which (server):");
-    println!("    pq generation      {:.2} ms", time(&mut || {
-        std::hint::black_box(pq::generate_pq(&mut os_fill));
-    }));
-    println!("    RSA_PAD decrypt    {:.2} ms", time(&mut || {
-        let _ = std::hint::black_box(key.rsa_pad_decrypt(&encrypted));
-    }));
-    println!("    g^a mod p          {:.2} ms", time(&mut || {
-        std::hint::black_box(dh::mod_pow(&[3], &exponent, &prime));
-    }));
-    println!("    g_b^a mod p        {:.2} ms", time(&mut || {
-        std::hint::black_box(dh::mod_pow(&g_b, &exponent, &prime));
-    }));
+    println!(
+        "    pq generation      {:.2} ms",
+        time(&mut || {
+            std::hint::black_box(pq::generate_pq(&mut os_fill));
+        })
+    );
+    println!(
+        "    RSA_PAD decrypt    {:.2} ms",
+        time(&mut || {
+            let _ = std::hint::black_box(key.rsa_pad_decrypt(&encrypted));
+        })
+    );
+    println!(
+        "    g^a mod p          {:.2} ms",
+        time(&mut || {
+            std::hint::black_box(dh::mod_pow(&[3], &exponent, &prime));
+        })
+    );
+    println!(
+        "    g_b^a mod p        {:.2} ms",
+        time(&mut || {
+            std::hint::black_box(dh::mod_pow(&g_b, &exponent, &prime));
+        })
+    );
 }
 
 /// Measures the CPU time of the current thread (from `/proc/thread-self/schedstat`, in

@@ -84,7 +84,13 @@ impl CodeLog {
     pub fn record(&self, line: &CodeLine<'_>) {
         // Debug level: codes stay out of logs above debug (issue 4, item 8); `ferrogram serve` shows
         // this target at debug by default, since developers read their codes there.
-        tracing::debug!(dc = line.dc, delivery = line.delivery, "login code for +{} : {}", line.phone.trim_start_matches('+'), line.code);
+        tracing::debug!(
+            dc = line.dc,
+            delivery = line.delivery,
+            "login code for +{} : {}",
+            line.phone.trim_start_matches('+'),
+            line.code
+        );
         let Some(path) = &self.file else { return };
         let result = serde_json::to_string(line).map_err(std::io::Error::other).and_then(|mut json| {
             json.push('\n');
@@ -116,7 +122,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let log = CodeLog::file(dir.path().join(CODES_FILE_NAME));
         for code in ["11111", "22222"] {
-            log.record(&CodeLine { phone: "+15550001234", code, phone_code_hash: "ab", dc: 2, delivery: "sms", time: 7 });
+            log.record(&CodeLine {
+                phone: "+15550001234",
+                code,
+                phone_code_hash: "ab",
+                dc: 2,
+                delivery: "sms",
+                time: 7,
+            });
         }
         let text = std::fs::read_to_string(dir.path().join(CODES_FILE_NAME)).unwrap();
         let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();

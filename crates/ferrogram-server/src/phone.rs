@@ -76,7 +76,9 @@ mod tests {
     fn international_form_only() {
         assert_eq!(PhoneNumber::parse("+15550001234").unwrap().digits(), "15550001234");
         assert_eq!(PhoneNumber::parse("15550001234").unwrap().digits(), "15550001234");
-        for bad in ["", "+", "1234", "0155500012", "1555000123456789", "+1 555 0001", "++1555000", "1555abc00", "+-15550"] {
+        for bad in
+            ["", "+", "1234", "0155500012", "1555000123456789", "+1 555 0001", "++1555000", "1555abc00", "+-15550"]
+        {
             assert_eq!(PhoneNumber::parse(bad), None, "{bad:?}");
         }
     }
@@ -94,8 +96,10 @@ mod tests {
     #[test]
     fn other_numbers_spread_over_the_dcs() {
         let dcs = [1, 2, 3];
-        let homes: Vec<i32> =
-            ["15550001234", "15550001235", "15550001236"].iter().map(|p| PhoneNumber::parse(p).unwrap().home_dc(&dcs)).collect();
+        let homes: Vec<i32> = ["15550001234", "15550001235", "15550001236"]
+            .iter()
+            .map(|p| PhoneNumber::parse(p).unwrap().home_dc(&dcs))
+            .collect();
         assert_eq!(homes, vec![3, 1, 2]);
         assert_eq!(PhoneNumber::parse("15550001234").unwrap().home_dc(&[2]), 2);
     }

@@ -17,13 +17,15 @@ fn get_password(api: &ferrogram_server::Api, ctx: &ferrogram_server::CallContext
 
 /// What a client computes for `auth.checkPassword` from `account.password`.
 fn check_password_request(password: &str, info: &types::account::Password) -> functions::auth::CheckPassword {
-    let Some(enums::PasswordKdfAlgo::Sha256Sha256Pbkdf2Hmacsha512iter100000Sha256ModPow(algo)) = info.current_algo.as_deref()
+    let Some(enums::PasswordKdfAlgo::Sha256Sha256Pbkdf2Hmacsha512iter100000Sha256ModPow(algo)) =
+        info.current_algo.as_deref()
     else {
         panic!("no current algorithm: {info:?}");
     };
     let params = srp::SrpParams { salt1: algo.salt1.clone(), salt2: algo.salt2.clone(), g: algo.g, p: algo.p.clone() };
     let mut random = test_random(99);
-    let answer = srp::client_answer(password.as_bytes(), &params, info.srp_b.as_deref().unwrap(), &mut *random).unwrap();
+    let answer =
+        srp::client_answer(password.as_bytes(), &params, info.srp_b.as_deref().unwrap(), &mut *random).unwrap();
     functions::auth::CheckPassword {
         password: types::InputCheckPasswordSrp { srp_id: info.srp_id.unwrap(), a: answer.a, m1: answer.m1 }.into(),
     }
@@ -50,7 +52,11 @@ fn two_factor_account_needs_the_password_after_the_code() {
 
     let sent = send_code(&api, &ctx, PHONE_DC2);
     let code = code_for(&api, &sent.phone_code_hash);
-    assert_error(call(&api, &ctx, &sign_in_request(PHONE_DC2, &sent.phone_code_hash, Some(&code))), 401, "SESSION_PASSWORD_NEEDED");
+    assert_error(
+        call(&api, &ctx, &sign_in_request(PHONE_DC2, &sent.phone_code_hash, Some(&code))),
+        401,
+        "SESSION_PASSWORD_NEEDED",
+    );
     assert_error(get_self(&api, &ctx), 401, "AUTH_KEY_UNREGISTERED");
 
     let info = get_password(&api, &ctx);
@@ -72,12 +78,24 @@ fn two_factor_account_needs_the_password_after_the_code() {
 #[test]
 fn wrong_passwords_are_flood_limited() {
     let api = api();
-    api.create_user(&AdminUser { phone: PHONE_DC2.into(), first_name: "Ada".into(), password: Some("pw".into()), ..Default::default() }, T0)
-        .unwrap();
+    api.create_user(
+        &AdminUser {
+            phone: PHONE_DC2.into(),
+            first_name: "Ada".into(),
+            password: Some("pw".into()),
+            ..Default::default()
+        },
+        T0,
+    )
+    .unwrap();
     let ctx = new_key(&api, 2, 1);
     let sent = send_code(&api, &ctx, PHONE_DC2);
     let code = code_for(&api, &sent.phone_code_hash);
-    assert_error(call(&api, &ctx, &sign_in_request(PHONE_DC2, &sent.phone_code_hash, Some(&code))), 401, "SESSION_PASSWORD_NEEDED");
+    assert_error(
+        call(&api, &ctx, &sign_in_request(PHONE_DC2, &sent.phone_code_hash, Some(&code))),
+        401,
+        "SESSION_PASSWORD_NEEDED",
+    );
     let limit = api.config().password_attempt_limit;
     for _ in 1..limit {
         let info = get_password(&api, &ctx);
@@ -117,7 +135,11 @@ fn login_email_account_gets_an_email_code_and_must_send_email_verification() {
     let code = code_for(&api, &sent.phone_code_hash);
 
     // The code typed as a phone code is not the email verification the login needs.
-    assert_error(call(&api, &ctx, &sign_in_request(PHONE_DC2, &sent.phone_code_hash, Some(&code))), 400, "PHONE_CODE_EMPTY");
+    assert_error(
+        call(&api, &ctx, &sign_in_request(PHONE_DC2, &sent.phone_code_hash, Some(&code))),
+        400,
+        "PHONE_CODE_EMPTY",
+    );
     let with_email = |code: &str| functions::auth::SignIn {
         phone_number: PHONE_DC2.into(),
         phone_code_hash: sent.phone_code_hash.clone(),
@@ -143,7 +165,13 @@ fn bot_signs_in_with_its_token() {
     };
     let mut bad_secret = secret.to_owned();
     bad_secret.replace_range(..1, if secret.starts_with('0') { "1" } else { "0" });
-    for bad in [format!("{id}:{bad_secret}"), id.to_string(), format!("x:{secret}"), format!("{}:{secret}", id.parse::<i64>().unwrap() + 1), String::new()] {
+    for bad in [
+        format!("{id}:{bad_secret}"),
+        id.to_string(),
+        format!("x:{secret}"),
+        format!("{}:{secret}", id.parse::<i64>().unwrap() + 1),
+        String::new(),
+    ] {
         assert_error(call(&api, &ctx, &import(&bad)), 400, "ACCESS_TOKEN_INVALID");
     }
     let bot = authorized_user(call(&api, &ctx, &import(&token)).unwrap());
@@ -166,7 +194,11 @@ fn log_out_then_calls_needing_a_user_answer_401() {
     assert!(matches!(logged_out, enums::auth::LoggedOut::LoggedOut(_)));
     assert_error(get_self(&api, &ctx), 401, "AUTH_KEY_UNREGISTERED");
     assert_error(call(&api, &ctx, &functions::updates::GetState {}), 401, "AUTH_KEY_UNREGISTERED");
-    assert_error(call(&api, &ctx, &functions::users::GetFullUser { id: types::InputUserSelf {}.into() }), 401, "AUTH_KEY_UNREGISTERED");
+    assert_error(
+        call(&api, &ctx, &functions::users::GetFullUser { id: types::InputUserSelf {}.into() }),
+        401,
+        "AUTH_KEY_UNREGISTERED",
+    );
 }
 
 #[test]
@@ -183,7 +215,8 @@ fn number_of_another_dc_migrates_and_the_authorization_moves_between_dcs() {
 
     // Then it needs DC 1 (say, for a file): export on DC 3, import with a key of DC 1.
     assert_error(call(&api, &on_dc3, &functions::auth::ExportAuthorization { dc_id: 9 }), 400, "DC_ID_INVALID");
-    let enums::auth::ExportedAuthorization::ExportedAuthorization(exported) = call(&api, &on_dc3, &functions::auth::ExportAuthorization { dc_id: 1 }).unwrap();
+    let enums::auth::ExportedAuthorization::ExportedAuthorization(exported) =
+        call(&api, &on_dc3, &functions::auth::ExportAuthorization { dc_id: 1 }).unwrap();
     assert_eq!(exported.id, user.id);
     let on_dc1 = new_key(&api, 1, 1);
     let import = |bytes: Vec<u8>, id: i64| functions::auth::ImportAuthorization { id, bytes };
@@ -203,7 +236,8 @@ fn number_of_another_dc_migrates_and_the_authorization_moves_between_dcs() {
     assert_error(call(&api, &another, &import(exported.bytes, exported.id)), 400, "AUTH_BYTES_INVALID");
 
     // An export expires.
-    let enums::auth::ExportedAuthorization::ExportedAuthorization(exported) = call(&api, &on_dc3, &functions::auth::ExportAuthorization { dc_id: 1 }).unwrap();
+    let enums::auth::ExportedAuthorization::ExportedAuthorization(exported) =
+        call(&api, &on_dc3, &functions::auth::ExportAuthorization { dc_id: 1 }).unwrap();
     let mut late = another.clone();
     late.now += api.config().export_lifetime;
     assert_error(call(&api, &late, &import(exported.bytes, exported.id)), 400, "AUTH_BYTES_INVALID");

@@ -63,7 +63,11 @@ fn sign_up_needs_a_code_accepted_by_sign_in_and_a_free_number() {
 
     sign_up(&api, &new_key(&api, 2, 9), OTHER_PHONE_DC2, "Bob");
     let sent = send_code(&api, &ctx, OTHER_PHONE_DC2);
-    assert_error(call(&api, &ctx, &signup(OTHER_PHONE_DC2, &sent.phone_code_hash, "Bob")), 400, "PHONE_NUMBER_OCCUPIED");
+    assert_error(
+        call(&api, &ctx, &signup(OTHER_PHONE_DC2, &sent.phone_code_hash, "Bob")),
+        400,
+        "PHONE_NUMBER_OCCUPIED",
+    );
 }
 
 #[test]
@@ -72,7 +76,11 @@ fn empty_code_is_phone_code_empty() {
     let ctx = new_key(&api, 2, 1);
     let sent = send_code(&api, &ctx, PHONE_DC2);
     assert_error(call(&api, &ctx, &sign_in_request(PHONE_DC2, &sent.phone_code_hash, None)), 400, "PHONE_CODE_EMPTY");
-    assert_error(call(&api, &ctx, &sign_in_request(PHONE_DC2, &sent.phone_code_hash, Some(""))), 400, "PHONE_CODE_EMPTY");
+    assert_error(
+        call(&api, &ctx, &sign_in_request(PHONE_DC2, &sent.phone_code_hash, Some(""))),
+        400,
+        "PHONE_CODE_EMPTY",
+    );
 }
 
 #[test]
@@ -83,10 +91,19 @@ fn wrong_code_is_phone_code_invalid_and_the_right_one_still_works() {
     let sent = send_code(&api, &ctx, PHONE_DC2);
     let code = code_for(&api, &sent.phone_code_hash);
     let wrong = if code == "00000" { "11111" } else { "00000" };
-    assert_error(call(&api, &ctx, &sign_in_request(PHONE_DC2, &sent.phone_code_hash, Some(wrong))), 400, "PHONE_CODE_INVALID");
+    assert_error(
+        call(&api, &ctx, &sign_in_request(PHONE_DC2, &sent.phone_code_hash, Some(wrong))),
+        400,
+        "PHONE_CODE_INVALID",
+    );
     // A code of another length is just as wrong.
-    assert_error(call(&api, &ctx, &sign_in_request(PHONE_DC2, &sent.phone_code_hash, Some("1"))), 400, "PHONE_CODE_INVALID");
-    let user = authorized_user(call(&api, &ctx, &sign_in_request(PHONE_DC2, &sent.phone_code_hash, Some(&code))).unwrap());
+    assert_error(
+        call(&api, &ctx, &sign_in_request(PHONE_DC2, &sent.phone_code_hash, Some("1"))),
+        400,
+        "PHONE_CODE_INVALID",
+    );
+    let user =
+        authorized_user(call(&api, &ctx, &sign_in_request(PHONE_DC2, &sent.phone_code_hash, Some(&code))).unwrap());
     assert_eq!(get_self(&api, &ctx).unwrap().id, user.id);
 }
 
@@ -98,7 +115,11 @@ fn code_past_its_expiry_is_phone_code_expired() {
     let code = code_for(&api, &sent.phone_code_hash);
     let mut later = ctx.clone();
     later.now = T0 + api.config().code_lifetime;
-    assert_error(call(&api, &later, &sign_in_request(PHONE_DC2, &sent.phone_code_hash, Some(&code))), 400, "PHONE_CODE_EXPIRED");
+    assert_error(
+        call(&api, &later, &sign_in_request(PHONE_DC2, &sent.phone_code_hash, Some(&code))),
+        400,
+        "PHONE_CODE_EXPIRED",
+    );
     // One second earlier it was still good.
     later.now -= 1;
     assert!(call(&api, &later, &sign_in_request(PHONE_DC2, &sent.phone_code_hash, Some(&code))).is_ok());
@@ -110,9 +131,14 @@ fn cancelled_code_is_phone_code_expired() {
     let ctx = new_key(&api, 2, 1);
     let sent = send_code(&api, &ctx, PHONE_DC2);
     let code = code_for(&api, &sent.phone_code_hash);
-    let cancel = functions::auth::CancelCode { phone_number: PHONE_DC2.into(), phone_code_hash: sent.phone_code_hash.clone() };
+    let cancel =
+        functions::auth::CancelCode { phone_number: PHONE_DC2.into(), phone_code_hash: sent.phone_code_hash.clone() };
     assert!(call(&api, &ctx, &cancel).unwrap());
-    assert_error(call(&api, &ctx, &sign_in_request(PHONE_DC2, &sent.phone_code_hash, Some(&code))), 400, "PHONE_CODE_EXPIRED");
+    assert_error(
+        call(&api, &ctx, &sign_in_request(PHONE_DC2, &sent.phone_code_hash, Some(&code))),
+        400,
+        "PHONE_CODE_EXPIRED",
+    );
     assert_error(call(&api, &ctx, &cancel), 400, "PHONE_CODE_EXPIRED");
 }
 
@@ -135,7 +161,11 @@ fn code_superseded_by_resend_is_phone_code_expired_and_the_new_one_works() {
     };
     assert!(matches!(second.r#type, enums::auth::SentCodeType::Sms(_)));
     assert_ne!(second.phone_code_hash, first.phone_code_hash);
-    assert_error(call(&api, &ctx, &sign_in_request(PHONE_DC2, &first.phone_code_hash, Some(&old_code))), 400, "PHONE_CODE_EXPIRED");
+    assert_error(
+        call(&api, &ctx, &sign_in_request(PHONE_DC2, &first.phone_code_hash, Some(&old_code))),
+        400,
+        "PHONE_CODE_EXPIRED",
+    );
     assert_error(call(&api, &ctx, &resend), 400, "PHONE_CODE_EXPIRED");
     let new_code = code_for(&api, &second.phone_code_hash);
     assert!(call(&api, &ctx, &sign_in_request(PHONE_DC2, &second.phone_code_hash, Some(&new_code))).is_ok());
@@ -166,7 +196,10 @@ fn unregistered_number_is_phone_number_unoccupied_before_layer_104() {
     };
     assert_error(sign_in_in_layer(103), 400, "PHONE_NUMBER_UNOCCUPIED");
     let answer = sign_in_in_layer(104).unwrap();
-    assert_eq!(answer, enums::auth::Authorization::from(types::auth::AuthorizationSignUpRequired::default()).to_bytes());
+    assert_eq!(
+        answer,
+        enums::auth::Authorization::from(types::auth::AuthorizationSignUpRequired::default()).to_bytes()
+    );
     // The layer the client announced is kept on its key.
     assert_eq!(api.auth_key(ctx.auth_key_id).unwrap().unwrap().layer, Some(104));
 }
@@ -179,7 +212,11 @@ fn unknown_hash_is_phone_code_hash_invalid() {
     let code = code_for(&api, &sent.phone_code_hash);
     assert_error(call(&api, &ctx, &sign_in_request(PHONE_DC2, "0000", Some(&code))), 400, "PHONE_CODE_HASH_INVALID");
     // A hash issued for another number does not work for this one.
-    assert_error(call(&api, &ctx, &sign_in_request(OTHER_PHONE_DC2, &sent.phone_code_hash, Some(&code))), 400, "PHONE_CODE_HASH_INVALID");
+    assert_error(
+        call(&api, &ctx, &sign_in_request(OTHER_PHONE_DC2, &sent.phone_code_hash, Some(&code))),
+        400,
+        "PHONE_CODE_HASH_INVALID",
+    );
     assert_error(call(&api, &ctx, &sign_in_request(PHONE_DC2, "", Some(&code))), 400, "PHONE_CODE_HASH_EMPTY");
 }
 
@@ -191,10 +228,15 @@ fn store_failure_is_sign_in_failed_and_nothing_is_half_done() {
     let sent = send_code(&api, &ctx, PHONE_DC2);
     let code = code_for(&api, &sent.phone_code_hash);
     api.store().fail_next_write();
-    assert_error(call(&api, &ctx, &sign_in_request(PHONE_DC2, &sent.phone_code_hash, Some(&code))), 500, "SIGN_IN_FAILED");
+    assert_error(
+        call(&api, &ctx, &sign_in_request(PHONE_DC2, &sent.phone_code_hash, Some(&code))),
+        500,
+        "SIGN_IN_FAILED",
+    );
     assert_error(get_self(&api, &ctx), 401, "AUTH_KEY_UNREGISTERED");
     // The failed transaction left the code usable.
-    let again = authorized_user(call(&api, &ctx, &sign_in_request(PHONE_DC2, &sent.phone_code_hash, Some(&code))).unwrap());
+    let again =
+        authorized_user(call(&api, &ctx, &sign_in_request(PHONE_DC2, &sent.phone_code_hash, Some(&code))).unwrap());
     assert_eq!(again.id, user.id);
 }
 
@@ -230,19 +272,35 @@ fn repeated_wrong_codes_invalidate_the_code_with_flood_wait() {
     let wrong = if code == "99999" { "88888" } else { "99999" };
     let max = api.config().max_code_attempts;
     for _ in 1..max {
-        assert_error(call(&api, &ctx, &sign_in_request(PHONE_DC2, &sent.phone_code_hash, Some(wrong))), 400, "PHONE_CODE_INVALID");
+        assert_error(
+            call(&api, &ctx, &sign_in_request(PHONE_DC2, &sent.phone_code_hash, Some(wrong))),
+            400,
+            "PHONE_CODE_INVALID",
+        );
     }
     let wait = api.config().wrong_code_wait;
-    assert_error(call(&api, &ctx, &sign_in_request(PHONE_DC2, &sent.phone_code_hash, Some(wrong))), 420, &format!("FLOOD_WAIT_{wait}"));
+    assert_error(
+        call(&api, &ctx, &sign_in_request(PHONE_DC2, &sent.phone_code_hash, Some(wrong))),
+        420,
+        &format!("FLOOD_WAIT_{wait}"),
+    );
     // Even the right code is refused while the wait runs, and so is a new code.
     let mut later = ctx.clone();
     later.now += 10;
     let left = wait - 10;
-    assert_error(call(&api, &later, &sign_in_request(PHONE_DC2, &sent.phone_code_hash, Some(&code))), 420, &format!("FLOOD_WAIT_{left}"));
+    assert_error(
+        call(&api, &later, &sign_in_request(PHONE_DC2, &sent.phone_code_hash, Some(&code))),
+        420,
+        &format!("FLOOD_WAIT_{left}"),
+    );
     assert_error(call(&api, &later, &send_code_request(PHONE_DC2)), 420, &format!("FLOOD_WAIT_{left}"));
     // After it the invalidated code stays dead, and a new one works.
     later.now = T0 + wait;
-    assert_error(call(&api, &later, &sign_in_request(PHONE_DC2, &sent.phone_code_hash, Some(&code))), 400, "PHONE_CODE_EXPIRED");
+    assert_error(
+        call(&api, &later, &sign_in_request(PHONE_DC2, &sent.phone_code_hash, Some(&code))),
+        400,
+        "PHONE_CODE_EXPIRED",
+    );
     let fresh = send_code(&api, &later, PHONE_DC2);
     let fresh_code = code_for(&api, &fresh.phone_code_hash);
     assert!(call(&api, &later, &sign_in_request(PHONE_DC2, &fresh.phone_code_hash, Some(&fresh_code))).is_ok());

@@ -76,11 +76,8 @@ fn config_lists_every_dc_of_the_process() {
     assert_eq!(config.this_dc, 3);
     assert_eq!(i64::from(config.date), T0);
     assert!(config.expires > config.date);
-    let dcs: Vec<(i32, String, i32)> = config
-        .dc_options
-        .into_iter()
-        .map(|enums::DcOption::DcOption(o)| (o.id, o.ip_address, o.port))
-        .collect();
+    let dcs: Vec<(i32, String, i32)> =
+        config.dc_options.into_iter().map(|enums::DcOption::DcOption(o)| (o.id, o.ip_address, o.port)).collect();
     assert_eq!(dcs, vec![(1, "127.0.0.1".into(), 4430), (2, "127.0.0.1".into(), 4431), (3, "127.0.0.1".into(), 4432)]);
     let enums::NearestDc::NearestDc(nearest) = call(&api, &ctx, &functions::help::GetNearestDc {}).unwrap();
     assert_eq!((nearest.this_dc, nearest.nearest_dc), (3, 3));

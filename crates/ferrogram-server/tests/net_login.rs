@@ -62,7 +62,8 @@ async fn each_sign_in_error_as_a_client_meets_it() {
     // PHONE_NUMBER_INVALID (406): not an international number.
     assert_rpc_error(c.sign_in("12ab34", &sent.phone_code_hash, Some("22222")).await, 406, "PHONE_NUMBER_INVALID");
     // PHONE_CODE_EXPIRED: the client cancelled the code.
-    let cancel = functions::auth::CancelCode { phone_number: TEST_PHONE.into(), phone_code_hash: sent.phone_code_hash.clone() };
+    let cancel =
+        functions::auth::CancelCode { phone_number: TEST_PHONE.into(), phone_code_hash: sent.phone_code_hash.clone() };
     assert!(c.invoke(&cancel).await.expect("cancelCode"));
     assert_rpc_error(c.sign_in(TEST_PHONE, &sent.phone_code_hash, Some("22222")).await, 400, "PHONE_CODE_EXPIRED");
 
@@ -83,7 +84,11 @@ async fn each_sign_in_error_as_a_client_meets_it() {
     server.api().create_user(&admin, unix_now().as_secs() as i64).expect("admin creates the user");
     let mut p = client(&server, kind).await;
     let sent = p.send_code("9996625555").await.expect("sendCode");
-    assert_rpc_error(p.sign_in("9996625555", &sent.phone_code_hash, Some("22222")).await, 401, "SESSION_PASSWORD_NEEDED");
+    assert_rpc_error(
+        p.sign_in("9996625555", &sent.phone_code_hash, Some("22222")).await,
+        401,
+        "SESSION_PASSWORD_NEEDED",
+    );
     assert_rpc_error(p.get_self().await, 401, "AUTH_KEY_UNREGISTERED");
     server.shutdown().await;
 }
@@ -96,7 +101,11 @@ async fn a_layer_103_client_gets_phone_number_unoccupied() {
     // Layer 103 predates auth.authorizationSignUpRequired (layer 104).
     c.announce_layer(103);
     let sent = c.send_code("9996627777").await.expect("sendCode");
-    assert_rpc_error(c.sign_in("9996627777", &sent.phone_code_hash, Some("22222")).await, 400, "PHONE_NUMBER_UNOCCUPIED");
+    assert_rpc_error(
+        c.sign_in("9996627777", &sent.phone_code_hash, Some("22222")).await,
+        400,
+        "PHONE_NUMBER_UNOCCUPIED",
+    );
     // The verified code then signs the number up. The answer comes in the client's layer (served
     // by the nearest schema the server has, 198), so it is read with that schema.
     let sign_up = functions::auth::SignUp {

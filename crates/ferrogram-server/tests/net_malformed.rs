@@ -156,8 +156,14 @@ async fn an_unknown_auth_key_gets_404_then_the_connection_closes() {
     while_serving(|server| async move {
         let mut c = raw(&server, TransportKind::Intermediate).await;
         let key = AuthKey::from_bytes([0x5a; 256]);
-        let header = Header { salt: 1, session_id: 2, msg_id: MsgIdGenerator::new().next(unix_now(), IdKind::Client), seq_no: 1 };
-        let packet = envelope::encrypt(&key, Side::Client, header, &functions::help::GetConfig {}.to_bytes(), &mut os_fill);
+        let header = Header {
+            salt: 1,
+            session_id: 2,
+            msg_id: MsgIdGenerator::new().next(unix_now(), IdKind::Client),
+            seq_no: 1,
+        };
+        let packet =
+            envelope::encrypt(&key, Side::Client, header, &functions::help::GetConfig {}.to_bytes(), &mut os_fill);
         c.send_frame(&packet).await.unwrap();
         match c.recv_frame().await {
             Err(ClientError::Transport(TransportError::Status(-404))) => {}

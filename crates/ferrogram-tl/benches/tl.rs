@@ -14,16 +14,31 @@ fn bench(c: &mut Criterion) {
     let our_bytes = ferrogram_tl::Serializable::to_bytes(&ours);
     let their_bytes = grammers_tl_types::Serializable::to_bytes(&theirs);
     // Both decode to what was encoded.
-    assert_eq!(<ferrogram_tl::enums::messages::Messages as ferrogram_tl::Deserializable>::from_bytes_exact(&our_bytes).unwrap(), ours);
-    assert!(<grammers_tl_types::enums::messages::Messages as grammers_tl_types::Deserializable>::from_bytes(&their_bytes).is_ok());
+    assert_eq!(
+        <ferrogram_tl::enums::messages::Messages as ferrogram_tl::Deserializable>::from_bytes_exact(&our_bytes)
+            .unwrap(),
+        ours
+    );
+    assert!(<grammers_tl_types::enums::messages::Messages as grammers_tl_types::Deserializable>::from_bytes(
+        &their_bytes
+    )
+    .is_ok());
 
     let mut group = c.benchmark_group("messages.messages x100");
     group.throughput(Throughput::Bytes(our_bytes.len() as u64));
     group.bench_function("decode/ferrogram", |b| {
-        b.iter(|| <ferrogram_tl::enums::messages::Messages as ferrogram_tl::Deserializable>::from_bytes(black_box(&our_bytes)).unwrap())
+        b.iter(|| {
+            <ferrogram_tl::enums::messages::Messages as ferrogram_tl::Deserializable>::from_bytes(black_box(&our_bytes))
+                .unwrap()
+        })
     });
     group.bench_function("decode/grammers", |b| {
-        b.iter(|| <grammers_tl_types::enums::messages::Messages as grammers_tl_types::Deserializable>::from_bytes(black_box(&their_bytes)).unwrap())
+        b.iter(|| {
+            <grammers_tl_types::enums::messages::Messages as grammers_tl_types::Deserializable>::from_bytes(black_box(
+                &their_bytes,
+            ))
+            .unwrap()
+        })
     });
     let mut buf = Vec::with_capacity(our_bytes.len());
     group.bench_function("encode/ferrogram", |b| {

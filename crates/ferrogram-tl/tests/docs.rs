@@ -47,7 +47,14 @@ fn sign_in_docs_show_the_seed_page() {
 fn sign_in_docs_are_also_data() {
     use ferrogram_tl::functions::auth::SignIn;
     assert!(!SignIn::BOTS_CAN_USE);
-    for name in ["PHONE_CODE_EMPTY", "PHONE_CODE_EXPIRED", "PHONE_CODE_INVALID", "PHONE_NUMBER_INVALID", "PHONE_NUMBER_UNOCCUPIED", "SIGN_IN_FAILED"] {
+    for name in [
+        "PHONE_CODE_EMPTY",
+        "PHONE_CODE_EXPIRED",
+        "PHONE_CODE_INVALID",
+        "PHONE_NUMBER_INVALID",
+        "PHONE_NUMBER_UNOCCUPIED",
+        "SIGN_IN_FAILED",
+    ] {
         assert!(SignIn::POSSIBLE_ERRORS.iter().any(|e| e.name == name), "{name}");
     }
     // A method bots may call.

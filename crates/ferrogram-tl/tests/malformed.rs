@@ -9,7 +9,8 @@ fn sample_authorization() -> enums::auth::Authorization {
         otherwise_relogin_days: None,
         tmp_sessions: Some(3),
         future_auth_token: None,
-        user: types::User { id: 7, first_name: Some("Ada".into()), username: Some("ada".into()), ..Default::default() }.into(),
+        user: types::User { id: 7, first_name: Some("Ada".into()), username: Some("ada".into()), ..Default::default() }
+            .into(),
     }
     .into()
 }

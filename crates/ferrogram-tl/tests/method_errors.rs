@@ -86,7 +86,14 @@ fn messages_split_into_name_and_value() {
     // An undocumented numbered error still loses its trailing number.
     assert_eq!(errors::split_message("SOME_NEW_WAIT_9"), ("SOME_NEW_WAIT", Some(9)));
     // Digits that are part of the name stay.
-    for whole in ["SHA256_HASH_INVALID", "MD5_CHECKSUM_INVALID", "AUTH_TOKEN_INVALID2", "FILE_PART_0_MISSING", "PHONE_CODE_INVALID", "_5"] {
+    for whole in [
+        "SHA256_HASH_INVALID",
+        "MD5_CHECKSUM_INVALID",
+        "AUTH_TOKEN_INVALID2",
+        "FILE_PART_0_MISSING",
+        "PHONE_CODE_INVALID",
+        "_5",
+    ] {
         assert_eq!(errors::split_message(whole), (whole, None));
     }
     assert_eq!(errors::join_message("FILE_PART_MISSING", Some(7)), "FILE_PART_7_MISSING");

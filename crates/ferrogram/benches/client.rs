@@ -65,7 +65,11 @@ impl Options {
         while let Some(arg) = args.next() {
             let mut number = |flag: &str| {
                 let value = args.next().unwrap_or_default();
-                value.parse::<usize>().ok().filter(|&n| n > 0).ok_or_else(|| ArgsError::BadNumber { flag: flag.into(), value })
+                value
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|&n| n > 0)
+                    .ok_or_else(|| ArgsError::BadNumber { flag: flag.into(), value })
             };
             match arg.as_str() {
                 "pipelined" => options.pipelined = true,
@@ -128,7 +132,10 @@ async fn pipelined(server: &LocalServer, options: &Options) {
     client.invoke(&functions::help::GetNearestDc {}).await.expect("a first call");
 
     let peer = session_peer(server, options.calls, options.rounds);
-    println!("pipelined: {} help.getNearestDc calls in flight over one connection, {} rounds", options.calls, options.rounds);
+    println!(
+        "pipelined: {} help.getNearestDc calls in flight over one connection, {} rounds",
+        options.calls, options.rounds
+    );
     println!("  peer (sans-IO sessions + Api::call, one thread): {:.0} calls/s", peer);
     let mut rates = Vec::new();
     for round in 1..=options.rounds {
@@ -193,10 +200,14 @@ fn session_peer(server: &LocalServer, calls: usize, rounds: usize) -> f64 {
             let now = unix_now();
             while let Some(packet) = client.poll_transmit(now, &mut OsRandom) {
                 let message = envelope::decrypt(&key, Side::Client, &packet).expect("the server side decrypts");
-                let s = session.get_or_insert_with(|| ServerSession::new(key.clone(), message.session_id, salts.clone(), 1));
+                let s = session
+                    .get_or_insert_with(|| ServerSession::new(key.clone(), message.session_id, salts.clone(), 1));
                 s.handle(message, now).expect("the server session accepts");
                 while let Some(call) = s.poll_call() {
-                    let answer = server.api().call(&ctx, &call.body).map_err(|f| RpcErrorMessage { code: f.code, message: f.message });
+                    let answer = server
+                        .api()
+                        .call(&ctx, &call.body)
+                        .map_err(|f| RpcErrorMessage { code: f.code, message: f.message });
                     s.answer(call.msg_id, answer);
                 }
             }
@@ -224,7 +235,10 @@ async fn login(server: &LocalServer, options: &Options) {
         let user = AdminUser { phone: phone.clone(), first_name: "Bench".into(), ..AdminUser::default() };
         server.api().create_user(&user, now).expect("an account for the benchmark");
     }
-    println!("login: {} fresh clients (empty MemorySession): connect (TCP + key exchange), send_code, sign_in", options.logins);
+    println!(
+        "login: {} fresh clients (empty MemorySession): connect (TCP + key exchange), send_code, sign_in",
+        options.logins
+    );
     let mut total = Vec::with_capacity(options.logins);
     let mut connect = Vec::with_capacity(options.logins);
     for i in 0..options.logins {

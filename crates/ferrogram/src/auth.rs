@@ -242,7 +242,9 @@ impl Client {
                 timeout: sent.timeout,
             }),
             enums::auth::SentCode::Success(success) => match self.authorized(success.authorization)? {
-                SignInResult::Authorized(_) => Err(SignInError::Unexpected("auth.sentCodeSuccess: signed in without a code")),
+                SignInResult::Authorized(_) => {
+                    Err(SignInError::Unexpected("auth.sentCodeSuccess: signed in without a code"))
+                }
                 SignInResult::SignUpRequired { .. } => {
                     Err(SignInError::Unexpected("auth.sentCodeSuccess carrying auth.authorizationSignUpRequired"))
                 }
@@ -266,7 +268,12 @@ impl Client {
     /// Signs in with the code sent for `token` and the code sent to the login email
     /// (`auth.signIn` with `email_verification`); `code` may be `None` when the server asked
     /// only for the email code.
-    pub async fn sign_in_with_email(&self, token: &LoginToken, code: Option<&str>, email_code: &str) -> Result<SignInResult, SignInError> {
+    pub async fn sign_in_with_email(
+        &self,
+        token: &LoginToken,
+        code: Option<&str>,
+        email_code: &str,
+    ) -> Result<SignInResult, SignInError> {
         let email = types::EmailVerificationCode { code: email_code.to_string() }.into();
         self.sign_in_with(token, code.map(str::to_string), Some(email)).await
     }
@@ -300,7 +307,11 @@ impl Client {
 
     /// Finishes signing in with the two-step verification `password` (`auth.checkPassword`
     /// with an SRP proof computed from `token`).
-    pub async fn check_password(&self, token: PasswordToken, password: impl AsRef<[u8]>) -> Result<types::User, SignInError> {
+    pub async fn check_password(
+        &self,
+        token: PasswordToken,
+        password: impl AsRef<[u8]>,
+    ) -> Result<types::User, SignInError> {
         let current = token.password;
         let algo = current.current_algo.ok_or(SignInError::NoPassword)?;
         let params = match *algo {
@@ -318,13 +329,20 @@ impl Client {
         };
         match self.authorized(self.invoke(&request).await?)? {
             SignInResult::Authorized(user) => Ok(*user),
-            SignInResult::SignUpRequired { .. } => Err(SignInError::Unexpected("auth.authorizationSignUpRequired to auth.checkPassword")),
+            SignInResult::SignUpRequired { .. } => {
+                Err(SignInError::Unexpected("auth.authorizationSignUpRequired to auth.checkPassword"))
+            }
         }
     }
 
     /// Creates an account for the number of `token` (`auth.signUp`), after
     /// [`SignInResult::SignUpRequired`].
-    pub async fn sign_up(&self, token: &LoginToken, first_name: &str, last_name: &str) -> Result<types::User, SignInError> {
+    pub async fn sign_up(
+        &self,
+        token: &LoginToken,
+        first_name: &str,
+        last_name: &str,
+    ) -> Result<types::User, SignInError> {
         let request = functions::auth::SignUp {
             no_joined_notifications: false,
             phone_number: token.phone.clone(),
@@ -334,7 +352,9 @@ impl Client {
         };
         match self.authorized(self.invoke(&request).await?)? {
             SignInResult::Authorized(user) => Ok(*user),
-            SignInResult::SignUpRequired { .. } => Err(SignInError::Unexpected("auth.authorizationSignUpRequired to auth.signUp")),
+            SignInResult::SignUpRequired { .. } => {
+                Err(SignInError::Unexpected("auth.authorizationSignUpRequired to auth.signUp"))
+            }
         }
     }
 
@@ -425,7 +445,12 @@ impl Client {
         }
     }
 
-    async fn start_password(&self, mut token: PasswordToken, callbacks: &mut StartCallbacks<'_>, attempts: u32) -> Result<types::User, SignInError> {
+    async fn start_password(
+        &self,
+        mut token: PasswordToken,
+        callbacks: &mut StartCallbacks<'_>,
+        attempts: u32,
+    ) -> Result<types::User, SignInError> {
         let mut tries = 0;
         loop {
             tries += 1;

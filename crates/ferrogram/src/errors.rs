@@ -86,7 +86,9 @@ impl RpcError {
     /// (`SLOWMODE_WAIT_X`, `2FA_CONFIRM_WAIT_X`) are not floods to sleep through and give `None`.
     pub fn flood_wait(&self) -> Option<Duration> {
         match self.name.as_str() {
-            "FLOOD_WAIT" | "FLOOD_PREMIUM_WAIT" | "FLOOD_TEST_PHONE_WAIT" => self.value.map(|s| Duration::from_secs(s.into())),
+            "FLOOD_WAIT" | "FLOOD_PREMIUM_WAIT" | "FLOOD_TEST_PHONE_WAIT" => {
+                self.value.map(|s| Duration::from_secs(s.into()))
+            }
             _ => None,
         }
     }

@@ -6,7 +6,10 @@ use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use ferrogram::net::OsRandom;
-use ferrogram::{Client, ClientConfig, MemorySession, ServerAddress, SessionStore, SignInError, SignInResult, StartCallbacks, TransportKind};
+use ferrogram::{
+    Client, ClientConfig, MemorySession, ServerAddress, SessionStore, SignInError, SignInResult, StartCallbacks,
+    TransportKind,
+};
 use ferrogram_mtproto::crypto::rsa::RsaPrivateKey;
 use ferrogram_server::net::{LocalServer, ServerOptions};
 use ferrogram_server::AdminUser;
@@ -19,7 +22,9 @@ fn rsa_key() -> RsaPrivateKey {
 }
 
 async fn server() -> LocalServer {
-    LocalServer::start(ServerOptions { rsa_key: Some(rsa_key()), ..ServerOptions::ephemeral() }).await.expect("server starts")
+    LocalServer::start(ServerOptions { rsa_key: Some(rsa_key()), ..ServerOptions::ephemeral() })
+        .await
+        .expect("server starts")
 }
 
 fn now() -> i64 {
@@ -178,9 +183,15 @@ async fn the_seed_errors_surface_typed() {
         // The store fails while signing in to an account: 500 SIGN_IN_FAILED. A client that
         // may try a call once sees it typed; the default client retries a 500 (as GramJS does)
         // and gets in, since the failed transaction left the code usable.
-        let account = ferrogram_server::AdminUser { phone: "+9996621234".into(), first_name: "Ada".into(), ..Default::default() };
+        let account =
+            ferrogram_server::AdminUser { phone: "+9996621234".into(), first_name: "Ada".into(), ..Default::default() };
         server.api().create_user(&account, 0).unwrap();
-        let once = Client::new(MemorySession::new(), 1, "0123456789abcdef", ClientConfig { request_retries: 1, ..config(&server, kind) });
+        let once = Client::new(
+            MemorySession::new(),
+            1,
+            "0123456789abcdef",
+            ClientConfig { request_retries: 1, ..config(&server, kind) },
+        );
         // The first call of a connection records the client's layer (a write): make it first.
         once.invoke(&functions::help::GetNearestDc {}).await.unwrap();
         server.api().store().fail_next_write();

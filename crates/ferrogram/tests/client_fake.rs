@@ -10,7 +10,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use client_support::{test_random, Call, FakeServer, Reply};
-use ferrogram::{Client, ClientConfig, InvocationError, MemorySession, SessionStore, SignInError, SignInResult, StartCallbacks, TransportKind};
+use ferrogram::{
+    Client, ClientConfig, InvocationError, MemorySession, SessionStore, SignInError, SignInResult, StartCallbacks,
+    TransportKind,
+};
 use ferrogram_mtproto::crypto::dh::telegram_dh_prime;
 use ferrogram_mtproto::crypto::rsa::RsaPrivateKey;
 use ferrogram_mtproto::crypto::srp::{self, SrpAnswer, SrpParams};
@@ -205,12 +208,22 @@ async fn user_migrate_exports_and_imports_the_authorization() {
     let dc1 = FakeServer::start_with_key(1, rsa, move |call: &Call| match call.name {
         "auth.signIn" => Reply::Ok(authorization(5, false)),
         "help.getNearestDc" => Reply::Err(303, "USER_MIGRATE_2"),
-        "auth.exportAuthorization" => {
-            Reply::Ok(enums::auth::ExportedAuthorization::from(types::auth::ExportedAuthorization { id: 5, bytes: b"token".to_vec() }).to_bytes())
-        }
+        "auth.exportAuthorization" => Reply::Ok(
+            enums::auth::ExportedAuthorization::from(types::auth::ExportedAuthorization {
+                id: 5,
+                bytes: b"token".to_vec(),
+            })
+            .to_bytes(),
+        ),
         "help.getConfig" => Reply::Ok(
             enums::Config::from(types::Config {
-                dc_options: vec![types::DcOption { id: 2, ip_address: "127.0.0.1".into(), port: i32::from(port), ..Default::default() }.into()],
+                dc_options: vec![types::DcOption {
+                    id: 2,
+                    ip_address: "127.0.0.1".into(),
+                    port: i32::from(port),
+                    ..Default::default()
+                }
+                .into()],
                 ..Default::default()
             })
             .to_bytes(),
@@ -376,7 +389,10 @@ async fn odd_sign_in_answers_are_typed() {
     // signIn answered with authorizationSignUpRequired: a result, not an error.
     let server = FakeServer::start(2, |call: &Call| match call.name {
         "auth.sendCode" => Reply::Ok(sent_code()),
-        _ => Reply::Ok(enums::auth::Authorization::from(types::auth::AuthorizationSignUpRequired { terms_of_service: None }).to_bytes()),
+        _ => Reply::Ok(
+            enums::auth::Authorization::from(types::auth::AuthorizationSignUpRequired { terms_of_service: None })
+                .to_bytes(),
+        ),
     })
     .await;
     let client = client_for(&server);
@@ -449,7 +465,13 @@ async fn a_password_without_current_algo_is_a_typed_error() {
     // Bad SRP parameters (g out of range) are refused before anything is sent.
     let mut bad = password_without_algo();
     bad.current_algo = Some(Box::new(
-        types::PasswordKdfAlgoSha256Sha256Pbkdf2Hmacsha512iter100000Sha256ModPow { salt1: vec![1], salt2: vec![2], g: 9, p: telegram_dh_prime() }.into(),
+        types::PasswordKdfAlgoSha256Sha256Pbkdf2Hmacsha512iter100000Sha256ModPow {
+            salt1: vec![1],
+            salt2: vec![2],
+            g: 9,
+            p: telegram_dh_prime(),
+        }
+        .into(),
     ));
     bad.srp_b = Some(vec![1; 256]);
     bad.srp_id = Some(1);
@@ -496,8 +518,11 @@ async fn start_drives_the_whole_flow_with_2fa() {
             Reply::Ok(enums::account::Password::from(password).to_bytes())
         }
         "auth.checkPassword" => {
-            let functions::auth::CheckPassword { password } = functions::auth::CheckPassword::from_bytes_exact(&call.body).unwrap();
-            let enums::InputCheckPasswordSrp::InputCheckPasswordSrp(answer) = password else { return Reply::Err(400, "SRP_ID_INVALID") };
+            let functions::auth::CheckPassword { password } =
+                functions::auth::CheckPassword::from_bytes_exact(&call.body).unwrap();
+            let enums::InputCheckPasswordSrp::InputCheckPasswordSrp(answer) = password else {
+                return Reply::Err(400, "SRP_ID_INVALID");
+            };
             let challenge = c.lock().unwrap().take().unwrap();
             match srp::server_check(&p, &verifier, &challenge, &SrpAnswer { a: answer.a, m1: answer.m1 }) {
                 Ok(()) => {
@@ -538,7 +563,9 @@ async fn start_drives_the_whole_flow_with_2fa() {
 async fn log_out_forgets_the_account_and_keys() {
     let server = FakeServer::start(2, |call: &Call| match call.name {
         "auth.importBotAuthorization" => Reply::Ok(authorization(3, true)),
-        "auth.logOut" => Reply::Ok(enums::auth::LoggedOut::from(types::auth::LoggedOut { future_auth_token: None }).to_bytes()),
+        "auth.logOut" => {
+            Reply::Ok(enums::auth::LoggedOut::from(types::auth::LoggedOut { future_auth_token: None }).to_bytes())
+        }
         _ => Reply::Err(401, "AUTH_KEY_UNREGISTERED"),
     })
     .await;
@@ -560,7 +587,12 @@ async fn log_out_forgets_the_account_and_keys() {
 #[tokio::test(flavor = "multi_thread")]
 async fn pings_keep_an_idle_connection() {
     let server = FakeServer::start(2, |_| Reply::Ok(nearest(2))).await;
-    let client = Client::new(MemorySession::new(), 1, "hash", ClientConfig { ping_interval: Duration::from_millis(50), ..server.config() });
+    let client = Client::new(
+        MemorySession::new(),
+        1,
+        "hash",
+        ClientConfig { ping_interval: Duration::from_millis(50), ..server.config() },
+    );
     client.connect().await.unwrap();
     tokio::time::sleep(Duration::from_millis(400)).await;
     // About 8 pings went out (a few may share a packet with an ack).

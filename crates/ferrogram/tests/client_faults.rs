@@ -62,7 +62,12 @@ fn main_addr(server: &LocalServer) -> SocketAddr {
 fn client(server: &LocalServer, addr: SocketAddr, transport: TransportKind, connection_retries: u32) -> Client {
     let config = ClientConfig {
         transport,
-        server: Some(ServerAddress::new(addr.ip().to_string(), addr.port(), server.main_dc(), server.public_key().clone())),
+        server: Some(ServerAddress::new(
+            addr.ip().to_string(),
+            addr.port(),
+            server.main_dc(),
+            server.public_key().clone(),
+        )),
         retry_delay: Duration::from_millis(20),
         max_retry_delay: Duration::from_millis(100),
         connection_retries,
@@ -146,7 +151,12 @@ async fn lost_answer_is_fetched_again_without_running_the_call_twice() {
             assert_eq!(api.executions("auth.sendCode"), sent_before + 1, "{kind}: sendCode ran once");
             assert_eq!(codes_for(&server, &phone), 1, "{kind}: one code issued");
             // The hash the client got is the one the single run issued.
-            let issued = api.recent_codes(10_000).unwrap().into_iter().find(|c| c.phone == phone.trim_start_matches('+')).unwrap();
+            let issued = api
+                .recent_codes(10_000)
+                .unwrap()
+                .into_iter()
+                .find(|c| c.phone == phone.trim_start_matches('+'))
+                .unwrap();
             assert_eq!(token.phone_code_hash, issued.phone_code_hash, "{kind}");
 
             let result = client.sign_in(&token, "11111").await.unwrap_or_else(|e| panic!("{kind}: signIn: {e}"));
@@ -296,7 +306,11 @@ async fn server_restart_is_survived() {
         let kept = client.session_data().dc(server.main_dc()).and_then(|dc| dc.auth_key.clone()).expect("a key");
         assert_eq!(kept.id(), key.id(), "the key made before the restart is still used");
         assert_eq!(server.api().executions("users.getUsers"), 1);
-        assert_eq!(server.api().executions("auth.signIn") + server.api().executions("auth.signUp"), 0, "no new sign-in");
+        assert_eq!(
+            server.api().executions("auth.signIn") + server.api().executions("auth.signUp"),
+            0,
+            "no new sign-in"
+        );
         server.shutdown().await;
     })
     .await

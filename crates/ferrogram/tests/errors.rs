@@ -58,14 +58,20 @@ fn helpers() {
     assert_eq!(RpcError::new(420, "FLOOD_WAIT").flood_wait(), None, "no number, nothing to wait");
     assert_eq!(e.migrate_dc(), None);
 
-    for (message, dc) in [("PHONE_MIGRATE_2", Some(2)), ("USER_MIGRATE_4", Some(4)), ("NETWORK_MIGRATE_1", Some(1)), ("FILE_MIGRATE_5", Some(5))] {
+    for (message, dc) in [
+        ("PHONE_MIGRATE_2", Some(2)),
+        ("USER_MIGRATE_4", Some(4)),
+        ("NETWORK_MIGRATE_1", Some(1)),
+        ("FILE_MIGRATE_5", Some(5)),
+    ] {
         assert_eq!(RpcError::new(303, message).migrate_dc(), dc, "{message}");
     }
     // A 303 without a DC number: nothing to migrate to (the client must not guess).
     assert_eq!(RpcError::new(303, "PHONE_MIGRATE").migrate_dc(), None);
     assert_eq!(RpcError::new(303, "PHONE_MIGRATE_X").migrate_dc(), None);
 
-    let from_tl: RpcError = ferrogram_tl::mtproto::types::RpcError { error_code: 303, error_message: "USER_MIGRATE_3".into() }.into();
+    let from_tl: RpcError =
+        ferrogram_tl::mtproto::types::RpcError { error_code: 303, error_message: "USER_MIGRATE_3".into() }.into();
     assert_eq!(from_tl, RpcError { code: 303, name: "USER_MIGRATE".into(), value: Some(3), caused_by: None });
 }
 

@@ -7,7 +7,8 @@ use base64::alphabet;
 use base64::engine::{Engine, GeneralPurpose, GeneralPurposeConfig};
 use ferrogram::session::string::{self, StringSessionError};
 use ferrogram::session::{
-    AuthKey, DcEntry, MemorySession, SessionData, SessionError, SessionStore, SignedInUser, SqliteSession, StringSession,
+    AuthKey, DcEntry, MemorySession, SessionData, SessionError, SessionStore, SignedInUser, SqliteSession,
+    StringSession,
 };
 
 const STANDARD: GeneralPurpose = GeneralPurpose::new(&alphabet::STANDARD, GeneralPurposeConfig::new());
@@ -19,7 +20,11 @@ fn key(seed: u8) -> [u8; 256] {
 }
 
 fn full_session() -> SessionData {
-    let mut data = SessionData { home_dc: Some(2), user: Some(SignedInUser { id: 7_000_000_001, bot: true }), ..Default::default() };
+    let mut data = SessionData {
+        home_dc: Some(2),
+        user: Some(SignedInUser { id: 7_000_000_001, bot: true }),
+        ..Default::default()
+    };
     let mut dc2 = DcEntry::new(2, "149.154.167.51", 443).with_auth_key(AuthKey::from_bytes(key(1)));
     dc2.server_salt = Some(-0x1234_5678_9abc_def0);
     dc2.time_offset = Some(-3);
@@ -172,9 +177,13 @@ fn ferrogram_format_matches_its_documentation() {
     bytes.extend_from_slice(b"1.2.3.4");
     bytes.push(0b001);
     bytes.extend_from_slice(&key(3));
-    let text = format!("fg1{}", GeneralPurpose::new(&alphabet::URL_SAFE, base64::engine::general_purpose::NO_PAD).encode(&bytes));
+    let text = format!(
+        "fg1{}",
+        GeneralPurpose::new(&alphabet::URL_SAFE, base64::engine::general_purpose::NO_PAD).encode(&bytes)
+    );
 
-    let mut expected = SessionData { home_dc: Some(2), user: Some(SignedInUser { id: 42, bot: false }), ..Default::default() };
+    let mut expected =
+        SessionData { home_dc: Some(2), user: Some(SignedInUser { id: 42, bot: false }), ..Default::default() };
     expected.set_dc(DcEntry::new(2, "1.2.3.4", 443).with_auth_key(AuthKey::from_bytes(key(3))));
     assert_eq!(string::decode(&text).unwrap(), expected);
     assert_eq!(string::encode(&expected), text);
@@ -296,7 +305,8 @@ fn no_truncation_or_corruption_of_a_valid_string_panics() {
     for i in 0..bytes.len() {
         let mut changed = bytes.clone();
         changed[i] ^= 0xa5;
-        let _ = StringSession::new(&format!("fg1{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&changed)));
+        let _ =
+            StringSession::new(&format!("fg1{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&changed)));
         let _ = StringSession::new(&format!("1{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&changed)));
     }
 }

@@ -242,7 +242,8 @@ pub fn html_to_markdown(html: &str) -> String {
         rest = &rest[c.len_utf8()..];
         match c {
             '&' => {
-                let entities = [("&amp;", '&'), ("&lt;", '<'), ("&gt;", '>'), ("&quot;", '"'), ("&#39;", '\''), ("&nbsp;", ' ')];
+                let entities =
+                    [("&amp;", '&'), ("&lt;", '<'), ("&gt;", '>'), ("&quot;", '"'), ("&#39;", '\''), ("&nbsp;", ' ')];
                 let full = format!("&{rest}");
                 if let Some((ent, ch)) = entities.iter().find(|(e, _)| full.starts_with(e)) {
                     rest = &rest[ent.len() - 1..];
@@ -322,7 +323,9 @@ mod tests {
             "SMS-message ID, obtained from `auth.sendCode`"
         );
         assert_eq!(
-            html_to_markdown("see <a href=\"https://corefork.telegram.org/api/auth\">login</a> &amp; <strong>more</strong>"),
+            html_to_markdown(
+                "see <a href=\"https://corefork.telegram.org/api/auth\">login</a> &amp; <strong>more</strong>"
+            ),
             "see [login](https://core.telegram.org/api/auth) & **more**"
         );
         assert_eq!(html_to_markdown("a [b] | c_d"), "a \\[b\\] \\| c_d");

@@ -53,11 +53,10 @@ fn split_words(name: &str) -> Vec<String> {
 }
 
 const RAW_OK_KEYWORDS: &[&str] = &[
-    "as", "break", "const", "continue", "else", "enum", "extern", "false", "fn", "for", "if", "impl",
-    "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return", "static", "struct",
-    "trait", "true", "type", "unsafe", "use", "where", "while", "async", "await", "dyn", "abstract",
-    "become", "box", "do", "final", "macro", "override", "priv", "typeof", "unsized", "virtual",
-    "yield", "try", "gen",
+    "as", "break", "const", "continue", "else", "enum", "extern", "false", "fn", "for", "if", "impl", "in", "let",
+    "loop", "match", "mod", "move", "mut", "pub", "ref", "return", "static", "struct", "trait", "true", "type",
+    "unsafe", "use", "where", "while", "async", "await", "dyn", "abstract", "become", "box", "do", "final", "macro",
+    "override", "priv", "typeof", "unsized", "virtual", "yield", "try", "gen",
 ];
 
 /// Rust field name of a TL parameter name.
@@ -80,9 +79,7 @@ pub fn module_name(ns: &str) -> String {
 /// Variant name of a constructor (`ctor_rust`) inside the enum of its type (`type_rust`).
 pub fn variant_name(type_rust: &str, ctor_rust: &str) -> String {
     match ctor_rust.strip_prefix(type_rust) {
-        Some(rest) if rest.chars().next().is_some_and(|c| c.is_ascii_uppercase()) && rest != "Self" => {
-            rest.to_string()
-        }
+        Some(rest) if rest.chars().next().is_some_and(|c| c.is_ascii_uppercase()) && rest != "Self" => rest.to_string(),
         _ => ctor_rust.to_string(),
     }
 }

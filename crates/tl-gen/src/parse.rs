@@ -144,16 +144,7 @@ fn parse_definition(statement: &str, category: Category) -> Result<Option<Defini
 
     let ty = parse_type(right, &generics)?;
     let id = declared_id.unwrap_or_else(|| infer_id(left, right));
-    Ok(Some(Definition {
-        namespace,
-        name,
-        id,
-        id_declared: declared_id.is_some(),
-        generics,
-        params,
-        ty,
-        category,
-    }))
+    Ok(Some(Definition { namespace, name, id, id_declared: declared_id.is_some(), generics, params, ty, category }))
 }
 
 /// Parses a type reference.

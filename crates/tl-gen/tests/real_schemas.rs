@@ -93,13 +93,22 @@ fn ids_without_declaration_are_inferred() {
 
 #[test]
 fn generator_accepts_both_schemas() {
-    let docs = tl_gen::docs::Docs::load(&data("api-schema.json"), Some(&data("mtp-schema.json")), &data("raw-errors.json")).unwrap();
+    let docs =
+        tl_gen::docs::Docs::load(&data("api-schema.json"), Some(&data("mtp-schema.json")), &data("raw-errors.json"))
+            .unwrap();
     let api = parse_schema(&data("api.tl")).unwrap();
-    let code = tl_gen::codegen::generate(&api, &docs, &tl_gen::codegen::Config { root: "crate".into(), api_extras: true }).unwrap();
+    let code =
+        tl_gen::codegen::generate(&api, &docs, &tl_gen::codegen::Config { root: "crate".into(), api_extras: true })
+            .unwrap();
     assert!(code.contains("pub struct SignIn {"));
     assert!(code.contains("pub const LAYER: i32 = 223;"));
     let mut mt = parse_schema(&data("mtproto.tl")).unwrap();
     mt.definitions.extend(parse_schema(&data("mtproto-extra.tl")).unwrap().definitions);
-    let code = tl_gen::codegen::generate(&mt, &docs, &tl_gen::codegen::Config { root: "crate::mtproto".into(), api_extras: false }).unwrap();
+    let code = tl_gen::codegen::generate(
+        &mt,
+        &docs,
+        &tl_gen::codegen::Config { root: "crate::mtproto".into(), api_extras: false },
+    )
+    .unwrap();
     assert!(code.contains("pub struct ResPq {"));
 }

@@ -100,7 +100,8 @@ impl Encoder<'_> {
                 }
             }
             (Ty::Boxed(_) | Ty::Function | Ty::AnyObject, Value::Object(o)) => {
-                let (_, def) = self.schema.def_by_name(&o.name).ok_or_else(|| CodecError::UnknownName { name: o.name.clone() })?;
+                let (_, def) =
+                    self.schema.def_by_name(&o.name).ok_or_else(|| CodecError::UnknownName { name: o.name.clone() })?;
                 let fits = match ty {
                     Ty::Boxed(t) => !def.function && def.ty == Ty::Boxed(*t),
                     Ty::Function => def.function,

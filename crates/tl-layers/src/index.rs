@@ -54,7 +54,10 @@ pub(crate) enum Ty {
     /// Boxed `True`: the id of `true#3fedd339`.
     BoxedTrue,
     /// `Vector<T>` (boxed, with the `vector` id) or `vector<T>` (bare).
-    Vector { bare: bool, elem: Box<Ty> },
+    Vector {
+        bare: bool,
+        elem: Box<Ty>,
+    },
     /// A boxed type: index into [`SchemaIndex::types`].
     Boxed(usize),
     /// A bare constructor: index into [`SchemaIndex::defs`].

@@ -111,7 +111,9 @@ impl FromJson<'_> {
         }
         let expected = |what: &str| JsonError::Expected { path: path.into(), expected: what.into() };
         Ok(match ty {
-            Ty::Int => Value::Int(integer(json).and_then(|v| i32::try_from(v).ok()).ok_or_else(|| expected("an int (32-bit)"))?),
+            Ty::Int => Value::Int(
+                integer(json).and_then(|v| i32::try_from(v).ok()).ok_or_else(|| expected("an int (32-bit)"))?,
+            ),
             Ty::Long => Value::Long(integer(json).ok_or_else(|| expected("a long (64-bit number or decimal string)"))?),
             Ty::Double => Value::Double(json.as_f64().ok_or_else(|| expected("a number"))?),
             Ty::Int128 => Value::Int128(fixed(json).ok_or_else(|| expected("an int128 (32 hex digits or base64)"))?),
@@ -127,14 +129,17 @@ impl FromJson<'_> {
                 _ => return Err(expected("true")),
             },
             Ty::Vector { elem, .. } => {
-                let items = json.as_array().ok_or_else(|| expected(&format!("an array of {}", self.schema.ty_name(elem))))?;
+                let items =
+                    json.as_array().ok_or_else(|| expected(&format!("an array of {}", self.schema.ty_name(elem))))?;
                 let mut out = Vec::with_capacity(items.len());
                 for (i, item) in items.iter().enumerate() {
                     out.push(self.value(item, elem, &format!("{path}[{i}]"), depth + 1)?);
                 }
                 Value::Vector(out)
             }
-            Ty::Boxed(_) | Ty::Bare(_) | Ty::Function | Ty::AnyObject => Value::Object(self.object(json, ty, path, depth)?),
+            Ty::Boxed(_) | Ty::Bare(_) | Ty::Function | Ty::AnyObject => {
+                Value::Object(self.object(json, ty, path, depth)?)
+            }
             Ty::Generic => return Err(JsonError::Type(CodecError::UnknownType { name: "X".into() })),
         })
     }
@@ -168,7 +173,11 @@ impl FromJson<'_> {
             }
         }
         if let Some(key) = map.keys().find(|k| *k != "_" && !def.params.iter().any(|p| p.name == **k)) {
-            return Err(JsonError::UnknownField { path: path.into(), definition: def.name.clone(), field: key.clone() });
+            return Err(JsonError::UnknownField {
+                path: path.into(),
+                definition: def.name.clone(),
+                field: key.clone(),
+            });
         }
         Ok(Object { name: def.name.clone(), id: def.id, fields })
     }

@@ -83,7 +83,8 @@ impl Layers {
         files.sort();
         for path in files {
             let file = path.display().to_string();
-            let text = std::fs::read_to_string(&path).map_err(|source| LayersError::Io { file: file.clone(), source })?;
+            let text =
+                std::fs::read_to_string(&path).map_err(|source| LayersError::Io { file: file.clone(), source })?;
             let name = path.file_name().and_then(|n| n.to_str()).unwrap_or(&file).to_string();
             self.add(&name, &text)?;
         }
@@ -213,9 +214,7 @@ impl Layers {
             return Err(TranslateError::ResultType(CodecError::UnknownType { name: our_type.to_string() }));
         }
         let value = decode_exact(self.our_schema(), our_type, bytes).map_err(TranslateError::Answer)?;
-        let their_type = their_type
-            .or_else(|| to.type_ref(our_type.as_str()).ok())
-            .unwrap_or_else(TypeRef::any_object);
+        let their_type = their_type.or_else(|| to.type_ref(our_type.as_str()).ok()).unwrap_or_else(TypeRef::any_object);
         let lifted = Lift { to, direction: Direction::Answer }.value(value, &their_type.ty, 0)?.ok_or_else(|| {
             TranslateError::Encode(CodecError::TypeMismatch {
                 context: "answer".into(),

@@ -99,7 +99,8 @@ impl Lift<'_> {
         if self.direction == Direction::Request {
             return Err(TranslateError::UnknownConstructor { name: o.name });
         }
-        let fallback = self.fallback(&o, t).ok_or_else(|| TranslateError::UnknownConstructor { name: o.name.clone() })?;
+        let fallback =
+            self.fallback(&o, t).ok_or_else(|| TranslateError::UnknownConstructor { name: o.name.clone() })?;
         self.fields(o, fallback, depth)
     }
 
@@ -111,10 +112,7 @@ impl Lift<'_> {
             return Some(def);
         }
         let shared = |def: &Def| {
-            def.params
-                .iter()
-                .filter(|p| !matches!(p.kind, ParamKind::Flags { .. }) && o.has(&p.name))
-                .count()
+            def.params.iter().filter(|p| !matches!(p.kind, ParamKind::Flags { .. }) && o.has(&p.name)).count()
         };
         // The most shared field names; on a tie the first in file order (max_by_key keeps the last).
         let best = constructors().rev().max_by_key(|d| shared(d)).filter(|d| shared(d) > 0);

@@ -2,9 +2,7 @@
 //! types of `ferrogram-tl` and with the text of `data/tl/layers/api-198.tl`.
 
 use ferrogram_tl::{enums, functions, types, Deserializable, Identifiable, Serializable};
-use ferrogram_tl_layers::{
-    decode_exact, encode, json_to_request, Layers, Object, SchemaIndex, TranslateError, Value,
-};
+use ferrogram_tl_layers::{decode_exact, encode, json_to_request, Layers, Object, SchemaIndex, TranslateError, Value};
 
 const API_198: &str = include_str!("../../../data/tl/layers/api-198.tl");
 
@@ -98,16 +96,22 @@ fn request_fields_our_layer_added_get_neutral_values() {
     let layers = layers();
     // 198: channels.toggleForum#a4298b29 channel enabled; ours adds a required `tabs:Bool`.
     let toggle = Object::new("channels.toggleForum")
-        .with("channel", Object::new("inputChannel").with("channel_id", Value::Long(7)).with("access_hash", Value::Long(9)).into())
+        .with(
+            "channel",
+            Object::new("inputChannel").with("channel_id", Value::Long(7)).with("access_hash", Value::Long(9)).into(),
+        )
         .with("enabled", Value::Bool(true));
     let request = encode_198(&layers, toggle);
     assert_eq!(u32::from_le_bytes(request[..4].try_into().unwrap()), id_in_198_text("channels.toggleForum"));
-    let call = functions::channels::ToggleForum::from_bytes_exact(&layers.request_to_ours(198, &request).unwrap()).unwrap();
+    let call =
+        functions::channels::ToggleForum::from_bytes_exact(&layers.request_to_ours(198, &request).unwrap()).unwrap();
     assert!(call.enabled && !call.tabs);
 
     // 198: messages.setChatTheme emoticon:string; ours: theme:InputChatTheme. The string is
     // dropped, the object becomes the type's neutral `inputChatThemeEmpty`.
-    let theme = Object::new("messages.setChatTheme").with("peer", Object::new("inputPeerSelf").into()).with("emoticon", s("🙂"));
+    let theme = Object::new("messages.setChatTheme")
+        .with("peer", Object::new("inputPeerSelf").into())
+        .with("emoticon", s("🙂"));
     let bytes = layers.request_to_ours(198, &encode_198(&layers, theme)).unwrap();
     let call = functions::messages::SetChatTheme::from_bytes_exact(&bytes).unwrap();
     assert!(matches!(call.theme, enums::InputChatTheme::Empty(_)));
@@ -124,9 +128,17 @@ fn unknown_methods_are_input_method_invalid() {
     let err = layers.request_to_ours(198, &encode_198(&layers, removed)).unwrap_err();
     assert!(matches!(&err, TranslateError::UnknownMethod { name } if name == "users.getIsPremiumRequiredToContact"));
     // Wrapped, too.
-    let wrapped = Object::new("invokeWithLayer")
-        .with("layer", Value::Int(198))
-        .with("query", Object::new("invokeWithoutUpdates").with("query", Object::new("payments.canPurchasePremium").with("purpose", Object::new("inputStorePaymentPremiumSubscription").into()).into()).into());
+    let wrapped = Object::new("invokeWithLayer").with("layer", Value::Int(198)).with(
+        "query",
+        Object::new("invokeWithoutUpdates")
+            .with(
+                "query",
+                Object::new("payments.canPurchasePremium")
+                    .with("purpose", Object::new("inputStorePaymentPremiumSubscription").into())
+                    .into(),
+            )
+            .into(),
+    );
     let err = layers.request_to_ours(198, &encode_198(&layers, wrapped)).unwrap_err();
     assert_eq!(err.rpc_error(), (400, "INPUT_METHOD_INVALID"), "{err}");
     // Our own answer to an unknown method name.
@@ -185,9 +197,13 @@ fn authorization_with_user_goes_to_198_with_198_ids() {
     assert_eq!(ids, [id_in_198_text("user"), id_in_198_text("userEmpty")]);
 
     // Sign-up required exists in 198 with the same id.
-    assert_eq!(id_in_198_text("auth.authorizationSignUpRequired"), types::auth::AuthorizationSignUpRequired::CONSTRUCTOR_ID);
-    let signup = enums::auth::Authorization::SignUpRequired(types::auth::AuthorizationSignUpRequired { terms_of_service: None })
-        .to_bytes();
+    assert_eq!(
+        id_in_198_text("auth.authorizationSignUpRequired"),
+        types::auth::AuthorizationSignUpRequired::CONSTRUCTOR_ID
+    );
+    let signup =
+        enums::auth::Authorization::SignUpRequired(types::auth::AuthorizationSignUpRequired { terms_of_service: None })
+            .to_bytes();
     assert_eq!(layers.answer_to_layer(198, "auth.signIn", &signup).unwrap(), signup);
 }
 
@@ -323,7 +339,8 @@ fn sample(from: &SchemaIndex, other: &SchemaIndex, ty: &tl_gen::Type, depth: usi
         "true" => Value::True,
         _ if depth > 4 => return None,
         _ => {
-            let identical = |d: &&&tl_gen::Definition| other.definition(&d.full_name()).is_some_and(|o| o.to_tl() == d.to_tl());
+            let identical =
+                |d: &&&tl_gen::Definition| other.definition(&d.full_name()).is_some_and(|o| o.to_tl() == d.to_tl());
             let candidates: Vec<&tl_gen::Definition> =
                 if ty.bare { from.definition(&name).into_iter().collect() } else { from.constructors(&name) };
             let def = candidates.iter().find(identical)?;
@@ -422,7 +439,10 @@ fn json_requests_match_the_generated_types() {
         user: enums::User::Empty(types::UserEmpty { id: -1 }),
     });
     let json = ferrogram_tl_layers::answer_to_json(ours, "auth.signIn", &answer.to_bytes()).unwrap();
-    assert_eq!(json, serde_json::json!({"_": "auth.authorization", "tmp_sessions": 2, "user": {"_": "userEmpty", "id": -1}}));
+    assert_eq!(
+        json,
+        serde_json::json!({"_": "auth.authorization", "tmp_sessions": 2, "user": {"_": "userEmpty", "id": -1}})
+    );
 }
 
 #[test]

@@ -3,7 +3,9 @@
 use ferrogram_tl::mtproto::{enums, functions, types};
 use ferrogram_tl::{Deserializable, Serializable};
 
-use super::{be_minimal, be_u64, check_hashed, first_salt, new_nonce_hash_fail, with_hash_and_padding, AuthKey, AuthKeyError};
+use super::{
+    be_minimal, be_u64, check_hashed, first_salt, new_nonce_hash_fail, with_hash_and_padding, AuthKey, AuthKeyError,
+};
 use crate::crypto::{dh, ige, kdf, pq, rsa::RsaPublicKey};
 use crate::RandomSource;
 
@@ -54,14 +56,8 @@ pub enum ClientStep {
 
 #[derive(Debug)]
 enum State {
-    ResPq {
-        nonce: [u8; 16],
-    },
-    DhParams {
-        nonce: [u8; 16],
-        server_nonce: [u8; 16],
-        new_nonce: [u8; 32],
-    },
+    ResPq { nonce: [u8; 16] },
+    DhParams { nonce: [u8; 16], server_nonce: [u8; 16], new_nonce: [u8; 32] },
     DhGen(Box<AwaitingDhGen>),
     Over,
 }
@@ -109,7 +105,9 @@ impl ClientHandshake {
         let state = std::mem::replace(&mut self.state, State::Over);
         let result = match state {
             State::ResPq { nonce } => self.on_res_pq(nonce, body, random),
-            State::DhParams { nonce, server_nonce, new_nonce } => self.on_dh_params(nonce, server_nonce, new_nonce, body, now, random),
+            State::DhParams { nonce, server_nonce, new_nonce } => {
+                self.on_dh_params(nonce, server_nonce, new_nonce, body, now, random)
+            }
             State::DhGen(awaiting) => self.on_dh_gen(*awaiting, body, random),
             State::Over => Err(AuthKeyError::Finished),
         };
@@ -117,7 +115,12 @@ impl ClientHandshake {
         result
     }
 
-    fn on_res_pq(&mut self, nonce: [u8; 16], body: &[u8], random: &mut dyn RandomSource) -> Result<ClientStep, AuthKeyError> {
+    fn on_res_pq(
+        &mut self,
+        nonce: [u8; 16],
+        body: &[u8],
+        random: &mut dyn RandomSource,
+    ) -> Result<ClientStep, AuthKeyError> {
         let enums::ResPq::ResPq(res) = enums::ResPq::from_bytes(body)?;
         if res.nonce != nonce {
             return Err(AuthKeyError::NonceMismatch);
@@ -206,11 +209,24 @@ impl ClientHandshake {
         let time_offset = (inner.server_time as i64 - now) as i32;
         let dh = DhContext { g: inner.g, dh_prime: inner.dh_prime, g_a: inner.g_a };
         let (body, auth_key) = client_dh_params(&dh, nonce, server_nonce, &new_nonce, 0, random)?;
-        self.state = State::DhGen(Box::new(AwaitingDhGen { nonce, server_nonce, new_nonce, auth_key, time_offset, dh, retries: 0 }));
+        self.state = State::DhGen(Box::new(AwaitingDhGen {
+            nonce,
+            server_nonce,
+            new_nonce,
+            auth_key,
+            time_offset,
+            dh,
+            retries: 0,
+        }));
         Ok(ClientStep::Send(body))
     }
 
-    fn on_dh_gen(&mut self, mut awaiting: AwaitingDhGen, body: &[u8], random: &mut dyn RandomSource) -> Result<ClientStep, AuthKeyError> {
+    fn on_dh_gen(
+        &mut self,
+        mut awaiting: AwaitingDhGen,
+        body: &[u8],
+        random: &mut dyn RandomSource,
+    ) -> Result<ClientStep, AuthKeyError> {
         use enums::SetClientDhParamsAnswer as Answer;
         let answer = Answer::from_bytes(body)?;
         let (n, s, hash, which) = match &answer {
@@ -234,8 +250,14 @@ impl ClientHandshake {
                 if awaiting.retries >= MAX_RETRIES {
                     return Err(AuthKeyError::TooManyRetries);
                 }
-                let (body, next_key) =
-                    client_dh_params(&awaiting.dh, nonce, server_nonce, &new_nonce, awaiting.auth_key.aux_hash(), random)?;
+                let (body, next_key) = client_dh_params(
+                    &awaiting.dh,
+                    nonce,
+                    server_nonce,
+                    &new_nonce,
+                    awaiting.auth_key.aux_hash(),
+                    random,
+                )?;
                 awaiting.auth_key = next_key;
                 awaiting.retries += 1;
                 self.state = State::DhGen(Box::new(awaiting));
@@ -246,7 +268,12 @@ impl ClientHandshake {
     }
 }
 
-fn check_nonces(nonce: &[u8; 16], server_nonce: &[u8; 16], expected: &[u8; 16], expected_server: &[u8; 16]) -> Result<(), AuthKeyError> {
+fn check_nonces(
+    nonce: &[u8; 16],
+    server_nonce: &[u8; 16],
+    expected: &[u8; 16],
+    expected_server: &[u8; 16],
+) -> Result<(), AuthKeyError> {
     if nonce != expected {
         return Err(AuthKeyError::NonceMismatch);
     }

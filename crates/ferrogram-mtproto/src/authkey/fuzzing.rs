@@ -147,7 +147,11 @@ pub fn server_exchange(data: &[u8]) {
             if ige::encrypt(&mut encrypted, &key, &iv).is_err() {
                 return;
             }
-            let set = functions::SetClientDhParams { nonce: req.nonce, server_nonce: req.server_nonce, encrypted_data: encrypted };
+            let set = functions::SetClientDhParams {
+                nonce: req.nonce,
+                server_nonce: req.server_nonce,
+                encrypted_data: encrypted,
+            };
             feed(&mut p.server, &set.to_bytes(), &mut p.random);
         }
         _ => {

@@ -73,13 +73,7 @@ pub const MAX_KEY_ID_RETRIES: u32 = 3;
 #[derive(Debug)]
 enum State {
     Start,
-    ReqDh {
-        nonce: [u8; 16],
-        server_nonce: [u8; 16],
-        pq: u64,
-        p: u64,
-        q: u64,
-    },
+    ReqDh { nonce: [u8; 16], server_nonce: [u8; 16], pq: u64, p: u64, q: u64 },
     SetClientDh(Box<DhState>),
     Over,
 }
@@ -134,7 +128,9 @@ impl ServerHandshake {
         // On error the state stays `Over`: after a -404 the exchange is not resumed.
         match std::mem::replace(&mut self.state, State::Over) {
             State::Start => self.on_req_pq(body, random),
-            State::ReqDh { nonce, server_nonce, pq, p, q } => self.on_req_dh(body, nonce, server_nonce, (pq, p, q), now, random),
+            State::ReqDh { nonce, server_nonce, pq, p, q } => {
+                self.on_req_dh(body, nonce, server_nonce, (pq, p, q), now, random)
+            }
             State::SetClientDh(dh) => self.on_set_client_dh(body, *dh, key_id_taken),
             State::Over => Err(AuthKeyError::Finished),
         }
@@ -180,12 +176,17 @@ impl ServerHandshake {
         }
         let data = self.config.rsa_key.rsa_pad_decrypt(&req.encrypted_data)?;
         use enums::PQInnerData as Inner;
-        let (i_pq, i_p, i_q, i_nonce, i_server_nonce, new_nonce, dc_id, temp_expires_in) = match Inner::from_bytes(&data)? {
-            Inner::PQInnerData(x) => (x.pq, x.p, x.q, x.nonce, x.server_nonce, x.new_nonce, self.config.dc_id, None),
-            Inner::Dc(x) => (x.pq, x.p, x.q, x.nonce, x.server_nonce, x.new_nonce, x.dc, None),
-            Inner::TempDc(x) => (x.pq, x.p, x.q, x.nonce, x.server_nonce, x.new_nonce, x.dc, Some(x.expires_in)),
-            Inner::Temp(x) => (x.pq, x.p, x.q, x.nonce, x.server_nonce, x.new_nonce, self.config.dc_id, Some(x.expires_in)),
-        };
+        let (i_pq, i_p, i_q, i_nonce, i_server_nonce, new_nonce, dc_id, temp_expires_in) =
+            match Inner::from_bytes(&data)? {
+                Inner::PQInnerData(x) => {
+                    (x.pq, x.p, x.q, x.nonce, x.server_nonce, x.new_nonce, self.config.dc_id, None)
+                }
+                Inner::Dc(x) => (x.pq, x.p, x.q, x.nonce, x.server_nonce, x.new_nonce, x.dc, None),
+                Inner::TempDc(x) => (x.pq, x.p, x.q, x.nonce, x.server_nonce, x.new_nonce, x.dc, Some(x.expires_in)),
+                Inner::Temp(x) => {
+                    (x.pq, x.p, x.q, x.nonce, x.server_nonce, x.new_nonce, self.config.dc_id, Some(x.expires_in))
+                }
+            };
         check_nonces(&i_nonce, &i_server_nonce, &nonce, &server_nonce)?;
         if i_pq != pq.to_be_bytes() || i_p != req.p || i_q != req.q {
             return Err(AuthKeyError::Pq("inner data disagrees with req_DH_params"));
@@ -245,16 +246,28 @@ impl ServerHandshake {
         let auth_key = AuthKey::from_bytes(dh::mod_pow(&inner.g_b, &dh_state.a, &self.config.dh_prime));
         if key_id_taken(auth_key.id()) {
             if dh_state.retries >= MAX_KEY_ID_RETRIES {
-                let fail = types::DhGenFail { nonce, server_nonce, new_nonce_hash3: kdf::new_nonce_hash(&new_nonce, 3, auth_key.bytes()) };
+                let fail = types::DhGenFail {
+                    nonce,
+                    server_nonce,
+                    new_nonce_hash3: kdf::new_nonce_hash(&new_nonce, 3, auth_key.bytes()),
+                };
                 return Ok(ServerStep::Refused(enums::SetClientDhParamsAnswer::from(fail).to_bytes()));
             }
-            let retry = types::DhGenRetry { nonce, server_nonce, new_nonce_hash2: kdf::new_nonce_hash(&new_nonce, 2, auth_key.bytes()) };
+            let retry = types::DhGenRetry {
+                nonce,
+                server_nonce,
+                new_nonce_hash2: kdf::new_nonce_hash(&new_nonce, 2, auth_key.bytes()),
+            };
             dh_state.retry_id = auth_key.aux_hash();
             dh_state.retries += 1;
             self.state = State::SetClientDh(Box::new(dh_state));
             return Ok(ServerStep::Send(enums::SetClientDhParamsAnswer::from(retry).to_bytes()));
         }
-        let ok = types::DhGenOk { nonce, server_nonce, new_nonce_hash1: kdf::new_nonce_hash(&new_nonce, 1, auth_key.bytes()) };
+        let ok = types::DhGenOk {
+            nonce,
+            server_nonce,
+            new_nonce_hash1: kdf::new_nonce_hash(&new_nonce, 1, auth_key.bytes()),
+        };
         Ok(ServerStep::Done {
             send: enums::SetClientDhParamsAnswer::from(ok).to_bytes(),
             key: ServerKey {
@@ -267,7 +280,12 @@ impl ServerHandshake {
     }
 }
 
-fn check_nonces(nonce: &[u8; 16], server_nonce: &[u8; 16], expected: &[u8; 16], expected_server: &[u8; 16]) -> Result<(), AuthKeyError> {
+fn check_nonces(
+    nonce: &[u8; 16],
+    server_nonce: &[u8; 16],
+    expected: &[u8; 16],
+    expected_server: &[u8; 16],
+) -> Result<(), AuthKeyError> {
     if nonce != expected {
         return Err(AuthKeyError::NonceMismatch);
     }

@@ -155,7 +155,11 @@ pub fn mod_pow(base: &[u8], exp: &[u8], p: &[u8]) -> [u8; 256] {
         Ok(modulus) if modulus.byte_len() <= 256 => modulus.pow_into(base, exp, &mut out),
         _ => {
             let p = BigUint::from_bytes_be(p);
-            let r = if p.is_zero() { BigUint::zero() } else { BigUint::from_bytes_be(base).modpow(&BigUint::from_bytes_be(exp), &p) };
+            let r = if p.is_zero() {
+                BigUint::zero()
+            } else {
+                BigUint::from_bytes_be(base).modpow(&BigUint::from_bytes_be(exp), &p)
+            };
             let bytes = r.to_bytes_be();
             let len = bytes.len().min(256);
             out[256 - len..].copy_from_slice(&bytes[bytes.len() - len..]);
@@ -180,7 +184,10 @@ fn telegram_prime_bytes() -> &'static [u8] {
 fn telegram_modulus() -> &'static Modulus<32> {
     static MODULUS: OnceLock<Modulus<32>> = OnceLock::new();
     // The constant is odd and 2048 bits long, so this cannot fail; the fallback keeps it panic-free.
-    MODULUS.get_or_init(|| Modulus::from_be_bytes(telegram_prime_bytes()).unwrap_or_else(|_| unreachable!("Telegram's prime is odd and 2048 bits")))
+    MODULUS.get_or_init(|| {
+        Modulus::from_be_bytes(telegram_prime_bytes())
+            .unwrap_or_else(|_| unreachable!("Telegram's prime is odd and 2048 bits"))
+    })
 }
 
 /// The fixed-base table of `g` (2..=7) for Telegram's prime, for exponents of up to 2048 bits,

@@ -83,7 +83,11 @@ pub fn decrypt(data: &mut [u8], key: &[u8; 32], iv: &[u8; 32]) -> Result<(), Not
 
 /// IGE encryption in place with any 128-bit block cipher (MTProto uses AES-256 through
 /// [`encrypt`]; the published IGE test vectors use AES-128, which this lets the tests check).
-pub fn encrypt_with<C: BlockEncrypt + BlockSizeUser<BlockSize = U16>>(cipher: &C, data: &mut [u8], iv: &[u8; 32]) -> Result<(), NotBlockAligned> {
+pub fn encrypt_with<C: BlockEncrypt + BlockSizeUser<BlockSize = U16>>(
+    cipher: &C,
+    data: &mut [u8],
+    iv: &[u8; 32],
+) -> Result<(), NotBlockAligned> {
     let blocks = blocks(data)?;
     let (prev_c, prev_p) = halves(iv);
     cipher.encrypt_with_backend(IgePass { blocks, before: prev_c, after: prev_p });
@@ -91,7 +95,11 @@ pub fn encrypt_with<C: BlockEncrypt + BlockSizeUser<BlockSize = U16>>(cipher: &C
 }
 
 /// IGE decryption in place with any 128-bit block cipher (see [`encrypt_with`]).
-pub fn decrypt_with<C: BlockDecrypt + BlockSizeUser<BlockSize = U16>>(cipher: &C, data: &mut [u8], iv: &[u8; 32]) -> Result<(), NotBlockAligned> {
+pub fn decrypt_with<C: BlockDecrypt + BlockSizeUser<BlockSize = U16>>(
+    cipher: &C,
+    data: &mut [u8],
+    iv: &[u8; 32],
+) -> Result<(), NotBlockAligned> {
     let blocks = blocks(data)?;
     let (prev_c, prev_p) = halves(iv);
     cipher.decrypt_with_backend(IgePass { blocks, before: prev_p, after: prev_c });

@@ -67,7 +67,11 @@ pub fn factorize(pq: u64) -> Result<(u64, u64), FactorError> {
     for c in 1..64u64 {
         let f = |x: u64| {
             let y = mont.mul(x, x) + c;
-            if y >= pq { y - pq } else { y }
+            if y >= pq {
+                y - pq
+            } else {
+                y
+            }
         };
         let (mut y, m) = (2u64, 128u64);
         let (mut g, mut r, mut q) = (1u64, 1u64, 1u64);

@@ -327,7 +327,8 @@ pub fn server_check(
         return Err(SrpError::M1Length(answer.m1.len()));
     }
     let a_padded = public_value(&answer.a, params).ok_or(SrpError::ClientValueRange { len: answer.a.len() })?;
-    let b_padded = public_value(&challenge.srp_b, params).ok_or(SrpError::ServerValueRange { len: challenge.srp_b.len() })?;
+    let b_padded =
+        public_value(&challenge.srp_b, params).ok_or(SrpError::ServerValueRange { len: challenge.srp_b.len() })?;
     let group = Group::new(params);
     let v = parse_verifier(verifier, &group)?;
     let u = Group::scrambler(&a_padded, &b_padded);

@@ -222,7 +222,12 @@ impl ClientSession {
         } else {
             let container_id = self.ids.next(time, IdKind::Client);
             self.containers.insert(container_id, messages.iter().map(|m| m.msg_id).collect());
-            let header = Header { salt: self.salt, session_id: self.session_id, msg_id: container_id, seq_no: self.seq.next(false) };
+            let header = Header {
+                salt: self.salt,
+                session_id: self.session_id,
+                msg_id: container_id,
+                seq_no: self.seq.next(false),
+            };
             (header, MsgContainer { messages }.to_bytes())
         };
         Some(envelope::encrypt(&self.key, Side::Client, header, &body, random))
@@ -246,7 +251,14 @@ impl ClientSession {
         self.events.pop_front()
     }
 
-    fn handle_message(&mut self, msg_id: i64, seq_no: i32, body: &[u8], now: Duration, top: bool) -> Result<(), SessionError> {
+    fn handle_message(
+        &mut self,
+        msg_id: i64,
+        seq_no: i32,
+        body: &[u8],
+        now: Duration,
+        top: bool,
+    ) -> Result<(), SessionError> {
         if msg_id % 4 == 0 {
             return Err(SessionError::MsgIdParity(msg_id));
         }
@@ -350,7 +362,8 @@ impl ClientSession {
     fn take_sent(&mut self, bad_msg_id: i64) -> Vec<(i64, Sent)> {
         let mut ids = self.containers.remove(&bad_msg_id).unwrap_or_default();
         ids.push(bad_msg_id);
-        let mut taken: Vec<(i64, Sent)> = ids.into_iter().filter_map(|id| self.sent.remove(&id).map(|s| (id, s))).collect();
+        let mut taken: Vec<(i64, Sent)> =
+            ids.into_iter().filter_map(|id| self.sent.remove(&id).map(|s| (id, s))).collect();
         taken.sort_by_key(|(id, _)| *id);
         taken
     }

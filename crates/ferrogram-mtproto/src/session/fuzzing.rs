@@ -44,14 +44,20 @@ pub fn decode(data: &[u8]) {
             // Something to answer, so rpc_result bodies can match a request.
             client.enqueue(vec![0; 8]);
             let _ = client.poll_transmit(NOW, &mut zero);
-            let header = Header { salt: 0, session_id: client.session_id(), msg_id: ids.next(NOW, IdKind::ServerOther), seq_no: 1 };
+            let header = Header {
+                salt: 0,
+                session_id: client.session_id(),
+                msg_id: ids.next(NOW, IdKind::ServerOther),
+                seq_no: 1,
+            };
             let packet = envelope::encrypt(&key, Side::Server, header, rest, &mut zero);
             let _ = client.handle_packet(&packet, NOW);
             while client.poll_event().is_some() {}
             let _ = client.poll_transmit(NOW, &mut zero);
         }
         2 => {
-            let header = Header { salt: salts.current(NOW), session_id: 7, msg_id: ids.next(NOW, IdKind::Client), seq_no: 1 };
+            let header =
+                Header { salt: salts.current(NOW), session_id: 7, msg_id: ids.next(NOW, IdKind::Client), seq_no: 1 };
             let packet = envelope::encrypt(&key, Side::Client, header, rest, &mut zero);
             if let Ok(message) = envelope::decrypt(&key, Side::Client, &packet) {
                 let mut server = ServerSession::new(key.clone(), 7, salts, 1);

@@ -19,13 +19,13 @@
 //! are arguments, and packets go in and out as bytes for a transport to frame.
 
 pub mod client;
+pub mod envelope;
 #[doc(hidden)]
 pub mod fuzzing;
-pub mod envelope;
 pub mod msg_id;
+mod recent;
 pub mod salts;
 pub mod server;
-mod recent;
 
 use ferrogram_tl::mtproto::GzipPacked;
 use ferrogram_tl::{Deserializable, DeserializeError};

@@ -113,7 +113,10 @@ pub struct ServerSession {
 
 impl std::fmt::Debug for ServerSession {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ServerSession").field("key", &self.key).field("session_id", &self.session_id).finish_non_exhaustive()
+        f.debug_struct("ServerSession")
+            .field("key", &self.key)
+            .field("session_id", &self.session_id)
+            .finish_non_exhaustive()
     }
 }
 
@@ -219,8 +222,12 @@ impl ServerSession {
             })
             .to_bytes()
         } else {
-            enums::BadMsgNotification::BadMsgNotification(types::BadMsgNotification { bad_msg_id, bad_msg_seqno, error_code: refusal.code() })
-                .to_bytes()
+            enums::BadMsgNotification::BadMsgNotification(types::BadMsgNotification {
+                bad_msg_id,
+                bad_msg_seqno,
+                error_code: refusal.code(),
+            })
+            .to_bytes()
         };
         self.outbox.push_back(Outgoing { body, kind: IdKind::ServerResponse });
     }
@@ -276,7 +283,8 @@ impl ServerSession {
                 self.answer(msg_id, Ok(enums::RpcDropAnswer::RpcAnswerUnknown(types::RpcAnswerUnknown {}).to_bytes()));
             }
             functions::DestroySession::CONSTRUCTOR_ID => {
-                let session_id = functions::DestroySession::from_bytes_exact(&body).map(|d| d.session_id).unwrap_or_default();
+                let session_id =
+                    functions::DestroySession::from_bytes_exact(&body).map(|d| d.session_id).unwrap_or_default();
                 // Other sessions belong to the shell; from here only "none" is certain.
                 let res = enums::DestroySessionRes::DestroySessionNone(types::DestroySessionNone { session_id });
                 self.answer(msg_id, Ok(res.to_bytes()));
@@ -285,7 +293,11 @@ impl ServerSession {
             types::MsgsStateReq::CONSTRUCTOR_ID => {
                 if let Ok(enums::MsgsStateReq::MsgsStateReq(req)) = enums::MsgsStateReq::from_bytes_exact(&body) {
                     let info = req.msg_ids.iter().map(|&id| self.state_of(id)).collect();
-                    respond(self, enums::MsgsStateInfo::MsgsStateInfo(types::MsgsStateInfo { req_msg_id: msg_id, info }).to_bytes());
+                    respond(
+                        self,
+                        enums::MsgsStateInfo::MsgsStateInfo(types::MsgsStateInfo { req_msg_id: msg_id, info })
+                            .to_bytes(),
+                    );
                 }
             }
             _ => {
@@ -319,10 +331,16 @@ impl ServerSession {
         let inner = match result {
             Ok(bytes) if bytes.len() > GZIP_THRESHOLD => {
                 let packed = GzipPacked::pack(&bytes).to_bytes();
-                if packed.len() < bytes.len() { packed } else { bytes }
+                if packed.len() < bytes.len() {
+                    packed
+                } else {
+                    bytes
+                }
             }
             Ok(bytes) => bytes,
-            Err(e) => enums::RpcError::RpcError(types::RpcError { error_code: e.code, error_message: e.message }).to_bytes(),
+            Err(e) => {
+                enums::RpcError::RpcError(types::RpcError { error_code: e.code, error_message: e.message }).to_bytes()
+            }
         };
         let body = RpcResult { req_msg_id, result: inner }.to_bytes();
         if self.answer_order.len() >= ANSWER_CACHE {
@@ -357,7 +375,11 @@ impl ServerSession {
             let msg_ids: Vec<i64> = self.acks.drain(..take).collect();
             let body = enums::MsgsAck::MsgsAck(types::MsgsAck { msg_ids }).to_bytes();
             size += body.len();
-            messages.push(Message { msg_id: self.ids.next(now, IdKind::ServerOther), seq_no: self.seq.next(false), body });
+            messages.push(Message {
+                msg_id: self.ids.next(now, IdKind::ServerOther),
+                seq_no: self.seq.next(false),
+                body,
+            });
         }
         while messages.len() < MAX_CONTAINER_MESSAGES {
             let Some(next) = self.outbox.front() else { break };
@@ -367,7 +389,11 @@ impl ServerSession {
             let Some(out) = self.outbox.pop_front() else { break };
             size += out.body.len();
             let content = constructor_of(&out.body).is_none_or(is_content_related);
-            messages.push(Message { msg_id: self.ids.next(now, out.kind), seq_no: self.seq.next(content), body: out.body });
+            messages.push(Message {
+                msg_id: self.ids.next(now, out.kind),
+                seq_no: self.seq.next(content),
+                body: out.body,
+            });
         }
         let salt = self.salts.current(now);
         let (header, body) = if messages.len() == 1 {
@@ -375,7 +401,10 @@ impl ServerSession {
             (Header { salt, session_id: self.session_id, msg_id: m.msg_id, seq_no: m.seq_no }, m.body)
         } else {
             let msg_id = self.ids.next(now, IdKind::ServerOther);
-            (Header { salt, session_id: self.session_id, msg_id, seq_no: self.seq.next(false) }, MsgContainer { messages }.to_bytes())
+            (
+                Header { salt, session_id: self.session_id, msg_id, seq_no: self.seq.next(false) },
+                MsgContainer { messages }.to_bytes(),
+            )
         };
         Some(envelope::encrypt(&self.key, Side::Server, header, &body, random))
     }

@@ -10,11 +10,7 @@ use crate::store::StoreError;
 /// The error `name` as `method_errors` (a method's `POSSIBLE_ERRORS`) or the global docs data
 /// list it; 400 if neither does.
 pub(crate) fn fail(method_errors: &[ErrorInfo], name: &str) -> RpcFailure {
-    let code = method_errors
-        .iter()
-        .find(|e| e.name == name)
-        .or_else(|| describe_error(name))
-        .map_or(400, |e| e.code);
+    let code = method_errors.iter().find(|e| e.name == name).or_else(|| describe_error(name)).map_or(400, |e| e.code);
     RpcFailure::new(code, name)
 }
 

@@ -82,7 +82,11 @@ impl Api {
 
     /// The user an `InputUser` names, as the signed-in `me` may see it; `None` if it names none
     /// (wrong `access_hash`, unknown id, `inputUserEmpty`).
-    fn resolve_user(&self, me: &UserRecord, input: &enums::InputUser) -> Result<Option<(UserRecord, bool)>, RpcFailure> {
+    fn resolve_user(
+        &self,
+        me: &UserRecord,
+        input: &enums::InputUser,
+    ) -> Result<Option<(UserRecord, bool)>, RpcFailure> {
         match input {
             enums::InputUser::InputUserSelf(_) => Ok(Some((me.clone(), true))),
             enums::InputUser::InputUser(u) if u.user_id == me.id => Ok(Some((me.clone(), true))),

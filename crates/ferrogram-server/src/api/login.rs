@@ -65,10 +65,9 @@ fn sent_code(record: &LoginCode, user: Option<&UserRecord>, lifetime: i64) -> en
             .into(),
             None,
         ),
-        CodeKind::App => (
-            types::auth::SentCodeTypeApp { length: code_length() }.into(),
-            Some(types::auth::CodeTypeSms {}.into()),
-        ),
+        CodeKind::App => {
+            (types::auth::SentCodeTypeApp { length: code_length() }.into(), Some(types::auth::CodeTypeSms {}.into()))
+        }
         CodeKind::Sms => (types::auth::SentCodeTypeSms { length: code_length() }.into(), None),
     };
     types::auth::SentCode {
@@ -96,10 +95,7 @@ impl Api {
 
     /// The waiting time left if `phone` is blocked after too many wrong codes.
     fn wrong_code_block(&self, phone: &PhoneNumber, now: i64) -> Result<Option<i64>, StoreError> {
-        Ok(self
-            .store
-            .flood_window(&format!("wrong_code:{}", phone.digits()), now)?
-            .map(|(_, end)| end - now))
+        Ok(self.store.flood_window(&format!("wrong_code:{}", phone.digits()), now)?.map(|(_, end)| end - now))
     }
 
     /// Counts one code sent to `phone` and answers `FLOOD_WAIT_X` past the limit.
@@ -163,9 +159,7 @@ impl Api {
             Some(_) => CodeKind::App,
             None => CodeKind::Sms,
         };
-        let record = self
-            .issue_code(ctx, &phone, &req.phone_number, kind)
-            .map_err(|e| failure::internal(&e))?;
+        let record = self.issue_code(ctx, &phone, &req.phone_number, kind).map_err(|e| failure::internal(&e))?;
         Ok(sent_code(&record, user.as_ref(), self.config.code_lifetime).to_bytes())
     }
 
@@ -178,9 +172,7 @@ impl Api {
         self.count_code_sent(&phone, ctx.now)?;
         let user = self.store.user_by_phone(phone.digits()).map_err(|e| failure::internal(&e))?;
         let kind = if old.kind == CodeKind::Email { CodeKind::Email } else { CodeKind::Sms };
-        let record = self
-            .issue_code(ctx, &phone, &req.phone_number, kind)
-            .map_err(|e| failure::internal(&e))?;
+        let record = self.issue_code(ctx, &phone, &req.phone_number, kind).map_err(|e| failure::internal(&e))?;
         Ok(sent_code(&record, user.as_ref(), self.config.code_lifetime).to_bytes())
     }
 
@@ -189,9 +181,7 @@ impl Api {
         let errors = auth::CancelCode::POSSIBLE_ERRORS;
         let phone = self.parse_phone(errors, &req.phone_number)?;
         let record = self.usable_code(errors, &|e| failure::internal(e), ctx, &phone, &req.phone_code_hash)?;
-        self.store
-            .set_code_state(&record.phone_code_hash, CodeState::Cancelled)
-            .map_err(|e| failure::internal(&e))?;
+        self.store.set_code_state(&record.phone_code_hash, CodeState::Cancelled).map_err(|e| failure::internal(&e))?;
         Ok(true.to_bytes())
     }
 
@@ -376,10 +366,14 @@ impl Api {
         if !self.config.dcs.iter().any(|d| d.id == req.dc_id) {
             return Err(fail(errors, "DC_ID_INVALID"));
         }
-        let export = ExportedAuth { user_id: user.id, bytes: self.random_bytes(EXPORT_BYTES), dc: req.dc_id, created: ctx.now };
+        let export =
+            ExportedAuth { user_id: user.id, bytes: self.random_bytes(EXPORT_BYTES), dc: req.dc_id, created: ctx.now };
         self.store.insert_exported_auth(&export).map_err(|e| failure::internal(&e))?;
-        Ok(enums::auth::ExportedAuthorization::from(types::auth::ExportedAuthorization { id: user.id, bytes: export.bytes })
-            .to_bytes())
+        Ok(enums::auth::ExportedAuthorization::from(types::auth::ExportedAuthorization {
+            id: user.id,
+            bytes: export.bytes,
+        })
+        .to_bytes())
     }
 
     /// `auth.importAuthorization`: signs the key in with an authorization exported for this DC.

@@ -191,7 +191,11 @@ impl Api {
 
     /// Opens the store in `data_dir` (`DIR/server.sqlite3`, codes in `DIR/codes.jsonl`), or in
     /// memory when `data_dir` is `None` (codes then only in the store and the log).
-    pub fn open(data_dir: Option<&Path>, config: ApiConfig, random: Box<dyn RandomSource + Send>) -> Result<Api, StoreError> {
+    pub fn open(
+        data_dir: Option<&Path>,
+        config: ApiConfig,
+        random: Box<dyn RandomSource + Send>,
+    ) -> Result<Api, StoreError> {
         let (store, log) = match data_dir {
             Some(dir) => (Store::open_dir(dir)?, CodeLog::file(dir.join(CODES_FILE_NAME))),
             None => (Store::open_in_memory()?, CodeLog::none()),
@@ -326,7 +330,11 @@ impl Api {
             GET_FULL_USER => self.get_full_user(ctx, decode(query)?),
             GET_STATE => self.get_state(ctx, decode(query)?),
             _ => {
-                tracing::debug!(id = format_args!("{id:#010x}"), name = ferrogram_tl::name_for_id(id), "method not served");
+                tracing::debug!(
+                    id = format_args!("{id:#010x}"),
+                    name = ferrogram_tl::name_for_id(id),
+                    "method not served"
+                );
                 Err(fail(&[], "INPUT_METHOD_INVALID"))
             }
         }

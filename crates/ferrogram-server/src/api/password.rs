@@ -29,7 +29,12 @@ pub fn base_params(random: &mut dyn RandomSource) -> srp::SrpParams {
 }
 
 fn params_of(password: &PasswordRecord) -> srp::SrpParams {
-    srp::SrpParams { salt1: password.salt1.clone(), salt2: password.salt2.clone(), g: SRP_G, p: dh::telegram_dh_prime() }
+    srp::SrpParams {
+        salt1: password.salt1.clone(),
+        salt2: password.salt2.clone(),
+        g: SRP_G,
+        p: dh::telegram_dh_prime(),
+    }
 }
 
 fn algo(params: &srp::SrpParams) -> enums::PasswordKdfAlgo {
@@ -77,10 +82,11 @@ impl Api {
         };
         if let Some(password) = &user.password {
             let params = params_of(password);
-            let challenge = srp::server_challenge(&params, &password.verifier, &mut **self.random()).map_err(|error| {
-                tracing::error!(%error, user_id = user.id, "cannot make an SRP challenge");
-                failure::internal_named("SRP_CHALLENGE_FAILED")
-            })?;
+            let challenge =
+                srp::server_challenge(&params, &password.verifier, &mut **self.random()).map_err(|error| {
+                    tracing::error!(%error, user_id = user.id, "cannot make an SRP challenge");
+                    failure::internal_named("SRP_CHALLENGE_FAILED")
+                })?;
             let srp_id = self.random_i64();
             answer.has_password = true;
             answer.current_algo = Some(Box::new(algo(&params)));
@@ -88,7 +94,8 @@ impl Api {
             answer.srp_id = Some(srp_id);
             answer.hint = password.hint.clone();
             // A new password keeps the account's salt1 prefix, as Telegram's does.
-            answer.new_algo = algo(&srp::SrpParams { salt1: password.salt1.get(..8).unwrap_or_default().to_vec(), ..params });
+            answer.new_algo =
+                algo(&srp::SrpParams { salt1: password.salt1.get(..8).unwrap_or_default().to_vec(), ..params });
             self.challenges().insert(key.id, PendingSrp { srp_id, user_id: user.id, challenge });
         }
         Ok(enums::account::Password::from(answer).to_bytes())
@@ -101,7 +108,9 @@ impl Api {
         let key = self.key_of(ctx)?;
         let input = match req.password {
             enums::InputCheckPasswordSrp::InputCheckPasswordSrp(input) => input,
-            enums::InputCheckPasswordSrp::InputCheckPasswordEmpty(_) => return Err(fail(errors, "PASSWORD_HASH_INVALID")),
+            enums::InputCheckPasswordSrp::InputCheckPasswordEmpty(_) => {
+                return Err(fail(errors, "PASSWORD_HASH_INVALID"))
+            }
         };
         // Each srp_B answers one check: a second try needs a new account.getPassword.
         let pending = self.challenges().remove(&key.id);
@@ -123,10 +132,8 @@ impl Api {
         let answer = srp::SrpAnswer { a: input.a, m1: input.m1 };
         if let Err(error) = srp::server_check(&params_of(password), &password.verifier, &pending.challenge, &answer) {
             tracing::debug!(%error, user_id = user.id, "2FA check failed");
-            let (count, end) = self
-                .store
-                .bump_flood(&flood_key, self.config.password_window, ctx.now)
-                .map_err(internal)?;
+            let (count, end) =
+                self.store.bump_flood(&flood_key, self.config.password_window, ctx.now).map_err(internal)?;
             if count >= self.config.password_attempt_limit {
                 return Err(flood_wait(end - ctx.now));
             }

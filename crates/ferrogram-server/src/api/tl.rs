@@ -21,8 +21,7 @@ pub(crate) fn user(record: &UserRecord, is_self: bool, now: i64) -> enums::User 
         last_name: (!record.last_name.is_empty()).then(|| record.last_name.clone()),
         username: record.username.clone(),
         phone: if is_self { record.phone.clone() } else { None },
-        status: (!record.is_bot)
-            .then(|| types::UserStatusOnline { expires: clamp_i32(now + ONLINE_FOR) }.into()),
+        status: (!record.is_bot).then(|| types::UserStatusOnline { expires: clamp_i32(now + ONLINE_FOR) }.into()),
         bot_info_version: record.is_bot.then_some(1),
         ..Default::default()
     }

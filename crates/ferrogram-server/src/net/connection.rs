@@ -30,7 +30,12 @@ const FIRST_SALT_LIFETIME: u64 = 1800;
 const AUTH_KEY_NOT_FOUND: i32 = -404;
 
 /// Accepts connections until `stopped` turns true.
-pub(crate) async fn accept_loop(listener: TcpListener, dc: i32, shared: Arc<Shared>, mut stopped: watch::Receiver<bool>) {
+pub(crate) async fn accept_loop(
+    listener: TcpListener,
+    dc: i32,
+    shared: Arc<Shared>,
+    mut stopped: watch::Receiver<bool>,
+) {
     let mut connections = tokio::task::JoinSet::new();
     loop {
         tokio::select! {
@@ -211,7 +216,9 @@ impl Connection {
             .get_or_insert_with(|| ServerHandshake::new(ServerConfig::new(shared.rsa_key.clone(), self.dc)));
         let api = &shared.api;
         let step = handshake
-            .handle_with_key_check(body, now.as_secs() as i64, &mut *self.random, &mut |id| matches!(api.auth_key(id), Ok(Some(_))))
+            .handle_with_key_check(body, now.as_secs() as i64, &mut *self.random, &mut |id| {
+                matches!(api.auth_key(id), Ok(Some(_)))
+            })
             .map_err(|e| format!("key exchange: {e}"))?;
         let reply = match step {
             ServerStep::Send(bytes) => bytes,
@@ -294,7 +301,12 @@ impl Connection {
             .reached
             .iter_mut()
             .filter(|r| !r.calls.is_empty())
-            .map(|r| Reached { session: r.session.clone(), key_id: r.key_id, session_id: r.session_id, calls: std::mem::take(&mut r.calls) })
+            .map(|r| Reached {
+                session: r.session.clone(),
+                key_id: r.key_id,
+                session_id: r.session_id,
+                calls: std::mem::take(&mut r.calls),
+            })
             .collect();
         if batch.is_empty() {
             return;
@@ -375,7 +387,11 @@ fn run_call(
                 tracing::warn!(error = %e, "cannot read an auth key");
                 RpcFailure::new(500, "INTERNAL")
             })?;
-            let known = record.map_or_else(KeyFacts::default, |r| KeyFacts { layer: r.layer, api_id: r.client.api_id, user_id: r.user_id });
+            let known = record.map_or_else(KeyFacts::default, |r| KeyFacts {
+                layer: r.layer,
+                api_id: r.client.api_id,
+                user_id: r.user_id,
+            });
             facts.insert(key_id, known);
             known
         }

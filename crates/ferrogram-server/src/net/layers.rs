@@ -55,12 +55,18 @@ fn innermost_method(query: &[u8]) -> Option<u32> {
         let query = current.as_slice();
         let id = u32::from_le_bytes(query.get(..4)?.try_into().ok()?);
         let inner = match id {
-            functions::InvokeWithLayer::<RawQuery>::CONSTRUCTOR_ID => functions::InvokeWithLayer::<RawQuery>::from_bytes(query).ok()?.query,
-            functions::InitConnection::<RawQuery>::CONSTRUCTOR_ID => functions::InitConnection::<RawQuery>::from_bytes(query).ok()?.query,
+            functions::InvokeWithLayer::<RawQuery>::CONSTRUCTOR_ID => {
+                functions::InvokeWithLayer::<RawQuery>::from_bytes(query).ok()?.query
+            }
+            functions::InitConnection::<RawQuery>::CONSTRUCTOR_ID => {
+                functions::InitConnection::<RawQuery>::from_bytes(query).ok()?.query
+            }
             functions::InvokeWithoutUpdates::<RawQuery>::CONSTRUCTOR_ID => {
                 functions::InvokeWithoutUpdates::<RawQuery>::from_bytes(query).ok()?.query
             }
-            functions::InvokeAfterMsg::<RawQuery>::CONSTRUCTOR_ID => functions::InvokeAfterMsg::<RawQuery>::from_bytes(query).ok()?.query,
+            functions::InvokeAfterMsg::<RawQuery>::CONSTRUCTOR_ID => {
+                functions::InvokeAfterMsg::<RawQuery>::from_bytes(query).ok()?.query
+            }
             _ => return Some(id),
         };
         current = inner.0;

@@ -105,7 +105,11 @@ pub(crate) struct Shared {
 const MAX_SESSIONS: usize = 100_000;
 
 impl Shared {
-    pub(crate) fn session(&self, key: (i64, i64), create: impl FnOnce() -> ServerSession) -> (Arc<Mutex<ServerSession>>, bool) {
+    pub(crate) fn session(
+        &self,
+        key: (i64, i64),
+        create: impl FnOnce() -> ServerSession,
+    ) -> (Arc<Mutex<ServerSession>>, bool) {
         let mut sessions = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(s) = sessions.get(&key) {
             return (s.clone(), false);
@@ -166,22 +170,29 @@ impl LocalServer {
         for (i, dc) in order.iter().enumerate() {
             let mut addr = options.listen;
             if addr.port() != 0 {
-                let port = addr.port().checked_add(i as u16).ok_or_else(|| ServerError::Options("port range overflows".into()))?;
+                let port = addr
+                    .port()
+                    .checked_add(i as u16)
+                    .ok_or_else(|| ServerError::Options("port range overflows".into()))?;
                 addr.set_port(port);
             }
             let listener = TcpListener::bind(addr)
                 .await
                 .map_err(|e| ServerError::Io { what: format!("binding DC {dc} to {addr}"), source: e })?;
-            let local = listener.local_addr().map_err(|e| ServerError::Io { what: "reading the bound address".into(), source: e })?;
+            let local = listener
+                .local_addr()
+                .map_err(|e| ServerError::Io { what: "reading the bound address".into(), source: e })?;
             listeners.push((*dc, local, listener));
         }
         let dcs: Vec<(i32, SocketAddr)> = listeners.iter().map(|(dc, addr, _)| (*dc, *addr)).collect();
         let mut api_config = options.api.clone().unwrap_or_else(|| ApiConfig::new(Vec::new()));
-        api_config.dcs = dcs.iter().map(|(id, addr)| DcConfig { id: *id, host: addr.ip().to_string(), port: addr.port() }).collect();
+        api_config.dcs =
+            dcs.iter().map(|(id, addr)| DcConfig { id: *id, host: addr.ip().to_string(), port: addr.port() }).collect();
         api_config.dcs.sort_by_key(|d| d.id);
 
         if let Some(dir) = &options.data_dir {
-            std::fs::create_dir_all(dir).map_err(|e| ServerError::Io { what: format!("creating {}", dir.display()), source: e })?;
+            std::fs::create_dir_all(dir)
+                .map_err(|e| ServerError::Io { what: format!("creating {}", dir.display()), source: e })?;
         }
         let api = Api::open(options.data_dir.as_deref(), api_config, os_random())?;
         let rsa_key = match options.rsa_key.clone() {

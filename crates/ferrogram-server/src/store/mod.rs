@@ -461,7 +461,9 @@ impl Store {
             )
             .during("supersede login codes")?;
             tx.execute(
-                &format!("INSERT INTO login_codes ({CODE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"),
+                &format!(
+                    "INSERT INTO login_codes ({CODE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+                ),
                 params![
                     code.phone_code_hash,
                     code.phone,
@@ -677,8 +679,11 @@ fn bind(tx: &Transaction<'_>, auth_key_id: i64, user_id: Option<i64>) -> Result<
 }
 
 fn set_code_state(tx: &Transaction<'_>, phone_code_hash: &str, state: CodeState) -> Result<(), StoreError> {
-    tx.execute("UPDATE login_codes SET state = ?2 WHERE phone_code_hash = ?1", params![phone_code_hash, state.as_str()])
-        .during("set login code state")?;
+    tx.execute(
+        "UPDATE login_codes SET state = ?2 WHERE phone_code_hash = ?1",
+        params![phone_code_hash, state.as_str()],
+    )
+    .during("set login code state")?;
     Ok(())
 }
 

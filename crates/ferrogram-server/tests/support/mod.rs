@@ -320,12 +320,22 @@ impl RawClient {
     }
 
     /// `auth.signIn` with the code.
-    pub async fn sign_in(&mut self, phone: &str, hash: &str, code: Option<&str>) -> Result<enums::auth::Authorization, ClientError> {
+    pub async fn sign_in(
+        &mut self,
+        phone: &str,
+        hash: &str,
+        code: Option<&str>,
+    ) -> Result<enums::auth::Authorization, ClientError> {
         self.invoke(&sign_in_request(phone, hash, code)).await
     }
 
     /// `auth.signUp`.
-    pub async fn sign_up(&mut self, phone: &str, hash: &str, first_name: &str) -> Result<enums::auth::Authorization, ClientError> {
+    pub async fn sign_up(
+        &mut self,
+        phone: &str,
+        hash: &str,
+        first_name: &str,
+    ) -> Result<enums::auth::Authorization, ClientError> {
         let request = functions::auth::SignUp {
             no_joined_notifications: false,
             phone_number: phone.into(),
@@ -366,7 +376,9 @@ fn take_answer(session: &mut ClientSession, request: RequestId) -> Option<Result
     while let Some(event) = session.poll_event() {
         match event {
             Event::Result { request: r, result } if r == request => answer = Some(result.map_err(ClientError::Rpc)),
-            Event::Rejected { request: r, error_code } if r == request => answer = Some(Err(ClientError::Rejected(error_code))),
+            Event::Rejected { request: r, error_code } if r == request => {
+                answer = Some(Err(ClientError::Rejected(error_code)))
+            }
             _ => {}
         }
     }
@@ -375,7 +387,10 @@ fn take_answer(session: &mut ClientSession, request: RequestId) -> Option<Result
 
 /// A connection reset or aborted by the peer counts as closed.
 fn is_reset(e: &std::io::Error) -> bool {
-    matches!(e.kind(), std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted | std::io::ErrorKind::BrokenPipe)
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted | std::io::ErrorKind::BrokenPipe
+    )
 }
 
 /// `initConnection` with fixed test values around `query`.

@@ -48,7 +48,8 @@ pub enum KeyDataError {
 /// Every key of [`TELEGRAM_RSA_KEYS_JSON`] with the fingerprint it is listed under (hex) and
 /// whether Telegram marks it old.
 pub fn telegram_rsa_keys_listed() -> Result<Vec<(String, RsaPublicKey, bool)>, KeyDataError> {
-    let json: serde_json::Value = serde_json::from_str(TELEGRAM_RSA_KEYS_JSON).map_err(|e| KeyDataError::Format(e.to_string()))?;
+    let json: serde_json::Value =
+        serde_json::from_str(TELEGRAM_RSA_KEYS_JSON).map_err(|e| KeyDataError::Format(e.to_string()))?;
     let object = json.as_object().ok_or_else(|| KeyDataError::Format("not an object".into()))?;
     let mut keys = Vec::new();
     for (fingerprint, entry) in object {

@@ -6,9 +6,9 @@ mod config;
 pub mod dcs;
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use ferrogram_mtproto::crypto::rsa::RsaPublicKey;
 use ferrogram_mtproto::transport::TransportError;
@@ -78,14 +78,22 @@ struct Inner {
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Client").field("api_id", &self.inner.api_id).field("home_dc", &self.home_dc()).finish_non_exhaustive()
+        f.debug_struct("Client")
+            .field("api_id", &self.inner.api_id)
+            .field("home_dc", &self.home_dc())
+            .finish_non_exhaustive()
     }
 }
 
 impl Client {
     /// A client on `session` for the application `api_id`/`api_hash`. Nothing is loaded or
     /// connected until [`connect`](Self::connect).
-    pub fn new(session: impl SessionStore + 'static, api_id: i32, api_hash: impl Into<String>, config: ClientConfig) -> Client {
+    pub fn new(
+        session: impl SessionStore + 'static,
+        api_id: i32,
+        api_hash: impl Into<String>,
+        config: ClientConfig,
+    ) -> Client {
         let mut rsa_keys = match &config.server {
             Some(server) => server.rsa_keys.clone(),
             None => dcs::telegram_rsa_keys(),
@@ -250,7 +258,11 @@ impl Client {
     /// `auth.exportAuthorization`/`auth.importAuthorization`.
     ///
     /// Boxed because it calls back into the retry loop that calls it.
-    fn migrate(&self, old_dc: i32, new_dc: i32) -> Pin<Box<dyn Future<Output = Result<(), InvocationError>> + Send + '_>> {
+    fn migrate(
+        &self,
+        old_dc: i32,
+        new_dc: i32,
+    ) -> Pin<Box<dyn Future<Output = Result<(), InvocationError>> + Send + '_>> {
         Box::pin(async move {
             if old_dc == new_dc {
                 return Ok(());
@@ -287,7 +299,9 @@ impl Client {
         let entry = match (option, &self.inner.config.server) {
             // Behind an override the advertised host may not be reachable from here (a server
             // listening on 0.0.0.0, a container): keep the override's host, take the DC's port.
-            (Some(o), Some(server)) => DcEntry::new(dc, server.host.clone(), u16::try_from(o.port).unwrap_or(server.port)),
+            (Some(o), Some(server)) => {
+                DcEntry::new(dc, server.host.clone(), u16::try_from(o.port).unwrap_or(server.port))
+            }
             (Some(o), None) => DcEntry::new(dc, o.ip_address.clone(), u16::try_from(o.port).unwrap_or(443)),
             (None, None) => match dcs::production_dc(dc) {
                 Some((host, port)) => DcEntry::new(dc, host, port),

@@ -47,9 +47,14 @@ pub(crate) struct ConnectionParams {
 }
 
 enum Command {
-    Invoke { body: Vec<u8>, reply: oneshot::Sender<Answer> },
+    Invoke {
+        body: Vec<u8>,
+        reply: oneshot::Sender<Answer>,
+    },
     /// Reports the session's current salt and clock offset (to persist).
-    State { reply: oneshot::Sender<(i64, i32)> },
+    State {
+        reply: oneshot::Sender<(i64, i32)>,
+    },
 }
 
 /// A handle to a running connection task. Dropping every handle (or calling
@@ -70,7 +75,10 @@ impl std::fmt::Debug for Connection {
 impl Connection {
     /// Connects to the DC and, when `key` is `None`, creates an authorization key there first.
     /// Returns the running connection and the key state it started with (new or given).
-    pub(crate) async fn open(params: ConnectionParams, key: Option<KeyState>) -> Result<(Connection, KeyState), InvocationError> {
+    pub(crate) async fn open(
+        params: ConnectionParams,
+        key: Option<KeyState>,
+    ) -> Result<(Connection, KeyState), InvocationError> {
         let mut link = open_link(&params).await?;
         let key = match key {
             Some(key) => key,
@@ -85,7 +93,15 @@ impl Connection {
         let session = ClientSession::new(key.auth_key.clone(), key.salt, key.time_offset.into(), &mut OsRandom);
         let (commands, receiver) = mpsc::unbounded_channel();
         let dc_id = params.dc_id;
-        let task = Task { params, session, pending: HashMap::new(), pings: Vec::new(), init_sent: false, heard: false, failures: 0 };
+        let task = Task {
+            params,
+            session,
+            pending: HashMap::new(),
+            pings: Vec::new(),
+            init_sent: false,
+            heard: false,
+            failures: 0,
+        };
         tokio::spawn(task.run(link, receiver));
         Ok((Connection { commands, dc_id }, key))
     }
@@ -318,8 +334,14 @@ impl Task {
                 self.pings.retain(|&p| p != request);
             }
             Event::Update(body) => {
-                let name = body.get(..4).and_then(|id| ferrogram_tl::name_for_id(u32::from_le_bytes([id[0], id[1], id[2], id[3]])));
-                tracing::trace!(dc = self.params.dc_id, update = name.unwrap_or("?"), "update ignored (no update handling yet)");
+                let name = body
+                    .get(..4)
+                    .and_then(|id| ferrogram_tl::name_for_id(u32::from_le_bytes([id[0], id[1], id[2], id[3]])));
+                tracing::trace!(
+                    dc = self.params.dc_id,
+                    update = name.unwrap_or("?"),
+                    "update ignored (no update handling yet)"
+                );
             }
             Event::NewSession { first_msg_id } => {
                 tracing::debug!(dc = self.params.dc_id, first_msg_id, "the server created a new session");

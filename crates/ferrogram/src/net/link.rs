@@ -107,7 +107,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Link<S> {
     }
 
     /// Creates an authorization key with the server at the other end, trusting `rsa_keys`.
-    pub(crate) async fn create_auth_key(&mut self, rsa_keys: Vec<RsaPublicKey>, dc_id: i32) -> Result<ClientDone, InvocationError> {
+    pub(crate) async fn create_auth_key(
+        &mut self,
+        rsa_keys: Vec<RsaPublicKey>,
+        dc_id: i32,
+    ) -> Result<ClientDone, InvocationError> {
         let mut ids = MsgIdGenerator::new();
         let (mut handshake, mut body) = ClientHandshake::start(ClientConfig::new(rsa_keys, dc_id), &mut OsRandom);
         loop {

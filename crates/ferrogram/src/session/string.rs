@@ -51,7 +51,8 @@ pub const FERROGRAM_PREFIX: &str = "fg1";
 /// URL-safe base64 without padding, for writing ours.
 const URL_SAFE_NO_PAD: GeneralPurpose = GeneralPurpose::new(&alphabet::URL_SAFE, GeneralPurposeConfig::new());
 /// Decoders accepting padding or its absence (GramJS and Telethon pad; people trim).
-const LENIENT: GeneralPurposeConfig = GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
+const LENIENT: GeneralPurposeConfig =
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
 const URL_SAFE_ANY: GeneralPurpose = GeneralPurpose::new(&alphabet::URL_SAFE, LENIENT);
 const STANDARD_ANY: GeneralPurpose = GeneralPurpose::new(&alphabet::STANDARD, LENIENT);
 /// Standard base64 with padding, as GramJS writes it.
@@ -223,7 +224,9 @@ pub fn encode(data: &SessionData) -> String {
         out.extend_from_slice(&dc.port.to_be_bytes());
         out.push(dc.host.len() as u8);
         out.extend_from_slice(dc.host.as_bytes());
-        let flags = u8::from(dc.auth_key.is_some()) | u8::from(dc.server_salt.is_some()) << 1 | u8::from(dc.time_offset.is_some()) << 2;
+        let flags = u8::from(dc.auth_key.is_some())
+            | u8::from(dc.server_salt.is_some()) << 1
+            | u8::from(dc.time_offset.is_some()) << 2;
         out.push(flags);
         if let Some(key) = &dc.auth_key {
             out.extend_from_slice(key.bytes());
@@ -242,7 +245,8 @@ pub fn encode(data: &SessionData) -> String {
 pub fn encode_gramjs(data: &SessionData) -> Result<String, StringSessionError> {
     let format = "GramJS";
     let (dc, key) = home_with_key(data, format)?;
-    let id = u8::try_from(dc.id).map_err(|_| unrepresentable(format, format!("DC id {} does not fit a byte", dc.id)))?;
+    let id =
+        u8::try_from(dc.id).map_err(|_| unrepresentable(format, format!("DC id {} does not fit a byte", dc.id)))?;
     let host_len = u16::try_from(dc.host.len()).map_err(|_| unrepresentable(format, "host too long".into()))?;
     let mut out = Vec::with_capacity(5 + dc.host.len() + AUTH_KEY_LEN);
     out.push(id);
@@ -257,8 +261,10 @@ pub fn encode_gramjs(data: &SessionData) -> Result<String, StringSessionError> {
 pub fn encode_telethon(data: &SessionData) -> Result<String, StringSessionError> {
     let format = "Telethon";
     let (dc, key) = home_with_key(data, format)?;
-    let id = u8::try_from(dc.id).map_err(|_| unrepresentable(format, format!("DC id {} does not fit a byte", dc.id)))?;
-    let ip: IpAddr = dc.host.parse().map_err(|_| unrepresentable(format, format!("host {:?} is not an IP address", dc.host)))?;
+    let id =
+        u8::try_from(dc.id).map_err(|_| unrepresentable(format, format!("DC id {} does not fit a byte", dc.id)))?;
+    let ip: IpAddr =
+        dc.host.parse().map_err(|_| unrepresentable(format, format!("host {:?} is not an IP address", dc.host)))?;
     let mut out = vec![id];
     match ip {
         IpAddr::V4(v4) => out.extend_from_slice(&v4.octets()),
@@ -270,7 +276,10 @@ pub fn encode_telethon(data: &SessionData) -> Result<String, StringSessionError>
     Ok(format!("1{}", padded.encode(out)))
 }
 
-fn home_with_key<'a>(data: &'a SessionData, format: &'static str) -> Result<(&'a DcEntry, &'a AuthKey), StringSessionError> {
+fn home_with_key<'a>(
+    data: &'a SessionData,
+    format: &'static str,
+) -> Result<(&'a DcEntry, &'a AuthKey), StringSessionError> {
     let dc = data.home().ok_or_else(|| unrepresentable(format, "no home DC".into()))?;
     let key = dc.auth_key.as_ref().ok_or_else(|| unrepresentable(format, "the home DC has no auth key".into()))?;
     Ok((dc, key))

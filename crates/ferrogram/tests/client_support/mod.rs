@@ -90,7 +90,11 @@ impl FakeServer {
     }
 
     /// Like [`start`](Self::start) with a given RSA key (several DCs of one "cluster").
-    pub async fn start_with_key(dc_id: i32, rsa: RsaPrivateKey, handler: impl Fn(&Call) -> Reply + Send + Sync + 'static) -> FakeServer {
+    pub async fn start_with_key(
+        dc_id: i32,
+        rsa: RsaPrivateKey,
+        handler: impl Fn(&Call) -> Reply + Send + Sync + 'static,
+    ) -> FakeServer {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let public_key = rsa.public_key().clone();
@@ -148,7 +152,12 @@ impl FakeServer {
     /// The client config pointing at this server.
     pub fn config(&self) -> ferrogram::ClientConfig {
         ferrogram::ClientConfig {
-            server: Some(ferrogram::ServerAddress::new("127.0.0.1", self.addr.port(), self.shared.dc_id, self.public_key.clone())),
+            server: Some(ferrogram::ServerAddress::new(
+                "127.0.0.1",
+                self.addr.port(),
+                self.shared.dc_id,
+                self.public_key.clone(),
+            )),
             retry_delay: Duration::from_millis(20),
             connect_timeout: Duration::from_secs(5),
             ..ferrogram::ClientConfig::default()
@@ -207,7 +216,8 @@ async fn serve(shared: Arc<Shared>, mut stream: TcpStream, connection: usize) {
             let payload = strip_padding(&payload);
             if payload.len() >= 8 && payload[..8] == [0; 8] {
                 let (_, body) = plain::unwrap(payload).unwrap();
-                let hs = handshake.get_or_insert_with(|| ServerHandshake::new(ServerConfig::new(shared.rsa.clone(), shared.dc_id)));
+                let hs = handshake
+                    .get_or_insert_with(|| ServerHandshake::new(ServerConfig::new(shared.rsa.clone(), shared.dc_id)));
                 let reply = match hs.handle(body, now().as_secs() as i64, &mut random) {
                     Ok(ServerStep::Send(reply)) => reply,
                     Ok(ServerStep::Done { send, key }) => {
@@ -218,7 +228,9 @@ async fn serve(shared: Arc<Shared>, mut stream: TcpStream, connection: usize) {
                     Ok(ServerStep::Refused(send)) => send,
                     Err(_) => return,
                 };
-                codec.pack(&plain::wrap(ids.next(now(), IdKind::ServerResponse), &reply), &mut random, &mut out).unwrap();
+                codec
+                    .pack(&plain::wrap(ids.next(now(), IdKind::ServerResponse), &reply), &mut random, &mut out)
+                    .unwrap();
                 continue;
             }
             let key_id = envelope::peek_auth_key_id(payload).unwrap_or_default();

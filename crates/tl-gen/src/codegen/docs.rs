@@ -57,7 +57,8 @@ pub fn struct_docs(model: &Model<'_>, def: &Definition, doc: Option<&DefinitionD
         let _ = writeln!(text, "\n# Result\n\nReturns {result}.");
         let errors = doc.map(|d| d.errors.as_slice()).unwrap_or(&[]);
         if !errors.is_empty() {
-            let _ = writeln!(text, "\n# Possible errors\n\n| Code | Type | Description |\n| :--: | ---- | ----------- |");
+            let _ =
+                writeln!(text, "\n# Possible errors\n\n| Code | Type | Description |\n| :--: | ---- | ----------- |");
             for e in errors {
                 let _ = writeln!(text, "| {} | {} | {} |", e.code, e.name, e.description);
             }
@@ -116,10 +117,8 @@ fn placeholder(model: &Model<'_>, ty: &Type) -> String {
         "Bool" => "false".into(),
         "Vector" | "vector" => "vec![]".into(),
         _ => {
-            let ctor = model
-                .types
-                .get(&ty.full_name())
-                .and_then(|cs| cs.iter().find(|c| c.params.is_empty()).or(cs.first()));
+            let ctor =
+                model.types.get(&ty.full_name()).and_then(|cs| cs.iter().find(|c| c.params.is_empty()).or(cs.first()));
             match ctor {
                 Some(c) if c.params.is_empty() => {
                     let e = model.enum_path(ty).replacen(&model.root, "ferrogram_tl", 1);
@@ -149,7 +148,14 @@ pub fn enum_docs(model: &Model<'_>, docs: &Docs, ty: &Type, ctors: &[&Definition
     }
     let _ = writeln!(text, "\n# Constructors\n");
     for c in ctors {
-        let _ = writeln!(text, "- [`{}`]({}) → `{}::{}`", c.full_name(), model.struct_path(c), pascal_case(&ty.name), model.variant(c));
+        let _ = writeln!(
+            text,
+            "- [`{}`]({}) → `{}::{}`",
+            c.full_name(),
+            model.struct_path(c),
+            pascal_case(&ty.name),
+            model.variant(c)
+        );
     }
     let mut out = String::new();
     doc_lines(&mut out, &text);

@@ -67,7 +67,8 @@ pub fn variant_ident(name: &str) -> String {
 /// identifier clashes with a plain one (`AUTH_RESTART` and `AUTH_RESTART_%d`) gets an `X` suffix,
 /// after Telegram's own notation (`AUTH_RESTART_X`): `AuthRestartX(u32)`.
 fn variants(errors: &[crate::docs::ErrorDoc]) -> Vec<Variant<'_>> {
-    let plain: BTreeSet<String> = errors.iter().filter(|e| !e.name.contains("%d")).map(|e| variant_ident(&e.name)).collect();
+    let plain: BTreeSet<String> =
+        errors.iter().filter(|e| !e.name.contains("%d")).map(|e| variant_ident(&e.name)).collect();
     let mut seen = BTreeSet::new();
     let mut out = Vec::new();
     for (index, e) in errors.iter().enumerate() {
@@ -186,7 +187,10 @@ fn emit_enum(out: &mut String, model: &Model<'_>, docs: &Docs, def: &Definition)
         );
     }
     out.push_str("                Self::Other(message.into())\n            }\n        }\n    }\n");
-    let _ = writeln!(out, "    fn info(&self) -> ::std::option::Option<&'static crate::ErrorInfo> {{\n        let i = match self {{");
+    let _ = writeln!(
+        out,
+        "    fn info(&self) -> ::std::option::Option<&'static crate::ErrorInfo> {{\n        let i = match self {{"
+    );
     for v in &variants {
         let _ = writeln!(out, "            Self::{}{} => {},", v.ident, if v.valued { "(_)" } else { "" }, v.index);
     }
@@ -203,7 +207,10 @@ fn emit_enum(out: &mut String, model: &Model<'_>, docs: &Docs, def: &Definition)
         out,
         "impl ::std::fmt::Display for {name} {{\n    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {{ crate::errors::display(self, f) }}\n}}\nimpl ::std::error::Error for {name} {{}}"
     );
-    let _ = writeln!(out, "impl{generics} crate::errors::MethodErrors for {struct_path}{generics} {{ type Error = {name}; }}\n");
+    let _ = writeln!(
+        out,
+        "impl{generics} crate::errors::MethodErrors for {struct_path}{generics} {{ type Error = {name}; }}\n"
+    );
     Some(concrete)
 }
 

@@ -45,11 +45,23 @@ pub fn generate(schema: &Schema, docs: &Docs, config: &Config) -> Result<String,
     emit_name_table(&mut out, &model);
     emit_boxed_dispatch(&mut out, &model);
 
-    out.push_str("/// A struct per constructor of the schema.\n#[allow(clippy::all, non_camel_case_types)]\npub mod types {\n");
-    emit_modules(&mut out, &model.constructors, |d| d.namespace.clone(), |out, def| emit_struct(out, &model, docs, def));
+    out.push_str(
+        "/// A struct per constructor of the schema.\n#[allow(clippy::all, non_camel_case_types)]\npub mod types {\n",
+    );
+    emit_modules(
+        &mut out,
+        &model.constructors,
+        |d| d.namespace.clone(),
+        |out, def| emit_struct(out, &model, docs, def),
+    );
     out.push_str("}\n\n/// An enum per boxed type of the schema, with a variant per constructor.\n#[allow(clippy::all, clippy::large_enum_variant)]\npub mod enums {\n");
     let enum_defs: Vec<&Definition> = model.types.values().filter_map(|c| c.first().copied()).collect();
-    emit_modules(&mut out, &enum_defs, |d| d.ty.namespace.clone(), |out, first| emit_enum(out, &model, docs, &first.ty));
+    emit_modules(
+        &mut out,
+        &enum_defs,
+        |d| d.ty.namespace.clone(),
+        |out, first| emit_enum(out, &model, docs, &first.ty),
+    );
     out.push_str("}\n\n/// A struct per function (RPC method) of the schema; `RemoteCall::Return` is its result.\n#[allow(clippy::all)]\npub mod functions {\n");
     emit_modules(&mut out, &model.functions, |d| d.namespace.clone(), |out, def| emit_struct(out, &model, docs, def));
     out.push_str("}\n");
@@ -81,12 +93,8 @@ where
 }
 
 fn emit_name_table(out: &mut String, model: &Model<'_>) {
-    let mut entries: Vec<(u32, String)> = model
-        .constructors
-        .iter()
-        .chain(&model.functions)
-        .map(|d| (d.id, d.full_name()))
-        .collect();
+    let mut entries: Vec<(u32, String)> =
+        model.constructors.iter().chain(&model.functions).map(|d| (d.id, d.full_name())).collect();
     entries.sort();
     entries.dedup_by_key(|e| e.0);
     out.push_str("/// Every constructor and function id of the schema with its TL name, sorted by id.\npub(crate) static NAMES: &[(u32, &str)] = &[\n");
@@ -99,10 +107,18 @@ fn emit_name_table(out: &mut String, model: &Model<'_>) {
 /// `decode_boxed(index, bytes)`: decodes the `index`-th boxed type (in name order), for fuzzing
 /// every type's decoder through one entry point.
 fn emit_boxed_dispatch(out: &mut String, model: &Model<'_>) {
-    let _ = writeln!(out, "/// Number of boxed types in this schema.\npub(crate) const BOXED_TYPES: usize = {};", model.types.len());
+    let _ = writeln!(
+        out,
+        "/// Number of boxed types in this schema.\npub(crate) const BOXED_TYPES: usize = {};",
+        model.types.len()
+    );
     out.push_str("/// Decodes `bytes` as the `index`-th boxed type (in name order); `index` is taken modulo the\n/// number of types. Used by the fuzz targets.\npub(crate) fn decode_boxed(index: usize, bytes: &[u8]) -> ::std::result::Result<(), crate::DeserializeError> {\n    match index % BOXED_TYPES.max(1) {\n");
     for (i, ctors) in model.types.values().enumerate() {
-        let _ = writeln!(out, "        {i} => <{} as crate::Deserializable>::from_bytes(bytes).map(drop),", model.enum_path(&ctors[0].ty));
+        let _ = writeln!(
+            out,
+            "        {i} => <{} as crate::Deserializable>::from_bytes(bytes).map(drop),",
+            model.enum_path(&ctors[0].ty)
+        );
     }
     out.push_str("        _ => ::std::result::Result::Ok(()),\n    }\n}\n\n");
 }
@@ -110,7 +126,9 @@ fn emit_boxed_dispatch(out: &mut String, model: &Model<'_>) {
 fn emit_error_registry(out: &mut String, docs: &Docs) {
     let mut errors: Vec<_> = docs.errors.iter().collect();
     errors.sort_by(|a, b| a.0.cmp(b.0));
-    out.push_str("/// Every RPC error the docs data knows, sorted by name.\npub static ERRORS: &[crate::ErrorInfo] = &[\n");
+    out.push_str(
+        "/// Every RPC error the docs data knows, sorted by name.\npub static ERRORS: &[crate::ErrorInfo] = &[\n",
+    );
     for (name, (code, description)) in errors {
         let _ = writeln!(
             out,
@@ -153,8 +171,8 @@ fn emit_struct(out: &mut String, model: &Model<'_>, docs: &Docs, def: &Definitio
         })
         .collect();
     let generics = if def.generics.is_empty() { String::new() } else { format!("<{}>", def.generics.join(", ")) };
-    let derive_default = def.generics.is_empty()
-        && fields.iter().all(|(_, _, ty, flag)| flag.is_some() || model.has_default(def, ty));
+    let derive_default =
+        def.generics.is_empty() && fields.iter().all(|(_, _, ty, flag)| flag.is_some() || model.has_default(def, ty));
     out.push_str(if derive_default {
         "#[derive(Debug, Clone, PartialEq, Default)]\n"
     } else {
@@ -250,7 +268,8 @@ fn emit_struct(out: &mut String, model: &Model<'_>, docs: &Docs, def: &Definitio
                 let read = de_expr(model, def, ty, boxed);
                 match flag {
                     Some(f) if ty.name == "true" && ty.namespace.is_empty() => {
-                        let _ = writeln!(out, "        let {fname} = {} & (1u32 << {}) != 0;", flags_var(&f.name), f.index);
+                        let _ =
+                            writeln!(out, "        let {fname} = {} & (1u32 << {}) != 0;", flags_var(&f.name), f.index);
                     }
                     Some(f) => {
                         let _ = writeln!(
@@ -267,10 +286,7 @@ fn emit_struct(out: &mut String, model: &Model<'_>, docs: &Docs, def: &Definitio
             }
         }
     }
-    let inits: Vec<String> = fields
-        .iter()
-        .map(|(tl, rust, _, _)| format!("{rust}: {}", local_name(tl)))
-        .collect();
+    let inits: Vec<String> = fields.iter().map(|(tl, rust, _, _)| format!("{rust}: {}", local_name(tl))).collect();
     let _ = writeln!(out, "        ::std::result::Result::Ok(Self {{ {} }})", inits.join(", "));
     out.push_str("    }\n}\n");
 
@@ -290,7 +306,8 @@ fn emit_struct(out: &mut String, model: &Model<'_>, docs: &Docs, def: &Definitio
             model.rust_type(&def.ty, &def.generics).unwrap_or_else(|_| "()".into())
         };
         let call_bounds = bounds(def, "crate::RemoteCall");
-        let _ = writeln!(out, "impl{call_bounds} crate::RemoteCall for {name}{generics} {{\n    type Return = {ret};\n}}");
+        let _ =
+            writeln!(out, "impl{call_bounds} crate::RemoteCall for {name}{generics} {{\n    type Return = {ret};\n}}");
         let (errors, bots) = match doc {
             Some(d) => (d.errors.clone(), d.bots),
             None => (Vec::new(), None),
@@ -367,7 +384,10 @@ fn de_expr(model: &Model<'_>, def: &Definition, ty: &Type, boxed: bool) -> Strin
                 Some(c) => format!("{}::deserialize_bare(r)?", model.struct_path(c)),
                 None => "return Err(crate::DeserializeError::Unsupported)".into(),
             },
-            Some(e) => format!("<{} as crate::Deserializable>::deserialize(r)?", model.rust_type(e, &def.generics).unwrap_or_default()),
+            Some(e) => format!(
+                "<{} as crate::Deserializable>::deserialize(r)?",
+                model.rust_type(e, &def.generics).unwrap_or_default()
+            ),
             None => "return Err(crate::DeserializeError::Unsupported)".into(),
         };
         return format!("{{ let n = r.read_len(4)?; let mut v = ::std::vec::Vec::with_capacity(n); for _ in 0..n {{ v.push({each}); }} v }}");

@@ -102,10 +102,8 @@ impl<'a> Model<'a> {
                 tys.push(&def.ty);
             }
             for ty in tys {
-                self.rust_type(ty, &def.generics).map_err(|_| GenError::UnknownType {
-                    definition: def.full_name(),
-                    ty: ty.to_string(),
-                })?;
+                self.rust_type(ty, &def.generics)
+                    .map_err(|_| GenError::UnknownType { definition: def.full_name(), ty: ty.to_string() })?;
             }
         }
         for (name, ctors) in &self.types {
@@ -179,7 +177,11 @@ impl<'a> Model<'a> {
                     _ if self.boxed_edges.contains(&(c.ty.full_name(), ty.full_name())) => 8,
                     _ => {
                         let inner = self.estimate_enum(&ty.full_name(), memo, visiting);
-                        if flag.is_some() && inner > LARGE_ENUM_BYTES { 8 } else { inner + if flag.is_some() { 8 } else { 0 } }
+                        if flag.is_some() && inner > LARGE_ENUM_BYTES {
+                            8
+                        } else {
+                            inner + if flag.is_some() { 8 } else { 0 }
+                        }
                     }
                 };
             }
@@ -234,10 +236,7 @@ impl<'a> Model<'a> {
             };
         }
         let full = ty.full_name();
-        self.by_name
-            .get(&full)
-            .or_else(|| self.by_name.get(full.trim_start_matches("mt_")))
-            .copied()
+        self.by_name.get(&full).or_else(|| self.by_name.get(full.trim_start_matches("mt_"))).copied()
     }
 
     /// The Rust type for a TL type reference, without boxing.
@@ -302,8 +301,8 @@ impl<'a> Model<'a> {
             return false;
         }
         match ty.name.as_str() {
-            "int" | "long" | "double" | "string" | "bytes" | "int128" | "int256" | "Bool" | "true"
-            | "Vector" | "vector" => true,
+            "int" | "long" | "double" | "string" | "bytes" | "int128" | "int256" | "Bool" | "true" | "Vector"
+            | "vector" => true,
             _ => false,
         }
     }
