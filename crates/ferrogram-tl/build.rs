@@ -14,15 +14,16 @@ fn main() {
     };
     let parse = |name: &str| tl_gen::parse_schema(&read(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
 
-    let docs =
-        tl_gen::docs::Docs::load(&read("api-schema.json"), Some(&read("mtp-schema.json")), &read("raw-errors.json"))
-            .unwrap_or_else(|e| panic!("docs data: {e}"));
+    // Our schema is layer 230 (`api.tl`); the newest docs data is layer 227's. Definitions the docs
+    // lack are documented by their TL line, which every generated item carries.
+    let docs = tl_gen::docs::Docs::load(
+        &read("api-schema-227.json"),
+        Some(&read("mtp-schema.json")),
+        &read("raw-errors.json"),
+    )
+    .unwrap_or_else(|e| panic!("docs data: {e}"));
     let api = parse("api.tl");
-    let mut mtproto = parse("mtproto.tl");
-    mtproto.definitions.extend(parse("mtproto-extra.tl").definitions);
-    // mtproto.tl puts its `---functions---` line last; our list says which entries are functions.
-    let methods = tl_gen::docs::name_list(&read("mtproto-functions.txt"));
-    tl_gen::docs::mark_functions(&mut mtproto, &methods);
+    let mtproto = parse("mtproto.tl");
 
     let api_code =
         tl_gen::codegen::generate(&api, &docs, &tl_gen::codegen::Config { root: "crate".into(), api_extras: true })

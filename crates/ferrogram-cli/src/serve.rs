@@ -22,6 +22,10 @@ pub struct ServeArgs {
     /// How many DCs to serve (ids 1..=N).
     #[arg(long, default_value_t = 3)]
     dcs: i32,
+    /// Also serve the API layers of every `api-*.tl` schema in this directory (the layer comes
+    /// from the file's `// LAYER N` line, else from its name `api-N.tl`), beside the built-in ones.
+    #[arg(long, value_name = "DIR")]
+    layers_dir: Option<PathBuf>,
 }
 
 /// Runs the server until SIGINT or SIGTERM.
@@ -30,6 +34,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         listen: args.listen,
         dc_count: args.dcs,
         data_dir: args.data_dir.clone(),
+        layers_dir: args.layers_dir.clone(),
         ..ServerOptions::ephemeral()
     };
     let server = LocalServer::start(options).await.context("starting the server")?;

@@ -76,9 +76,18 @@ fn config_lists_every_dc_of_the_process() {
     assert_eq!(config.this_dc, 3);
     assert_eq!(i64::from(config.date), T0);
     assert!(config.expires > config.date);
-    let dcs: Vec<(i32, String, i32)> =
-        config.dc_options.into_iter().map(|enums::DcOption::DcOption(o)| (o.id, o.ip_address, o.port)).collect();
-    assert_eq!(dcs, vec![(1, "127.0.0.1".into(), 4430), (2, "127.0.0.1".into(), 4431), (3, "127.0.0.1".into(), 4432)]);
+    let options: Vec<types::DcOption> = config.dc_options.into_iter().map(|enums::DcOption::DcOption(o)| o).collect();
+    let addresses = [(1, 4430), (2, 4431), (3, 4432)];
+    // Each DC three times, as Telegram's production config lists them: plain, `static` (the only
+    // entries grammers routes by) and `media_only`, all at the DC's one address.
+    for (id, port) in addresses {
+        let of_dc: Vec<&types::DcOption> = options.iter().filter(|o| o.id == id).collect();
+        assert_eq!(of_dc.len(), 3, "DC {id}: {of_dc:?}");
+        assert!(of_dc.iter().all(|o| (o.ip_address.as_str(), o.port) == ("127.0.0.1", port) && !o.ipv6 && !o.cdn));
+        let flags: Vec<(bool, bool)> = of_dc.iter().map(|o| (o.r#static, o.media_only)).collect();
+        assert_eq!(flags, [(false, false), (true, false), (false, true)], "DC {id}");
+    }
+    assert_eq!(options.len(), 3 * addresses.len());
     let enums::NearestDc::NearestDc(nearest) = call(&api, &ctx, &functions::help::GetNearestDc {}).unwrap();
     assert_eq!((nearest.this_dc, nearest.nearest_dc), (3, 3));
 }

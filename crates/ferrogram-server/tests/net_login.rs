@@ -1,6 +1,6 @@
 //! Sign-in over real sockets, the way a client meets it: a key exchange and the login calls with
 //! every transport, and each `auth.signIn` error of the seed's table triggered by what a client
-//! does (issue 4, acceptance: "Rust tests trigger each error of item 5 ... over a real socket").
+//! does, over a real socket.
 
 mod support;
 
@@ -8,7 +8,7 @@ use ferrogram_mtproto::transport::TransportKind;
 use ferrogram_server::net::LocalServer;
 use ferrogram_server::AdminUser;
 use ferrogram_tl::{enums, functions, types, Serializable};
-use ferrogram_tl_layers::{answer_to_json, Layers};
+use ferrogram_tl_layers::{answer_to_json, json_to_request};
 use support::*;
 
 /// A test-DC number on DC 2 (code 22222).
@@ -94,33 +94,41 @@ async fn each_sign_in_error_as_a_client_meets_it() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_layer_103_client_gets_phone_number_unoccupied() {
+async fn a_layer_older_than_every_known_one_is_refused_not_guessed() {
     let server = start_server().await;
     let mut c = RawClient::to_dc(&server, 2, TransportKind::Abridged).await.expect("connects");
     c.exchange_key(server.public_key()).await.expect("key exchange");
-    // Layer 103 predates auth.authorizationSignUpRequired (layer 104).
+    // Layer 103 is older than every schema the server has (the oldest is 158).
+    assert_eq!(server.layers().layer_for(103), None);
     c.announce_layer(103);
+    assert_rpc_error(c.send_code("9996627777").await, 400, "CONNECTION_LAYER_INVALID");
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_layer_158_client_signs_up_with_its_own_sign_up() {
+    let server = start_server().await;
+    let mut c = RawClient::to_dc(&server, 2, TransportKind::Abridged).await.expect("connects");
+    c.exchange_key(server.public_key()).await.expect("key exchange");
+    // Pyrogram 2.0.106 speaks layer 158, whose auth.signUp#80eee427 has no flags field.
+    c.announce_layer(158);
     let sent = c.send_code("9996627777").await.expect("sendCode");
-    assert_rpc_error(
-        c.sign_in("9996627777", &sent.phone_code_hash, Some("22222")).await,
-        400,
-        "PHONE_NUMBER_UNOCCUPIED",
-    );
-    // The verified code then signs the number up. The answer comes in the client's layer (served
-    // by the nearest schema the server has, 198), so it is read with that schema.
-    let sign_up = functions::auth::SignUp {
-        no_joined_notifications: false,
-        phone_number: "9996627777".into(),
-        phone_code_hash: sent.phone_code_hash.clone(),
-        first_name: "Old".into(),
-        last_name: String::new(),
-    };
-    let answer = c.invoke_raw(sign_up.to_bytes()).await.expect("signUp");
-    let layers = Layers::embedded().expect("embedded layers");
-    let schema = layers.schema(layers.layer_for(103)).expect("a schema serves layer 103");
-    let json = answer_to_json(schema, "auth.signUp", &answer).expect("the answer is valid in the client's layer");
+    let answer = c.sign_in("9996627777", &sent.phone_code_hash, Some("22222")).await.expect("signIn");
+    assert!(matches!(answer, enums::auth::Authorization::SignUpRequired(_)), "{answer:?}");
+    let l158 = server.layers().schema(158).expect("layer 158 ships");
+    let sign_up = serde_json::json!({
+        "_": "auth.signUp", "phone_number": "9996627777", "phone_code_hash": sent.phone_code_hash,
+        "first_name": "Old", "last_name": "Timer",
+    });
+    let request = json_to_request(l158, &sign_up).expect("a layer-158 signUp");
+    assert_eq!(request[..4], 0x80ee_e427u32.to_le_bytes());
+    let answer = c.invoke_raw(request).await.expect("signUp");
+    // The answer is written in layer 158: its own `user` constructor.
+    let json = answer_to_json(l158, "auth.signUp", &answer).expect("the answer is valid in layer 158");
     assert_eq!(json["_"], "auth.authorization", "{json}");
-    assert_eq!(json["user"]["first_name"], "Old", "{json}");
+    assert_eq!((json["user"]["first_name"].as_str(), json["user"]["last_name"].as_str()), (Some("Old"), Some("Timer")));
+    let user_158 = l158.definition("user").expect("user").id.to_le_bytes();
+    assert!(answer.windows(4).any(|w| w == user_158), "{json}");
     server.shutdown().await;
 }
 

@@ -47,7 +47,7 @@ pub fn {fn}() -> {c}::enums::messages::Messages {{
 }}
 '''
 import glob
-g=glob.glob('/root/.cargo/registry/src/*/grammers-tl-types-0.8.0/tl/api.tl')[0]
+g=glob.glob('/root/.cargo/registry/src/*/grammers-tl-types-0.11.0/tl/api.tl')[0]
 print('//! Builders of the benchmark\'s `messages.messages` in both libraries (written by', 'crates/ferrogram-tl/benches/gen_tl_data.py from each library\'s schema so that every field is listed).')
 print('#![allow(clippy::all)]')
 print('fn text(i: i32) -> String {\n    format!("Hello world {i}, see https://example.org for the details of message number {i} in this chat")\n}')

@@ -1,6 +1,6 @@
 //! Criterion benchmark `tl`: encode and decode a realistic `messages.messages` (100 messages with
 //! text and entities, 20 users, 5 channels) with ferrogram-tl and, in the same run, with the
-//! published `grammers-tl-types` (layer 216, the same shapes in its own types).
+//! published `grammers-tl-types` (0.11, layer 230: the same schema in its own types).
 //!
 //! Run: `cargo bench -p ferrogram-tl --bench tl`
 

@@ -38,6 +38,7 @@ pub fn ours() -> ferrogram_tl::enums::messages::Messages {
                 fwd_from: None,
                 via_bot_id: None,
                 via_business_bot_id: None,
+                guestchat_via_from: None,
                 reply_to: None,
                 date: 1_700_000_000 + i,
                 message: text(i),
@@ -70,6 +71,7 @@ pub fn ours() -> ferrogram_tl::enums::messages::Messages {
                 suggested_post: None,
                 schedule_repeat_period: None,
                 summary_from_language: None,
+                rich_message: None,
             })
         })
         .collect();
@@ -103,6 +105,9 @@ pub fn ours() -> ferrogram_tl::enums::messages::Messages {
                 bot_has_main_app: false,
                 bot_forum_view: false,
                 bot_forum_can_manage_topics: false,
+                bot_can_manage_bots: false,
+                bot_guestchat: false,
+                bot_guard: false,
                 id: 1000 + i as i64,
                 access_hash: Some(0x1234_5678_9abc_def0 ^ i as i64),
                 first_name: Some(format!("User {i}")),
@@ -125,6 +130,7 @@ pub fn ours() -> ferrogram_tl::enums::messages::Messages {
                 bot_active_users: None,
                 bot_verification_icon: None,
                 send_paid_messages_stars: None,
+                linked_community_id: None,
             })
         })
         .collect();
@@ -180,6 +186,7 @@ pub fn ours() -> ferrogram_tl::enums::messages::Messages {
                 bot_verification_icon: None,
                 send_paid_messages_stars: None,
                 linked_monoforum_id: None,
+                linked_community_id: None,
             })
         })
         .collect();
@@ -217,6 +224,7 @@ pub fn grammers() -> grammers_tl_types::enums::messages::Messages {
                     user_id: 1000 + (i % 20) as i64,
                 })),
                 from_boosts_applied: None,
+                from_rank: None,
                 peer_id: grammers_tl_types::enums::Peer::Channel(grammers_tl_types::types::PeerChannel {
                     channel_id: 5000 + (i % 5) as i64,
                 }),
@@ -224,6 +232,7 @@ pub fn grammers() -> grammers_tl_types::enums::messages::Messages {
                 fwd_from: None,
                 via_bot_id: None,
                 via_business_bot_id: None,
+                guestchat_via_from: None,
                 reply_to: None,
                 date: 1_700_000_000 + i,
                 message: text(i),
@@ -254,6 +263,9 @@ pub fn grammers() -> grammers_tl_types::enums::messages::Messages {
                 report_delivery_until_date: None,
                 paid_message_stars: None,
                 suggested_post: None,
+                schedule_repeat_period: None,
+                summary_from_language: None,
+                rich_message: None,
             })
         })
         .collect();
@@ -286,6 +298,10 @@ pub fn grammers() -> grammers_tl_types::enums::messages::Messages {
                 bot_business: false,
                 bot_has_main_app: false,
                 bot_forum_view: false,
+                bot_forum_can_manage_topics: false,
+                bot_can_manage_bots: false,
+                bot_guestchat: false,
+                bot_guard: false,
                 id: 1000 + i as i64,
                 access_hash: Some(0x1234_5678_9abc_def0 ^ i as i64),
                 first_name: Some(format!("User {i}")),
@@ -308,6 +324,7 @@ pub fn grammers() -> grammers_tl_types::enums::messages::Messages {
                 bot_active_users: None,
                 bot_verification_icon: None,
                 send_paid_messages_stars: None,
+                linked_community_id: None,
             })
         })
         .collect();
@@ -363,6 +380,7 @@ pub fn grammers() -> grammers_tl_types::enums::messages::Messages {
                 bot_verification_icon: None,
                 send_paid_messages_stars: None,
                 linked_monoforum_id: None,
+                linked_community_id: None,
             })
         })
         .collect();

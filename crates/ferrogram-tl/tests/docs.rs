@@ -1,4 +1,4 @@
-//! The generated rustdoc of `auth.signIn` carries what the seed's method page shows.
+//! The generated rustdoc: `auth.signIn` carries what the seed's method page shows, and so does every method.
 
 fn sign_in_docs() -> String {
     let code = std::fs::read_to_string(concat!(env!("OUT_DIR"), "/api.rs")).expect("generated api.rs");
@@ -59,4 +59,55 @@ fn sign_in_docs_are_also_data() {
     }
     // A method bots may call.
     assert!(ferrogram_tl::functions::help::GetConfig::BOTS_CAN_USE);
+}
+
+/// Every method of our schema (layer 230) is documented as a method page is: a description (from
+/// the docs data, layer 227; for methods the data lacks, a note saying so), its TL line, the
+/// result, and whether bots may use it; the possible errors wherever the docs data lists them.
+#[test]
+fn every_method_carries_its_page() {
+    let code = std::fs::read_to_string(concat!(env!("OUT_DIR"), "/api.rs")).expect("generated api.rs");
+    let schema = include_str!("../../../data/tl/api.tl");
+    let docs: serde_json::Value =
+        serde_json::from_str(include_str!("../../../data/tl/api-schema-227.json")).expect("docs JSON");
+    let described: std::collections::HashMap<&str, &serde_json::Value> = docs["e"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter(|e| e["comment"].as_str().is_some_and(|c| !c.is_empty()))
+        .filter_map(|e| Some((e["name"].as_str()?, e)))
+        .collect();
+    let methods: Vec<&str> = schema
+        .split("---functions---")
+        .skip(1)
+        .flat_map(|section| section.split("---types---").next().unwrap_or("").lines())
+        .filter(|l| !l.starts_with("//") && l.contains('#'))
+        .collect();
+    assert!(methods.len() > 800, "{} methods", methods.len());
+    let (mut with_description, mut with_errors) = (0, 0);
+    for line in &methods {
+        let name = line.split('#').next().unwrap_or_default();
+        // The doc block that shows this definition's TL line (its id written with 8 digits).
+        let tl_line = format!("/// {name}#");
+        let at = code.find(&tl_line).unwrap_or_else(|| panic!("no rustdoc shows `{line}`"));
+        let start = code[..at].rfind("\n\n").unwrap_or(0);
+        let end = at + code[at..].find("pub struct").unwrap_or_else(|| panic!("{name}: no struct"));
+        let block = &code[start..end];
+        assert!(block.contains("/// # Result"), "{name}: no result section");
+        assert!(block.contains("/// # Can bots use this method?"), "{name}: no bot usage");
+        match described.get(name) {
+            Some(entry) => {
+                with_description += 1;
+                assert!(!block.contains("no description in the docs data"), "{name}: description lost");
+                if entry["throws"].as_array().is_some_and(|t| !t.is_empty()) {
+                    with_errors += 1;
+                    assert!(block.contains("/// # Possible errors"), "{name}: errors lost");
+                }
+            }
+            None => assert!(block.contains(&format!("`{name}` (no description in the docs data)")), "{name}"),
+        }
+    }
+    // Most of layer 230 is described by the docs data of layer 227.
+    assert!(with_description * 10 > methods.len() * 8, "{with_description} of {} described", methods.len());
+    assert!(with_errors > 500, "{with_errors} methods list their errors");
 }

@@ -97,7 +97,7 @@ fn small_user(id: i64) -> enums::User {
     types::User { is_self: true, id, first_name: Some("Ada".into()), ..Default::default() }.into()
 }
 
-const SMALL_USER_7: &str = "88437731   // user#31774388
+const SMALL_USER_7: &str = "83ccb8b1   // user#b1b8cc83
                             02040000   // flags: bit 1 (first_name), bit 10 (self)
                             00000000   // flags2: none
                             0700000000000000 // id 7
@@ -163,7 +163,7 @@ fn gzip_packed_rejects_garbage_and_bombs() {
 #[test]
 fn invoke_with_layer_init_connection_get_config() {
     let request = functions::InvokeWithLayer {
-        layer: 223,
+        layer: 230,
         query: functions::InitConnection {
             api_id: 1,
             device_model: "d".into(),
@@ -181,7 +181,7 @@ fn invoke_with_layer_init_connection_get_config() {
         &request,
         &strip_comments(
             "0d0d9bda   // invokeWithLayer#da9b0d0d
-             df000000   // layer 223
+             e6000000   // layer 230
              a95ecdc1   // initConnection#c1cd5ea9
              00000000   // flags: no proxy, no params
              01000000   // api_id 1
@@ -194,7 +194,7 @@ fn invoke_with_layer_init_connection_get_config() {
              6b18f9c4   // help.getConfig#c4f9186b",
         ),
     );
-    assert_eq!(ferrogram_tl::LAYER, 223);
+    assert_eq!(ferrogram_tl::LAYER, 230);
     // The result type of the whole wrapper is the inner query's.
     fn returns<R: ferrogram_tl::RemoteCall<Return = enums::Config>>(_: &R) {}
     returns(&request);

@@ -340,6 +340,7 @@ async fn odd_send_code_answers_are_typed() {
                 store_product: "p".into(),
                 phone_code_hash: "h".into(),
                 support_email_address: String::new(),
+                premium_days: 30,
                 support_email_subject: String::new(),
                 currency: "EUR".into(),
                 amount: 100,

@@ -44,6 +44,7 @@ async fn start_server(listen: SocketAddr, data_dir: Option<&Path>) -> LocalServe
         data_dir: data_dir.map(Path::to_path_buf),
         rsa_key: Some(rsa_key()),
         api: None,
+        layers_dir: None,
     };
     LocalServer::start(options).await.expect("server starts")
 }

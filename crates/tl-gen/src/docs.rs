@@ -168,22 +168,6 @@ impl Docs {
     }
 }
 
-/// Names listed one per line in `text` (`#` starts a comment line), such as
-/// `data/tl/mtproto-functions.txt`: the MTProto service functions, which `data/tl/mtproto.tl` lists
-/// before its `---functions---` line and `mtp-schema.json` marks as classes. See [`mark_functions`].
-pub fn name_list(text: &str) -> std::collections::HashSet<String> {
-    text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_string).collect()
-}
-
-/// Marks the definitions named in `functions` as functions.
-pub fn mark_functions(schema: &mut crate::Schema, functions: &std::collections::HashSet<String>) {
-    for def in &mut schema.definitions {
-        if functions.contains(&def.full_name()) {
-            def.category = crate::Category::Function;
-        }
-    }
-}
-
 /// Turns the HTML of the docs data into one line of Markdown: links become absolute
 /// `core.telegram.org` Markdown links, `<strong>`/`<em>`/`<code>` their Markdown forms, other tags
 /// are dropped, `{@link auth.RawSendCodeRequest}` becomes `auth.sendCode`, and characters rustdoc

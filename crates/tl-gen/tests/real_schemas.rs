@@ -10,7 +10,16 @@ fn data(path: &str) -> String {
     std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
-const FILES: &[&str] = &["api.tl", "mtproto.tl", "mtproto-extra.tl", "layers/api-198.tl", "layers/mtproto-gramjs.tl"];
+const FILES: &[&str] = &[
+    "api.tl",
+    "mtproto.tl",
+    "layers/api-158.tl",
+    "layers/api-198.tl",
+    "layers/api-223.tl",
+    "layers/api-227.tl",
+    "layers/api-229.tl",
+    "layers/mtproto-gramjs.tl",
+];
 
 #[test]
 fn every_schema_file_parses() {
@@ -18,7 +27,11 @@ fn every_schema_file_parses() {
         let s = parse_schema(&data(f)).unwrap_or_else(|e| panic!("{f}: {e}"));
         assert!(s.definitions.len() >= 4, "{f}");
     }
-    assert_eq!(parse_schema(&data("api.tl")).unwrap().layer, Some(223));
+    assert_eq!(parse_schema(&data("api.tl")).unwrap().layer, Some(230));
+    for (file, layer) in [("158", 158), ("223", 223), ("227", 227), ("229", 229)] {
+        assert_eq!(parse_schema(&data(&format!("layers/api-{file}.tl"))).unwrap().layer, Some(layer), "{file}");
+    }
+    // GramJS's file carries no `// LAYER` line: its layer comes from the file name.
     assert_eq!(parse_schema(&data("layers/api-198.tl")).unwrap().layer, None);
 }
 
@@ -93,17 +106,19 @@ fn ids_without_declaration_are_inferred() {
 
 #[test]
 fn generator_accepts_both_schemas() {
-    let docs =
-        tl_gen::docs::Docs::load(&data("api-schema.json"), Some(&data("mtp-schema.json")), &data("raw-errors.json"))
-            .unwrap();
+    let docs = tl_gen::docs::Docs::load(
+        &data("api-schema-227.json"),
+        Some(&data("mtp-schema.json")),
+        &data("raw-errors.json"),
+    )
+    .unwrap();
     let api = parse_schema(&data("api.tl")).unwrap();
     let code =
         tl_gen::codegen::generate(&api, &docs, &tl_gen::codegen::Config { root: "crate".into(), api_extras: true })
             .unwrap();
     assert!(code.contains("pub struct SignIn {"));
-    assert!(code.contains("pub const LAYER: i32 = 223;"));
-    let mut mt = parse_schema(&data("mtproto.tl")).unwrap();
-    mt.definitions.extend(parse_schema(&data("mtproto-extra.tl")).unwrap().definitions);
+    assert!(code.contains("pub const LAYER: i32 = 230;"));
+    let mt = parse_schema(&data("mtproto.tl")).unwrap();
     let code = tl_gen::codegen::generate(
         &mt,
         &docs,

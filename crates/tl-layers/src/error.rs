@@ -185,19 +185,30 @@ pub enum TranslateError {
     /// without constructors).
     #[error("cannot write the translated value: {0}")]
     Encode(CodecError),
+    /// The client announced a layer older than every schema known here: nothing it could read can
+    /// be written for it.
+    #[error("layer {layer} is older than every known layer (the oldest is {oldest})")]
+    LayerTooOld {
+        /// The layer the client announced.
+        layer: i32,
+        /// The oldest layer known here.
+        oldest: i32,
+    },
 }
 
 impl TranslateError {
     /// The RPC error a server answers with when a request fails translation: `(code, name)`.
     ///
     /// Unknown methods are `400 INPUT_METHOD_INVALID`, unknown constructors
-    /// `400 INPUT_CONSTRUCTOR_INVALID`, unreadable input `400 INPUT_FETCH_ERROR`, anything else
-    /// (our own fault) `500 INTERNAL`.
+    /// `400 INPUT_CONSTRUCTOR_INVALID`, unreadable input `400 INPUT_FETCH_ERROR`, a layer older
+    /// than every known one `400 CONNECTION_LAYER_INVALID`, anything else (our own fault)
+    /// `500 INTERNAL`.
     pub fn rpc_error(&self) -> (i32, &'static str) {
         match self {
             TranslateError::UnknownMethod { .. } => (400, "INPUT_METHOD_INVALID"),
             TranslateError::UnknownConstructor { .. } => (400, "INPUT_CONSTRUCTOR_INVALID"),
             TranslateError::Decode(_) => (400, "INPUT_FETCH_ERROR"),
+            TranslateError::LayerTooOld { .. } => (400, "CONNECTION_LAYER_INVALID"),
             TranslateError::ResultType(_) | TranslateError::Answer(_) | TranslateError::Encode(_) => (500, "INTERNAL"),
         }
     }

@@ -1,10 +1,12 @@
 //! The registry of API layers a server speaks, and translation of requests and answers between a
-//! client's layer and ours (issue 4 item 7; layers: <https://core.telegram.org/api/invoking#layers>).
+//! client's layer and ours (layers: <https://core.telegram.org/api/invoking#layers>).
 //!
 //! One schema file per layer is the whole of a layer's support: ours (`data/tl/api.tl`, the layer
 //! our generated types in `ferrogram-tl` were made from) and any number of others
-//! (`data/tl/layers/api-N.tl`). A client announces its layer with `invokeWithLayer`; it is served
-//! with the nearest known layer not newer than it ([`Layers::layer_for`]).
+//! (`data/tl/layers/api-N.tl`, all compiled in by the build script; more at run time with
+//! [`Layers::load_dir`]). A client announces its layer with `invokeWithLayer`; it is served with the
+//! nearest known layer not newer than it ([`Layers::layer_for`]); a client older than every known
+//! layer is refused ([`TranslateError::LayerTooOld`]) rather than answered in a layer it cannot read.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -20,8 +22,8 @@ use crate::TypeRef;
 /// Our schema, embedded by [`Layers::embedded`].
 const OURS_TL: &str = include_str!("../../../data/tl/api.tl");
 
-/// The other layers embedded by [`Layers::embedded`]: `(file name, text)`.
-const EMBEDDED_LAYERS: &[(&str, &str)] = &[("api-198.tl", include_str!("../../../data/tl/layers/api-198.tl"))];
+// `EMBEDDED_LAYERS`: every `data/tl/layers/api-*.tl`, listed by the build script.
+include!(concat!(env!("OUT_DIR"), "/embedded_layers.rs"));
 
 /// The API layers a server speaks: ours and other layers' schemas, each compiled once.
 ///
@@ -113,14 +115,15 @@ impl Layers {
     }
 
     /// The layer whose schema serves a client that announced `announced`: the newest known layer
-    /// not newer than it; for a client older than every known layer, the oldest known one (the
-    /// closest there is). A client newer than ours without a schema of its own gets ours.
-    pub fn layer_for(&self, announced: i32) -> i32 {
-        self.schemas
-            .range(..=announced)
-            .next_back()
-            .or_else(|| self.schemas.iter().next())
-            .map_or(self.ours, |(layer, _)| *layer)
+    /// not newer than it (a client newer than every known layer gets the newest). `None` for a
+    /// client older than every known layer: no schema here can be read by it.
+    pub fn layer_for(&self, announced: i32) -> Option<i32> {
+        self.schemas.range(..=announced).next_back().map(|(layer, _)| *layer)
+    }
+
+    /// The oldest known layer.
+    pub fn oldest_layer(&self) -> i32 {
+        self.schemas.keys().next().copied().unwrap_or(self.ours)
     }
 
     /// The layer a request announces, looking through the wrappers that may precede
@@ -148,9 +151,10 @@ impl Layers {
     }
 
     /// The layer number and schema serving an announced layer.
-    fn serving(&self, announced: i32) -> (i32, &SchemaIndex) {
-        let layer = self.layer_for(announced);
-        (layer, self.schemas.get(&layer).unwrap_or_else(|| self.our_schema()))
+    fn serving(&self, announced: i32) -> Result<(i32, &SchemaIndex), TranslateError> {
+        let too_old = || TranslateError::LayerTooOld { layer: announced, oldest: self.oldest_layer() };
+        let layer = self.layer_for(announced).ok_or_else(too_old)?;
+        Ok((layer, self.schemas.get(&layer).ok_or_else(too_old)?))
     }
 
     /// A client's request (a function call, possibly inside `invokeWithLayer`, `initConnection`,
@@ -161,7 +165,7 @@ impl Layers {
     /// [`TranslateError::UnknownConstructor`]; fields our layer lacks are dropped, fields only our
     /// layer has get their neutral value. The `layer` of an `invokeWithLayer` is kept as sent.
     pub fn request_to_ours(&self, layer: i32, bytes: &[u8]) -> Result<Vec<u8>, TranslateError> {
-        let (from_layer, from) = self.serving(layer);
+        let (from_layer, from) = self.serving(layer)?;
         if from_layer == self.ours {
             return Ok(bytes.to_vec());
         }
@@ -180,7 +184,7 @@ impl Layers {
     /// type's fallback (see the crate docs' rules), missing fields neutral values. An
     /// `rpc_error` is passed through unchanged: it is the same in every layer.
     pub fn answer_to_layer(&self, layer: i32, method: &str, bytes: &[u8]) -> Result<Vec<u8>, TranslateError> {
-        let (to_layer, to) = self.serving(layer);
+        let (to_layer, to) = self.serving(layer)?;
         if to_layer == self.ours || starts_with_rpc_error(bytes) {
             return Ok(bytes.to_vec());
         }
@@ -193,7 +197,7 @@ impl Layers {
     /// An object we send unasked (an `Updates`, say) of our boxed type `type_name`, as the
     /// client's layer expects it. Same rules as [`Layers::answer_to_layer`].
     pub fn object_to_layer(&self, layer: i32, type_name: &str, bytes: &[u8]) -> Result<Vec<u8>, TranslateError> {
-        let (to_layer, to) = self.serving(layer);
+        let (to_layer, to) = self.serving(layer)?;
         if to_layer == self.ours {
             return Ok(bytes.to_vec());
         }
@@ -263,12 +267,13 @@ mod tests {
     fn picks_the_nearest_layer_not_newer() {
         let layers = registry();
         assert_eq!(layers.known_layers().collect::<Vec<_>>(), [5, 10, 12]);
-        assert_eq!(layers.layer_for(5), 5);
-        assert_eq!(layers.layer_for(9), 5);
-        assert_eq!(layers.layer_for(10), 10);
-        assert_eq!(layers.layer_for(11), 10);
-        assert_eq!(layers.layer_for(500), 12);
-        assert_eq!(layers.layer_for(1), 5, "older than all: the oldest known");
+        assert_eq!(layers.layer_for(5), Some(5));
+        assert_eq!(layers.layer_for(9), Some(5));
+        assert_eq!(layers.layer_for(10), Some(10));
+        assert_eq!(layers.layer_for(11), Some(10));
+        assert_eq!(layers.layer_for(500), Some(12));
+        assert_eq!(layers.layer_for(4), None, "older than all: no layer serves it");
+        assert_eq!(layers.oldest_layer(), 5);
     }
 
     #[test]
@@ -298,5 +303,14 @@ mod tests {
         // foo#3 (layer 5) as a request value cannot occur (not a function), but `get` lifts.
         assert_eq!(layers.request_to_ours(5, &[2, 0, 0, 0]).unwrap(), [2, 0, 0, 0]);
         assert!(matches!(layers.request_to_ours(5, &[9, 0, 0, 0]), Err(TranslateError::UnknownMethod { .. })));
+    }
+
+    #[test]
+    fn a_layer_older_than_all_is_refused_not_guessed() {
+        let layers = registry();
+        let refused = layers.request_to_ours(4, &[2, 0, 0, 0]).unwrap_err();
+        assert!(matches!(refused, TranslateError::LayerTooOld { layer: 4, oldest: 5 }), "{refused:?}");
+        assert_eq!(refused.rpc_error(), (400, "CONNECTION_LAYER_INVALID"));
+        assert!(matches!(layers.answer_to_layer(4, "get", &[3, 0, 0, 0]), Err(TranslateError::LayerTooOld { .. })));
     }
 }

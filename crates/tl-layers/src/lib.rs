@@ -9,14 +9,16 @@
 //! ```
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let layers = ferrogram_tl_layers::Layers::embedded()?;
-//! assert_eq!(layers.layer_for(198), 198);
+//! assert_eq!(layers.layer_for(198), Some(198));
+//! assert_eq!(layers.layer_for(200), Some(198), "served in the nearest layer not newer");
+//! assert_eq!(layers.layer_for(100), None, "older than every known layer: refused");
 //! // help.getConfig#c4f9186b has the same id in 198 and ours.
 //! let request = 0xc4f9186bu32.to_le_bytes();
 //! assert_eq!(layers.request_to_ours(198, &request)?, request);
 //! # Ok(()) }
 //! ```
 //!
-//! The rules of a translation (issue 4 item 7): constructors and fields are matched by name; a field
+//! The rules of a translation: constructors and fields are matched by name; a field
 //! the target lacks is dropped; a required field it needs and the source lacks gets its neutral
 //! value (a number 0, empty string/bytes/vector, `Bool` false, an absent flag, for an object type
 //! the type's neutral constructor: its `...Empty` one, else the one with the fewest required

@@ -39,11 +39,14 @@ fn send_code_198() -> Object {
 fn embedded_layers_and_selection() {
     let layers = layers();
     assert_eq!(layers.our_layer(), ferrogram_tl::LAYER);
-    assert_eq!(layers.known_layers().collect::<Vec<_>>(), [198, layers.our_layer()]);
-    assert_eq!(layers.layer_for(198), 198);
-    assert_eq!(layers.layer_for(210), 198, "between 198 and ours: 198");
-    assert_eq!(layers.layer_for(150), 198, "older than all: the oldest known");
-    assert_eq!(layers.layer_for(500), layers.our_layer());
+    // Every schema file of data/tl/layers is compiled in.
+    assert_eq!(layers.known_layers().collect::<Vec<_>>(), [158, 198, 223, 227, 229, layers.our_layer()]);
+    assert_eq!(layers.our_layer(), 230);
+    assert_eq!(layers.layer_for(198), Some(198));
+    assert_eq!(layers.layer_for(210), Some(198), "between 198 and 223: 198");
+    assert_eq!(layers.layer_for(228), Some(227));
+    assert_eq!(layers.layer_for(157), None, "older than all: refused");
+    assert_eq!(layers.layer_for(500), Some(layers.our_layer()));
     fn shareable<T: Send + Sync>(_: &T) {}
     shareable(&layers);
 }
@@ -216,6 +219,7 @@ fn sent_code_of_a_type_198_lacks_falls_back() {
         phone_code_hash: "hash-1".into(),
         support_email_address: "a@b".into(),
         support_email_subject: "s".into(),
+        premium_days: 30,
         currency: "USD".into(),
         amount: 100,
     })

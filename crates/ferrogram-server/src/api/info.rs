@@ -18,19 +18,24 @@ impl Api {
     /// `help.getConfig`: every DC of the process in `dc_options`, `this_dc` the call's DC, and
     /// the limits Telegram's production config announces.
     pub(crate) fn get_config(&self, ctx: &CallContext, _req: help::GetConfig) -> Result<Vec<u8>, RpcFailure> {
+        // As Telegram's production config lists each DC: a plain entry, a `static` one (the
+        // address clients may keep and fall back to; grammers only trusts these) and a
+        // `media_only` one (where file transfers go). Here all three are the DC's one address.
         let dc_options = self
             .config
             .dcs
             .iter()
-            .map(|dc| {
-                types::DcOption {
+            .flat_map(|dc| {
+                let plain = types::DcOption {
                     ipv6: dc.host.contains(':'),
                     id: dc.id,
                     ip_address: dc.host.clone(),
                     port: i32::from(dc.port),
                     ..Default::default()
-                }
-                .into()
+                };
+                let r#static = types::DcOption { r#static: true, ..plain.clone() };
+                let media_only = types::DcOption { media_only: true, ..plain.clone() };
+                [plain, r#static, media_only].map(enums::DcOption::from)
             })
             .collect();
         let config = types::Config {
@@ -148,6 +153,7 @@ impl Api {
             display_gifts_button: false,
             noforwards_my_enabled: false,
             noforwards_peer_enabled: false,
+            unofficial_security_risk: false,
             id: user.id,
             settings: types::PeerSettings::default().into(),
             notify_settings: types::PeerNotifySettings::default().into(),
@@ -185,6 +191,7 @@ impl Api {
             main_tab: None,
             saved_music: None,
             note: None,
+            bot_manager_id: None,
         };
         Ok(enums::users::UserFull::from(types::users::UserFull {
             full_user: full.into(),

@@ -330,11 +330,9 @@ impl Api {
             GET_FULL_USER => self.get_full_user(ctx, decode(query)?),
             GET_STATE => self.get_state(ctx, decode(query)?),
             _ => {
-                tracing::debug!(
-                    id = format_args!("{id:#010x}"),
-                    name = ferrogram_tl::name_for_id(id),
-                    "method not served"
-                );
+                // At info: this is what a user reads to see which methods their client needs.
+                let name = ferrogram_tl::name_for_id(id).unwrap_or("(not in our layer)");
+                tracing::info!(method = name, id = format_args!("{id:#010x}"), "method not served: {name}");
                 Err(fail(&[], "INPUT_METHOD_INVALID"))
             }
         }

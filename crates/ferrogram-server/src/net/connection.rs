@@ -44,16 +44,18 @@ pub(crate) async fn accept_loop(
                     let _ = stream.set_nodelay(true);
                     let shared = shared.clone();
                     let mut stop = stopped.clone();
-                    connections.spawn(async move {
+                    // Every log line of the connection names its peer and DC.
+                    let span = tracing::info_span!("connection", %peer, dc);
+                    connections.spawn(tracing::Instrument::instrument(async move {
                         tokio::select! {
                             result = serve(stream, dc, shared) => {
                                 if let Err(reason) = result {
-                                    tracing::debug!(%peer, dc, %reason, "connection closed");
+                                    tracing::debug!(%reason, "connection closed");
                                 }
                             }
                             _ = stop.changed() => {}
                         }
-                    });
+                    }, span));
                 }
                 Err(error) => {
                     tracing::warn!(%error, "accept failed");
@@ -95,6 +97,8 @@ struct Connection {
     wake: Arc<tokio::sync::Notify>,
     /// Sessions this connection received messages of (it may send for them).
     owned: Vec<OwnedSession>,
+    /// Whether the layer this connection is served in was logged (once, at its first call).
+    layer_logged: bool,
 }
 
 /// A session by (auth_key_id, session_id), as this connection holds it.
@@ -139,6 +143,7 @@ async fn serve(mut stream: TcpStream, dc: i32, shared: Arc<Shared>) -> Result<()
         id: NEXT_CONNECTION_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         wake: Arc::new(tokio::sync::Notify::new()),
         owned: Vec::new(),
+        layer_logged: false,
     };
     let wake = conn.wake.clone();
     let mut buf = vec![0u8; 64 * 1024];
@@ -314,23 +319,34 @@ impl Connection {
         let shared = self.shared.clone();
         let dc = self.dc;
         let mut facts = std::mem::take(&mut self.key_facts);
+        let mut served: Option<ServedLayer> = None;
         let ran = tokio::task::spawn_blocking(move || {
             for Reached { session, key_id, session_id, calls } in batch {
                 for call in calls {
                     // A handler that panics fails its own call, not the batch or the connection.
                     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        run_call(&shared, dc, key_id, session_id, &mut facts, &call.body)
+                        run_call(&shared, dc, key_id, session_id, &mut facts, &call.body, &mut served)
                     }))
                     .unwrap_or_else(|_| Err(RpcFailure::new(500, "INTERNAL")));
                     let result = result.map_err(|f| RpcErrorMessage { code: f.code, message: f.message });
                     lock(&session).answer(call.msg_id, result);
                 }
             }
-            facts
+            (facts, served)
         })
         .await;
         // A lost cache is only read again.
-        self.key_facts = ran.unwrap_or_default();
+        let (facts, served) = ran.unwrap_or_default();
+        self.key_facts = facts;
+        if let (false, Some(served)) = (self.layer_logged, served) {
+            self.layer_logged = true;
+            tracing::info!(
+                announced = served.announced,
+                served = served.layer,
+                "connection served in layer {}",
+                served.layer
+            );
+        }
     }
 
     /// Every packet the sessions reached by the current read have to send, into `out`.
@@ -370,7 +386,15 @@ impl Connection {
     }
 }
 
+/// The layer a call was served in, and the one its client announced.
+#[derive(Debug, Clone, Copy)]
+struct ServedLayer {
+    announced: i32,
+    layer: i32,
+}
+
 /// Answers one call (on a blocking thread): lift it into our layer, answer it, lower the answer.
+/// `served` gets the layer of the first call that lifted.
 fn run_call(
     shared: &Shared,
     dc: i32,
@@ -378,6 +402,7 @@ fn run_call(
     session_id: i64,
     facts: &mut HashMap<i64, KeyFacts>,
     body: &[u8],
+    served: &mut Option<ServedLayer>,
 ) -> Result<Vec<u8>, RpcFailure> {
     let now = unix_now().as_secs() as i64;
     let known = match facts.get(&key_id) {
@@ -401,6 +426,7 @@ fn run_call(
         facts.remove(&key_id);
     }
     let call = lift(&shared.layers, body, known.layer)?;
+    served.get_or_insert(ServedLayer { announced: call.announced, layer: call.layer });
     let ctx = CallContext {
         dc_id: dc,
         auth_key_id: key_id,

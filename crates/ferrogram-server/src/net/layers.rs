@@ -1,15 +1,18 @@
-//! Serving each client in the layer it announced (issue: "answer each client in its layer"):
-//! requests are lifted into our layer's bytes by name, answers lowered into the client's layer,
-//! both by `ferrogram-tl-layers` from schema data.
+//! Serving each client in the layer it announced: requests are lifted into our layer's bytes by
+//! name, answers lowered into the client's layer, both by `ferrogram-tl-layers` from schema data.
+//! A client is served in the nearest known layer not newer than the one it announced; one older
+//! than every known layer is answered `400 CONNECTION_LAYER_INVALID`.
 
 use ferrogram_tl::{functions, Deserializable, Identifiable, RawQuery};
-use ferrogram_tl_layers::Layers;
+use ferrogram_tl_layers::{Layers, TranslateError};
 
 use crate::context::RpcFailure;
 
 /// A call as the handlers see it: in our layer, with what is needed to answer in the client's.
 pub struct LiftedCall {
-    /// The layer whose schema serves the client (ours if it never announced one).
+    /// The layer the client announced (ours if it never announced one).
+    pub announced: i32,
+    /// The layer whose schema serves the client.
     pub layer: i32,
     /// The query in our layer.
     pub query: Vec<u8>,
@@ -21,18 +24,31 @@ pub struct LiftedCall {
 /// announced before, used when this request carries no `invokeWithLayer` of its own.
 pub fn lift(layers: &Layers, request: &[u8], known_layer: Option<i32>) -> Result<LiftedCall, RpcFailure> {
     let announced = layers.announced_layer(request).or(known_layer).unwrap_or(ferrogram_tl::LAYER);
-    let layer = layers.layer_for(announced);
+    let Some(layer) = layers.layer_for(announced) else {
+        tracing::warn!(
+            layer = announced,
+            oldest = layers.oldest_layer(),
+            "a client announced a layer older than every known one; its calls are refused"
+        );
+        return Err(RpcFailure::new(400, "CONNECTION_LAYER_INVALID"));
+    };
     let query = if layer == layers.our_layer() {
         request.to_vec()
     } else {
         layers.request_to_ours(announced, request).map_err(|e| {
-            tracing::debug!(error = %e, layer, "request does not translate to our layer");
+            match &e {
+                // At info, as for the methods of our layer that are not served: what a client needs.
+                TranslateError::UnknownMethod { name } => {
+                    tracing::info!(method = %name, layer, "method not served: {name} (not in our layer)")
+                }
+                _ => tracing::debug!(error = %e, layer, "request does not translate to our layer"),
+            }
             let (code, name) = e.rpc_error();
             RpcFailure::new(code, name)
         })?
     };
     let method = innermost_method(&query).and_then(ferrogram_tl::name_for_id);
-    Ok(LiftedCall { layer, query, method })
+    Ok(LiftedCall { announced, layer, query, method })
 }
 
 /// Lowers our `answer` to the call into the client's layer.

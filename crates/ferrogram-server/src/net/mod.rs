@@ -45,6 +45,9 @@ pub struct ServerOptions {
     pub rsa_key: Option<RsaPrivateKey>,
     /// Limits and behaviour of the handlers; `dcs` is filled in from the bound listeners.
     pub api: Option<ApiConfig>,
+    /// A directory of further API layer schemas (`api-*.tl`, layer from a `// LAYER N` line or
+    /// the file name), served beside the built-in ones without a rebuild.
+    pub layers_dir: Option<PathBuf>,
 }
 
 impl ServerOptions {
@@ -56,6 +59,7 @@ impl ServerOptions {
             data_dir: None,
             rsa_key: None,
             api: None,
+            layers_dir: None,
         }
     }
 }
@@ -210,7 +214,7 @@ impl LocalServer {
             api: Arc::new(api),
             salt_secret: keys::salt_secret(&rsa_key),
             rsa_key,
-            layers: Layers::embedded()?,
+            layers: load_layers(options.layers_dir.as_deref())?,
             sessions: Mutex::new(HashMap::new()),
             owners: Mutex::new(HashMap::new()),
         });
@@ -261,4 +265,15 @@ impl LocalServer {
             let _ = task.await;
         }
     }
+}
+
+/// The built-in layers and those of `extra_dir`, logged once so a user sees what is served.
+fn load_layers(extra_dir: Option<&std::path::Path>) -> Result<Layers, ServerError> {
+    let mut layers = Layers::embedded()?;
+    if let Some(dir) = extra_dir {
+        layers.load_dir(dir)?;
+    }
+    let known: Vec<String> = layers.known_layers().map(|l| l.to_string()).collect();
+    tracing::info!(ours = layers.our_layer(), known = %known.join(", "), "API layers served");
+    Ok(layers)
 }
