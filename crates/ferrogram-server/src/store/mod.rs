@@ -5,7 +5,9 @@
 //! Opened on `DIR/server.sqlite3` ([`Store::open_dir`]) or in memory ([`Store::open_in_memory`],
 //! for tests and `--memory`). The schema is versioned with SQLite's `user_version` and created
 //! idempotently, so reopening the same file after a restart keeps every user and every auth-key
-//! binding. Every write runs in one transaction.
+//! binding. Every write runs in one transaction, and attempt limits are checked and counted in
+//! the same one ([`Store::try_code`], [`Store::reserve_attempt`]), so concurrent attempts cannot
+//! overrun them.
 //!
 //! [`Store::fail_next_write`] makes the next write fail with [`StoreError::InjectedFault`], so
 //! tests can prove how handlers answer a failing store (`auth.signIn` → `500 SIGN_IN_FAILED`).
@@ -13,8 +15,10 @@
 //! The binding of auth keys to users follows <https://core.telegram.org/api/auth>: "Authorization
 //! is associated with a client's encryption key identifier: auth_key_id".
 
+mod attempts;
 mod records;
 
+pub use attempts::{AttemptSlot, CodeAttempt};
 pub use records::{
     AuthKeyRecord, ClientInfo, CodeKind, CodeState, ExportedAuth, LoginCode, PasswordRecord, UserRecord,
 };
@@ -23,7 +27,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
-use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
+use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, TransactionBehavior};
 
 /// The schema version this code writes (`PRAGMA user_version`).
 pub const SCHEMA_VERSION: i32 = 1;
@@ -261,11 +265,29 @@ impl Store {
         operation: &'static str,
         f: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
+        self.take_injected_fault()?;
+        self.transaction(operation, f)
+    }
+
+    /// Fails once after [`Store::fail_next_write`].
+    fn take_injected_fault(&self) -> Result<(), StoreError> {
         if self.fail_next_write.swap(false, Ordering::SeqCst) {
             return Err(StoreError::InjectedFault);
         }
+        Ok(())
+    }
+
+    /// Runs `f` in one transaction that holds SQLite's write lock from its first statement
+    /// (`BEGIN IMMEDIATE`), committing if it returns `Ok`. What `f` reads then stays true until it
+    /// commits, even with other connections on the same file, so a check and the write it guards
+    /// cannot be split by another writer.
+    fn transaction<T>(
+        &self,
+        operation: &'static str,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
         let mut conn = self.lock();
-        let tx = conn.transaction().during(operation)?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).during(operation)?;
         let value = f(&tx)?;
         tx.commit().during(operation)?;
         Ok(value)
@@ -499,23 +521,6 @@ impl Store {
     /// Sets a code's state.
     pub fn set_code_state(&self, phone_code_hash: &str, state: CodeState) -> Result<(), StoreError> {
         self.write("set login code state", |tx| set_code_state(tx, phone_code_hash, state))
-    }
-
-    /// Counts a wrong attempt; when `limit` is reached the code is invalidated. Returns the
-    /// attempts so far.
-    pub fn record_wrong_code(&self, phone_code_hash: &str, limit: i32) -> Result<i32, StoreError> {
-        self.write("record wrong code", |tx| {
-            let attempts: i32 = tx
-                .query_row(
-                    "UPDATE login_codes SET attempts = attempts + 1,
-                       state = CASE WHEN attempts + 1 >= ?2 THEN 'invalidated' ELSE state END
-                     WHERE phone_code_hash = ?1 RETURNING attempts",
-                    params![phone_code_hash, limit],
-                    |r| r.get(0),
-                )
-                .during("record wrong code")?;
-            Ok(attempts)
-        })
     }
 
     /// Marks a code as entered correctly for a number that has no account yet.
@@ -874,9 +879,6 @@ mod tests {
         store.insert_code(&code("b")).unwrap();
         assert_eq!(store.code("a").unwrap().unwrap().state, CodeState::Superseded);
         assert_eq!(store.code("b").unwrap().unwrap().state, CodeState::Active);
-        assert_eq!(store.record_wrong_code("b", 2).unwrap(), 1);
-        assert_eq!(store.record_wrong_code("b", 2).unwrap(), 2);
-        assert_eq!(store.code("b").unwrap().unwrap().state, CodeState::Invalidated);
     }
 
     #[test]
