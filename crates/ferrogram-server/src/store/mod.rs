@@ -132,6 +132,15 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
+    /// The database file (or its WAL or shared-memory file) could not be created or made private.
+    #[error("store: cannot prepare database file {path}: {source}")]
+    DatabaseFile {
+        /// The database file.
+        path: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
     /// The database was written by a newer version of this server.
     #[error("store: database schema version {found} is newer than this server's {SCHEMA_VERSION}")]
     SchemaTooNew {
@@ -210,15 +219,19 @@ const CODE_COLUMNS: &str = "phone_code_hash, phone, phone_as_sent, code, kind, d
      state, verified";
 
 impl Store {
-    /// Opens (creating if needed) `dir/server.sqlite3`, creating `dir` too.
+    /// Opens (creating if needed) `dir/server.sqlite3`, creating `dir` too. The dir is made (or
+    /// tightened to) 0700 on Unix: the database holds the server's private key.
     pub fn open_dir(dir: &Path) -> Result<Store, StoreError> {
-        std::fs::create_dir_all(dir)
+        crate::private_files::create_dir(dir)
             .map_err(|source| StoreError::DataDir { path: dir.display().to_string(), source })?;
         Store::open_file(&dir.join(DB_FILE_NAME))
     }
 
-    /// Opens (creating if needed) the database file at `path`.
+    /// Opens (creating if needed) the database file at `path`. On Unix the file and its WAL and
+    /// shared-memory files are readable by their owner only (0600), whatever the umask.
     pub fn open_file(path: &Path) -> Result<Store, StoreError> {
+        crate::private_files::prepare_database(path)
+            .map_err(|source| StoreError::DatabaseFile { path: path.display().to_string(), source })?;
         let conn = Connection::open(path).during("open database file")?;
         // WAL keeps readers off the writer's back; NORMAL sync is durable across process crashes
         // (only an OS crash may lose the last commits), which is what a local server needs.
