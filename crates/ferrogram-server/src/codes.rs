@@ -95,7 +95,8 @@ impl CodeLog {
         let result = serde_json::to_string(line).map_err(std::io::Error::other).and_then(|mut json| {
             json.push('\n');
             // One write of a whole line in append mode: concurrent writers do not interleave.
-            std::fs::OpenOptions::new().create(true).append(true).open(path)?.write_all(json.as_bytes())
+            // Codes sign accounts in: the file is the server user's only (0600).
+            crate::private_files::open_append(path)?.write_all(json.as_bytes())
         });
         if let Err(error) = result {
             tracing::warn!(path = %path.display(), %error, "cannot append login code to codes file");

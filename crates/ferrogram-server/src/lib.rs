@@ -13,6 +13,7 @@ pub mod codes;
 pub mod context;
 pub mod net;
 pub mod phone;
+mod private_files;
 pub mod store;
 
 pub use api::{os_random, AdminError, AdminUser, Api, ApiConfig, DcConfig};

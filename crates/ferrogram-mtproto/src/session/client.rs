@@ -18,7 +18,7 @@ use ferrogram_tl::{Deserializable, Identifiable, Serializable};
 
 use super::envelope::{self, Header};
 use super::msg_id::{is_content_related, msg_id_seconds, IdKind, MsgIdGenerator, SeqNo};
-use super::recent::RecentIds;
+use super::recent::{RecentIds, Seen};
 use super::{constructor_of, unpack_gzip, RpcErrorMessage, SessionError};
 use crate::authkey::AuthKey;
 use crate::crypto::Side;
@@ -30,6 +30,13 @@ const MAX_CONTAINER_MESSAGES: usize = 100;
 const MAX_PACKET_BODY: usize = 512 * 1024;
 /// Most msg_ids in one `msgs_ack` (the spec's limit is 8192).
 const MAX_ACKS: usize = 8192;
+/// A server msg_id more than this many seconds behind our clock is refused.
+pub const MAX_PAST: i64 = 300;
+/// A server msg_id more than this many seconds ahead of our clock is refused.
+pub const MAX_FUTURE: i64 = 30;
+/// How many received msg_ids a session remembers to refuse duplicates; once it remembers this
+/// many, an unseen id lower than all of them is refused too.
+pub const RECENT_MSG_IDS: usize = 4096;
 
 /// Identifies one request for its caller, across resends under new msg_ids.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -93,6 +100,9 @@ pub struct ClientSession {
     containers: HashMap<i64, Vec<i64>>,
     acks: Vec<i64>,
     received: RecentIds,
+    /// Whether a packet was accepted since the session started or the connection was lost
+    /// (until then the server's time may move our offset forward).
+    clock_confirmed: bool,
     events: VecDeque<Event>,
     next_request: u64,
 }
@@ -114,7 +124,8 @@ impl ClientSession {
             sent: HashMap::new(),
             containers: HashMap::new(),
             acks: Vec::new(),
-            received: RecentIds::default(),
+            received: RecentIds::with_capacity(RECENT_MSG_IDS),
+            clock_confirmed: false,
             events: VecDeque::new(),
             next_request: 0,
         }
@@ -178,6 +189,7 @@ impl ClientSession {
             self.queue.push_front(Queued { request: s.request, body: s.body, assigned: Some((msg_id, s.seq_no)) });
         }
         self.containers.clear();
+        self.clock_confirmed = false;
     }
 
     fn local_time(&self, now: Duration) -> Duration {
@@ -235,15 +247,40 @@ impl ClientSession {
 
     /// Handles one packet from the server. An error means the packet was refused as a whole
     /// (the caller should usually drop the connection); nothing in it was acted on.
+    ///
+    /// Besides the envelope and the session id, every message is checked as the security
+    /// guidelines require (<https://core.telegram.org/mtproto/security_guidelines#checking-msg-id>):
+    /// its msg_id must be odd (a server's), must not repeat or be older than every recently
+    /// received one, and must lie within [`MAX_FUTURE`] seconds ahead and [`MAX_PAST`] seconds
+    /// behind our clock. A container is checked whole before any message in it is acted on.
+    ///
+    /// Our clock is the local one plus the server time offset. The first packet after the
+    /// session starts or after [`connection_lost`](Self::connection_lost) may move that offset
+    /// forward (and only forward) to the server's time: a slow local clock would otherwise
+    /// refuse every answer forever, while a fast one is corrected by the server's own
+    /// `bad_msg_notification`. Replays are still caught by the memory of received ids.
     pub fn handle_packet(&mut self, packet: &[u8], now: Duration) -> Result<(), SessionError> {
         let message = envelope::decrypt(&self.key, Side::Server, packet)?;
         if message.session_id != self.session_id {
             return Err(SessionError::WrongSession { expected: self.session_id, got: message.session_id });
         }
-        if message.msg_id % 4 == 0 {
-            return Err(SessionError::MsgIdParity(message.msg_id));
+        let mut time_offset = self.time_offset;
+        if !self.clock_confirmed {
+            let ahead = msg_id_seconds(message.msg_id) - server_seconds(now, time_offset);
+            if ahead > MAX_FUTURE {
+                time_offset = time_offset.saturating_add(ahead);
+            }
         }
-        self.handle_message(message.msg_id, message.seq_no, &message.body, now, true)
+        let clock = server_seconds(now, time_offset);
+        // Phase one: check and decode everything; nothing changes if any of it is refused.
+        let checked = self.check_packet(message.msg_id, message.seq_no, &message.body, clock)?;
+        // Phase two: act.
+        self.time_offset = time_offset;
+        self.clock_confirmed = true;
+        for m in checked {
+            self.take(m, now);
+        }
+        Ok(())
     }
 
     /// The next event, if any.
@@ -251,48 +288,78 @@ impl ClientSession {
         self.events.pop_front()
     }
 
-    fn handle_message(
-        &mut self,
+    /// Checks a packet's message (or the messages of its container) against the guidelines and
+    /// decodes them, without changing any state.
+    fn check_packet(&self, msg_id: i64, seq_no: i32, body: &[u8], clock: i64) -> Result<Vec<Checked>, SessionError> {
+        if constructor_of(body) != Some(MsgContainer::CONSTRUCTOR_ID) {
+            return Ok(vec![self.check_message(msg_id, seq_no, body, clock, &[])?]);
+        }
+        // The container is only a wrapper: its id must be a fresh server id, and the time
+        // window applies to the messages it carries, which are what gets acted on.
+        check_parity(msg_id)?;
+        if self.seen(msg_id)? {
+            // A resent container: everything in it was handled with the first copy.
+            return Ok(vec![Checked { msg_id, seq_no, object: None }]);
+        }
+        // Remembered like any message, so a resent copy is recognised whole.
+        let mut checked = vec![Checked { msg_id, seq_no, object: Some(Incoming::Nothing) }];
+        let mut in_packet = vec![msg_id];
+        for inner in MsgContainer::from_bytes_exact(body)?.messages {
+            let m = self.check_message(inner.msg_id, inner.seq_no, &inner.body, clock, &in_packet)?;
+            in_packet.push(inner.msg_id);
+            checked.push(m);
+        }
+        Ok(checked)
+    }
+
+    /// Checks one message; `earlier` are the ids before it in the same packet.
+    fn check_message(
+        &self,
         msg_id: i64,
         seq_no: i32,
         body: &[u8],
-        now: Duration,
-        top: bool,
-    ) -> Result<(), SessionError> {
-        if msg_id % 4 == 0 {
-            return Err(SessionError::MsgIdParity(msg_id));
+        clock: i64,
+        earlier: &[i64],
+    ) -> Result<Checked, SessionError> {
+        check_parity(msg_id)?;
+        if self.seen(msg_id)? || earlier.contains(&msg_id) {
+            return Ok(Checked { msg_id, seq_no, object: None });
         }
-        if !self.received.insert(msg_id) {
-            // A duplicate: acknowledge again (our ack may be what got lost), act on nothing.
-            if seq_no & 1 == 1 {
-                self.acks.push(msg_id);
-            }
-            return Ok(());
+        // The guidelines let notices about our own messages through whatever their time: they
+        // carry the server salt and the clock corrections a client with a wrong clock needs.
+        let notice = matches!(
+            constructor_of(body),
+            Some(types::BadServerSalt::CONSTRUCTOR_ID | types::BadMsgNotification::CONSTRUCTOR_ID)
+        );
+        let skew = msg_id_seconds(msg_id) - clock;
+        if !notice && !(-MAX_PAST..=MAX_FUTURE).contains(&skew) {
+            return Err(SessionError::MsgIdOutsideWindow { msg_id, skew });
         }
-        if seq_no & 1 == 1 {
-            self.acks.push(msg_id);
-        }
-        self.handle_object(msg_id, body, now, top)
+        Ok(Checked { msg_id, seq_no, object: Some(decode(body)?) })
     }
 
-    fn handle_object(&mut self, msg_id: i64, body: &[u8], now: Duration, top: bool) -> Result<(), SessionError> {
-        match constructor_of(body).unwrap_or_default() {
-            // Containers do not nest.
-            MsgContainer::CONSTRUCTOR_ID if top => {
-                for inner in MsgContainer::from_bytes_exact(body)?.messages {
-                    self.handle_message(inner.msg_id, inner.seq_no, &inner.body, now, false)?;
-                }
-            }
-            // A nested container breaks the spec; its contents are not trusted.
-            MsgContainer::CONSTRUCTOR_ID => {}
-            RpcResult::CONSTRUCTOR_ID => self.handle_rpc_result(RpcResult::from_bytes_exact(body)?)?,
-            ferrogram_tl::mtproto::GzipPacked::CONSTRUCTOR_ID => {
-                let inner = unpack_gzip(body)?;
-                self.handle_object(msg_id, &inner, now, false)?;
-            }
-            types::MsgsAck::CONSTRUCTOR_ID => {
-                let enums::MsgsAck::MsgsAck(ack) = enums::MsgsAck::from_bytes_exact(body)?;
-                for id in ack.msg_ids {
+    /// Whether `msg_id` was received before (a duplicate, to acknowledge and ignore); an error
+    /// if it is older than everything remembered.
+    fn seen(&self, msg_id: i64) -> Result<bool, SessionError> {
+        match self.received.check(msg_id) {
+            Seen::New => Ok(false),
+            Seen::Duplicate => Ok(true),
+            Seen::TooOld => Err(SessionError::MsgIdTooOld(msg_id)),
+        }
+    }
+
+    /// Acts on one checked message.
+    fn take(&mut self, m: Checked, now: Duration) {
+        // Acknowledge even a duplicate: our first ack may be what got lost.
+        if m.seq_no & 1 == 1 {
+            self.acks.push(m.msg_id);
+        }
+        let Some(object) = m.object else { return };
+        self.received.insert(m.msg_id);
+        match object {
+            Incoming::Answer { req_msg_id, result } => self.answer(req_msg_id, result),
+            Incoming::Acks(msg_ids) => {
+                for id in msg_ids {
                     if let Some(sent) = self.sent.get_mut(&id) {
                         sent.acked = true;
                     }
@@ -305,50 +372,17 @@ impl ClientSession {
                     }
                 }
             }
-            types::BadServerSalt::CONSTRUCTOR_ID | types::BadMsgNotification::CONSTRUCTOR_ID => {
-                self.handle_bad_msg(enums::BadMsgNotification::from_bytes_exact(body)?, msg_id, now);
+            Incoming::BadMsg(notice) => self.handle_bad_msg(notice, m.msg_id, now),
+            Incoming::NewSession { first_msg_id, server_salt } => {
+                self.salt = server_salt;
+                self.events.push_back(Event::NewSession { first_msg_id });
             }
-            types::NewSessionCreated::CONSTRUCTOR_ID => {
-                let enums::NewSession::Created(new) = enums::NewSession::from_bytes_exact(body)?;
-                self.salt = new.server_salt;
-                self.events.push_back(Event::NewSession { first_msg_id: new.first_msg_id });
-            }
-            types::Pong::CONSTRUCTOR_ID => {
-                let enums::Pong::Pong(pong) = enums::Pong::from_bytes_exact(body)?;
-                self.answer(pong.msg_id, Ok(body.to_vec()));
-            }
-            types::FutureSalts::CONSTRUCTOR_ID => {
-                let enums::FutureSalts::FutureSalts(salts) = enums::FutureSalts::from_bytes_exact(body)?;
-                self.answer(salts.req_msg_id, Ok(body.to_vec()));
-            }
-            types::MsgDetailedInfo::CONSTRUCTOR_ID | types::MsgNewDetailedInfo::CONSTRUCTOR_ID => {
-                // The server says it has an answer we may have missed: acknowledging it is enough,
-                // the answer itself is resent by the server if we did not get it.
-                match enums::MsgDetailedInfo::from_bytes_exact(body)? {
-                    enums::MsgDetailedInfo::MsgDetailedInfo(i) => self.acks.push(i.answer_msg_id),
-                    enums::MsgDetailedInfo::MsgNewDetailedInfo(i) => self.acks.push(i.answer_msg_id),
-                }
-            }
-            types::MsgsStateReq::CONSTRUCTOR_ID
-            | types::MsgResendReq::CONSTRUCTOR_ID
-            | types::MsgsAllInfo::CONSTRUCTOR_ID
-            | types::MsgsStateInfo::CONSTRUCTOR_ID
-            | types::HttpWait::CONSTRUCTOR_ID => {}
-            _ => self.events.push_back(Event::Update(body.to_vec())),
+            // The server says it has an answer we may have missed: acknowledging it is enough,
+            // the answer itself is resent by the server if we did not get it.
+            Incoming::AnswerInfo { answer_msg_id } => self.acks.push(answer_msg_id),
+            Incoming::Update(body) => self.events.push_back(Event::Update(body)),
+            Incoming::Nothing => {}
         }
-        Ok(())
-    }
-
-    fn handle_rpc_result(&mut self, result: RpcResult) -> Result<(), SessionError> {
-        let inner = unpack_gzip(&result.result)?;
-        let answer = if constructor_of(&inner) == Some(types::RpcError::CONSTRUCTOR_ID) {
-            let enums::RpcError::RpcError(e) = enums::RpcError::from_bytes_exact(&inner)?;
-            Err(RpcErrorMessage { code: e.error_code, message: e.error_message })
-        } else {
-            Ok(inner)
-        };
-        self.answer(result.req_msg_id, answer);
-        Ok(())
     }
 
     fn answer(&mut self, req_msg_id: i64, result: Result<Vec<u8>, RpcErrorMessage>) {
@@ -411,4 +445,111 @@ impl ClientSession {
             }
         }
     }
+}
+
+/// A message that passed the checks: `object` is `None` for a duplicate (acknowledged again,
+/// otherwise ignored).
+#[derive(Debug)]
+struct Checked {
+    msg_id: i64,
+    seq_no: i32,
+    object: Option<Incoming>,
+}
+
+/// What a server message asks of the session, decoded before anything is acted on.
+#[derive(Debug)]
+enum Incoming {
+    /// `rpc_result`, `pong` or `future_salts`: the answer to one of our requests.
+    Answer {
+        req_msg_id: i64,
+        result: Result<Vec<u8>, RpcErrorMessage>,
+    },
+    Acks(Vec<i64>),
+    BadMsg(enums::BadMsgNotification),
+    NewSession {
+        first_msg_id: i64,
+        server_salt: i64,
+    },
+    /// `msg_detailed_info` / `msg_new_detailed_info`: an answer to acknowledge.
+    AnswerInfo {
+        answer_msg_id: i64,
+    },
+    Update(Vec<u8>),
+    /// Service messages a client need not act on, and nested containers (which break the spec,
+    /// so their contents are not trusted).
+    Nothing,
+}
+
+/// Our estimate of the server's clock, in Unix seconds.
+fn server_seconds(now: Duration, time_offset: i64) -> i64 {
+    (now.as_secs() as i64).saturating_add(time_offset)
+}
+
+/// The server's ids are odd: 1 mod 4 for answers, 3 mod 4 for messages of its own.
+fn check_parity(msg_id: i64) -> Result<(), SessionError> {
+    if msg_id & 1 == 1 {
+        Ok(())
+    } else {
+        Err(SessionError::MsgIdParity(msg_id))
+    }
+}
+
+/// Decodes one message body (not a top-level container).
+fn decode(body: &[u8]) -> Result<Incoming, SessionError> {
+    Ok(match constructor_of(body).unwrap_or_default() {
+        MsgContainer::CONSTRUCTOR_ID => Incoming::Nothing,
+        RpcResult::CONSTRUCTOR_ID => {
+            let result = RpcResult::from_bytes_exact(body)?;
+            let inner = unpack_gzip(&result.result)?;
+            let answer = if constructor_of(&inner) == Some(types::RpcError::CONSTRUCTOR_ID) {
+                let enums::RpcError::RpcError(e) = enums::RpcError::from_bytes_exact(&inner)?;
+                Err(RpcErrorMessage { code: e.error_code, message: e.error_message })
+            } else {
+                Ok(inner)
+            };
+            Incoming::Answer { req_msg_id: result.req_msg_id, result: answer }
+        }
+        ferrogram_tl::mtproto::GzipPacked::CONSTRUCTOR_ID => {
+            let inner = unpack_gzip(body)?;
+            // A gzipped container would be a nested one.
+            if constructor_of(&inner) == Some(MsgContainer::CONSTRUCTOR_ID) {
+                Incoming::Nothing
+            } else {
+                decode(&inner)?
+            }
+        }
+        types::MsgsAck::CONSTRUCTOR_ID => {
+            let enums::MsgsAck::MsgsAck(ack) = enums::MsgsAck::from_bytes_exact(body)?;
+            Incoming::Acks(ack.msg_ids)
+        }
+        types::BadServerSalt::CONSTRUCTOR_ID | types::BadMsgNotification::CONSTRUCTOR_ID => {
+            Incoming::BadMsg(enums::BadMsgNotification::from_bytes_exact(body)?)
+        }
+        types::NewSessionCreated::CONSTRUCTOR_ID => {
+            let enums::NewSession::Created(new) = enums::NewSession::from_bytes_exact(body)?;
+            Incoming::NewSession { first_msg_id: new.first_msg_id, server_salt: new.server_salt }
+        }
+        types::Pong::CONSTRUCTOR_ID => {
+            let enums::Pong::Pong(pong) = enums::Pong::from_bytes_exact(body)?;
+            Incoming::Answer { req_msg_id: pong.msg_id, result: Ok(body.to_vec()) }
+        }
+        types::FutureSalts::CONSTRUCTOR_ID => {
+            let enums::FutureSalts::FutureSalts(salts) = enums::FutureSalts::from_bytes_exact(body)?;
+            Incoming::Answer { req_msg_id: salts.req_msg_id, result: Ok(body.to_vec()) }
+        }
+        types::MsgDetailedInfo::CONSTRUCTOR_ID | types::MsgNewDetailedInfo::CONSTRUCTOR_ID => {
+            match enums::MsgDetailedInfo::from_bytes_exact(body)? {
+                enums::MsgDetailedInfo::MsgDetailedInfo(i) => Incoming::AnswerInfo { answer_msg_id: i.answer_msg_id },
+                enums::MsgDetailedInfo::MsgNewDetailedInfo(i) => {
+                    Incoming::AnswerInfo { answer_msg_id: i.answer_msg_id }
+                }
+            }
+        }
+        types::MsgsStateReq::CONSTRUCTOR_ID
+        | types::MsgResendReq::CONSTRUCTOR_ID
+        | types::MsgsAllInfo::CONSTRUCTOR_ID
+        | types::MsgsStateInfo::CONSTRUCTOR_ID
+        | types::HttpWait::CONSTRUCTOR_ID => Incoming::Nothing,
+        _ => Incoming::Update(body.to_vec()),
+    })
 }

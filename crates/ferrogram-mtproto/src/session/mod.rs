@@ -49,6 +49,19 @@ pub enum SessionError {
     /// The msg_id has the wrong residue mod 4 for its sender.
     #[error("msg_id {0:#x} has the wrong parity for its sender")]
     MsgIdParity(i64),
+    /// The msg_id's time is further from our clock (corrected by the server's time offset)
+    /// than the guidelines allow: over 30 seconds in the future or over 300 seconds in the past.
+    #[error("msg_id {msg_id:#x} is {skew} s from our clock, outside the accepted window")]
+    MsgIdOutsideWindow {
+        /// The refused msg_id.
+        msg_id: i64,
+        /// Its time minus ours, in seconds (negative: in the past).
+        skew: i64,
+    },
+    /// The msg_id is lower than every one the session remembers receiving: it may be a replay
+    /// of a message already forgotten.
+    #[error("msg_id {0:#x} is older than every recently received one")]
+    MsgIdTooOld(i64),
     /// The message body is not valid TL.
     #[error("malformed message body: {0}")]
     Decode(#[from] DeserializeError),

@@ -21,7 +21,7 @@ use super::{tl, Api};
 use crate::codes::CODE_LENGTH;
 use crate::context::{CallContext, RpcFailure};
 use crate::phone::PhoneNumber;
-use crate::store::{CodeKind, CodeState, ExportedAuth, LoginCode, NewUser, StoreError, UserRecord};
+use crate::store::{CodeAttempt, CodeKind, CodeState, ExportedAuth, LoginCode, NewUser, StoreError, UserRecord};
 
 /// The first layer with `auth.authorizationSignUpRequired`
 /// (<https://core.telegram.org/constructor/auth.authorizationSignUpRequired>: "available as of
@@ -211,13 +211,20 @@ impl Api {
         let Some(entered) = entered.filter(|c| !c.is_empty()) else {
             return Err(fail(errors, "PHONE_CODE_EMPTY"));
         };
-        if same_code(entered, &record.code) {
-            return Ok(());
-        }
-        let attempts = self
+        // Checked and counted in one transaction: concurrent wrong codes cannot all pass the
+        // check before any is counted.
+        let attempt = self
             .store
-            .record_wrong_code(&record.phone_code_hash, self.config.max_code_attempts)
+            .try_code(&record.phone_code_hash, ctx.now, self.config.max_code_attempts, |stored| {
+                same_code(entered, &stored.code)
+            })
             .map_err(|e| sign_in_failed(&e))?;
+        let attempts = match attempt {
+            CodeAttempt::Right => return Ok(()),
+            // Used up (or invalidated) since `record` was read.
+            CodeAttempt::Unusable => return Err(fail(errors, "PHONE_CODE_EXPIRED")),
+            CodeAttempt::Wrong { attempts } => attempts,
+        };
         if attempts >= self.config.max_code_attempts {
             let (_, end) = self
                 .store

@@ -12,7 +12,7 @@ use ferrogram_tl::{enums, types, Serializable};
 use super::failure::{self, fail, flood_wait};
 use super::{tl, Api, PendingSrp};
 use crate::context::{CallContext, RpcFailure};
-use crate::store::{PasswordRecord, StoreError};
+use crate::store::{AttemptSlot, PasswordRecord, StoreError};
 
 /// The generator used with Telegram's DH prime.
 pub const SRP_G: i32 = 3;
@@ -118,27 +118,33 @@ impl Api {
         if key.password_pending_user != Some(pending.user_id) && key.user_id != Some(pending.user_id) {
             return Err(fail(errors, "SRP_ID_INVALID"));
         }
-        let flood_key = format!("password:{}", pending.user_id);
-        if let Some((count, end)) = self.store.flood_window(&flood_key, ctx.now).map_err(internal)? {
-            if count >= self.config.password_attempt_limit {
-                return Err(flood_wait(end - ctx.now));
-            }
-        }
         let user = self.store.user(pending.user_id).map_err(internal)?.ok_or_else(|| fail(errors, "SRP_ID_INVALID"))?;
         let password = user.password.as_ref().ok_or_else(|| fail(errors, "SRP_PASSWORD_CHANGED"))?;
         if password.verifier.is_empty() {
             return Err(fail(errors, "SRP_PASSWORD_CHANGED"));
         }
+        // The attempt is counted before it is evaluated, in one statement, so concurrent checks
+        // (one per key waiting for this account's password) cannot overrun the limit; a right
+        // password hands its attempt back.
+        let flood_key = format!("password:{}", user.id);
+        let limit = self.config.password_attempt_limit;
+        let (count, window_end) = match self
+            .store
+            .reserve_attempt(&flood_key, self.config.password_window, ctx.now, limit)
+            .map_err(internal)?
+        {
+            AttemptSlot::Granted { count, window_end } => (count, window_end),
+            AttemptSlot::Exhausted { window_end } => return Err(flood_wait(window_end - ctx.now)),
+        };
         let answer = srp::SrpAnswer { a: input.a, m1: input.m1 };
         if let Err(error) = srp::server_check(&params_of(password), &password.verifier, &pending.challenge, &answer) {
             tracing::debug!(%error, user_id = user.id, "2FA check failed");
-            let (count, end) =
-                self.store.bump_flood(&flood_key, self.config.password_window, ctx.now).map_err(internal)?;
-            if count >= self.config.password_attempt_limit {
-                return Err(flood_wait(end - ctx.now));
+            if count >= limit {
+                return Err(flood_wait(window_end - ctx.now));
             }
             return Err(fail(errors, "PASSWORD_HASH_INVALID"));
         }
+        self.store.release_attempt(&flood_key, ctx.now).map_err(internal)?;
         if !self.store.bind_auth_key(key.id, Some(user.id)).map_err(internal)? {
             return Err(fail(errors, "AUTH_KEY_INVALID"));
         }

@@ -194,10 +194,6 @@ impl LocalServer {
             dcs.iter().map(|(id, addr)| DcConfig { id: *id, host: addr.ip().to_string(), port: addr.port() }).collect();
         api_config.dcs.sort_by_key(|d| d.id);
 
-        if let Some(dir) = &options.data_dir {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| ServerError::Io { what: format!("creating {}", dir.display()), source: e })?;
-        }
         let api = Api::open(options.data_dir.as_deref(), api_config, os_random())?;
         let rsa_key = match options.rsa_key.clone() {
             Some(key) => key,

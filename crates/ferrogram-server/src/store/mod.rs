@@ -5,7 +5,9 @@
 //! Opened on `DIR/server.sqlite3` ([`Store::open_dir`]) or in memory ([`Store::open_in_memory`],
 //! for tests and `--memory`). The schema is versioned with SQLite's `user_version` and created
 //! idempotently, so reopening the same file after a restart keeps every user and every auth-key
-//! binding. Every write runs in one transaction.
+//! binding. Every write runs in one transaction, and attempt limits are checked and counted in
+//! the same one ([`Store::try_code`], [`Store::reserve_attempt`]), so concurrent attempts cannot
+//! overrun them.
 //!
 //! [`Store::fail_next_write`] makes the next write fail with [`StoreError::InjectedFault`], so
 //! tests can prove how handlers answer a failing store (`auth.signIn` → `500 SIGN_IN_FAILED`).
@@ -13,8 +15,10 @@
 //! The binding of auth keys to users follows <https://core.telegram.org/api/auth>: "Authorization
 //! is associated with a client's encryption key identifier: auth_key_id".
 
+mod attempts;
 mod records;
 
+pub use attempts::{AttemptSlot, CodeAttempt};
 pub use records::{
     AuthKeyRecord, ClientInfo, CodeKind, CodeState, ExportedAuth, LoginCode, PasswordRecord, UserRecord,
 };
@@ -23,7 +27,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
-use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
+use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, TransactionBehavior};
 
 /// The schema version this code writes (`PRAGMA user_version`).
 pub const SCHEMA_VERSION: i32 = 1;
@@ -128,6 +132,15 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
+    /// The database file (or its WAL or shared-memory file) could not be created or made private.
+    #[error("store: cannot prepare database file {path}: {source}")]
+    DatabaseFile {
+        /// The database file.
+        path: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
     /// The database was written by a newer version of this server.
     #[error("store: database schema version {found} is newer than this server's {SCHEMA_VERSION}")]
     SchemaTooNew {
@@ -206,15 +219,19 @@ const CODE_COLUMNS: &str = "phone_code_hash, phone, phone_as_sent, code, kind, d
      state, verified";
 
 impl Store {
-    /// Opens (creating if needed) `dir/server.sqlite3`, creating `dir` too.
+    /// Opens (creating if needed) `dir/server.sqlite3`, creating `dir` too. The dir is made (or
+    /// tightened to) 0700 on Unix: the database holds the server's private key.
     pub fn open_dir(dir: &Path) -> Result<Store, StoreError> {
-        std::fs::create_dir_all(dir)
+        crate::private_files::create_dir(dir)
             .map_err(|source| StoreError::DataDir { path: dir.display().to_string(), source })?;
         Store::open_file(&dir.join(DB_FILE_NAME))
     }
 
-    /// Opens (creating if needed) the database file at `path`.
+    /// Opens (creating if needed) the database file at `path`. On Unix the file and its WAL and
+    /// shared-memory files are readable by their owner only (0600), whatever the umask.
     pub fn open_file(path: &Path) -> Result<Store, StoreError> {
+        crate::private_files::prepare_database(path)
+            .map_err(|source| StoreError::DatabaseFile { path: path.display().to_string(), source })?;
         let conn = Connection::open(path).during("open database file")?;
         // WAL keeps readers off the writer's back; NORMAL sync is durable across process crashes
         // (only an OS crash may lose the last commits), which is what a local server needs.
@@ -261,11 +278,29 @@ impl Store {
         operation: &'static str,
         f: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
+        self.take_injected_fault()?;
+        self.transaction(operation, f)
+    }
+
+    /// Fails once after [`Store::fail_next_write`].
+    fn take_injected_fault(&self) -> Result<(), StoreError> {
         if self.fail_next_write.swap(false, Ordering::SeqCst) {
             return Err(StoreError::InjectedFault);
         }
+        Ok(())
+    }
+
+    /// Runs `f` in one transaction that holds SQLite's write lock from its first statement
+    /// (`BEGIN IMMEDIATE`), committing if it returns `Ok`. What `f` reads then stays true until it
+    /// commits, even with other connections on the same file, so a check and the write it guards
+    /// cannot be split by another writer.
+    fn transaction<T>(
+        &self,
+        operation: &'static str,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
         let mut conn = self.lock();
-        let tx = conn.transaction().during(operation)?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).during(operation)?;
         let value = f(&tx)?;
         tx.commit().during(operation)?;
         Ok(value)
@@ -499,23 +534,6 @@ impl Store {
     /// Sets a code's state.
     pub fn set_code_state(&self, phone_code_hash: &str, state: CodeState) -> Result<(), StoreError> {
         self.write("set login code state", |tx| set_code_state(tx, phone_code_hash, state))
-    }
-
-    /// Counts a wrong attempt; when `limit` is reached the code is invalidated. Returns the
-    /// attempts so far.
-    pub fn record_wrong_code(&self, phone_code_hash: &str, limit: i32) -> Result<i32, StoreError> {
-        self.write("record wrong code", |tx| {
-            let attempts: i32 = tx
-                .query_row(
-                    "UPDATE login_codes SET attempts = attempts + 1,
-                       state = CASE WHEN attempts + 1 >= ?2 THEN 'invalidated' ELSE state END
-                     WHERE phone_code_hash = ?1 RETURNING attempts",
-                    params![phone_code_hash, limit],
-                    |r| r.get(0),
-                )
-                .during("record wrong code")?;
-            Ok(attempts)
-        })
     }
 
     /// Marks a code as entered correctly for a number that has no account yet.
@@ -874,9 +892,6 @@ mod tests {
         store.insert_code(&code("b")).unwrap();
         assert_eq!(store.code("a").unwrap().unwrap().state, CodeState::Superseded);
         assert_eq!(store.code("b").unwrap().unwrap().state, CodeState::Active);
-        assert_eq!(store.record_wrong_code("b", 2).unwrap(), 1);
-        assert_eq!(store.record_wrong_code("b", 2).unwrap(), 2);
-        assert_eq!(store.code("b").unwrap().unwrap().state, CodeState::Invalidated);
     }
 
     #[test]

@@ -23,6 +23,7 @@
 //! ```
 
 mod memory;
+mod private_file;
 mod sqlite;
 pub mod string;
 
@@ -168,6 +169,15 @@ pub enum SessionError {
         /// What SQLite said.
         #[source]
         source: rusqlite::Error,
+    },
+    /// The session file could not be created, or not made readable by its owner only.
+    #[error("session file {path}: {source}")]
+    File {
+        /// The session file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
     },
     /// The session file holds values no client could have written (a key of the wrong length, a
     /// port out of range): it was damaged or edited.

@@ -50,9 +50,12 @@ pub struct SqliteSession {
 }
 
 impl SqliteSession {
-    /// Opens the session file at `path`, creating it (empty) if it does not exist.
+    /// Opens the session file at `path`, creating it (empty) if it does not exist. On Unix the
+    /// file and SQLite's journal beside it are readable by their owner only (0600), whatever
+    /// the umask: they hold authorization keys.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, SessionError> {
         let path = path.as_ref().to_path_buf();
+        super::private_file::prepare(&path).map_err(|source| SessionError::File { path: path.clone(), source })?;
         let sqlite = |source| SessionError::Sqlite { path: path.clone(), source };
         let mut conn = Connection::open(&path).map_err(sqlite)?;
         // Another process (a second client on the same file) may hold the write lock briefly.
