@@ -13,13 +13,14 @@
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 
-use ferrogram_tl::mtproto::{enums, types, Message, MsgContainer, RpcResult};
+use ferrogram_tl::inflate::InflateBudget;
+use ferrogram_tl::mtproto::{enums, types, GzipPacked, Message, MsgContainer, RpcResult};
 use ferrogram_tl::{Deserializable, Identifiable, Serializable};
 
 use super::envelope::{self, Header};
 use super::msg_id::{is_content_related, msg_id_seconds, IdKind, MsgIdGenerator, SeqNo};
 use super::recent::RecentIds;
-use super::{constructor_of, unpack_gzip, RpcErrorMessage, SessionError};
+use super::{constructor_of, unpack_gzip, InflateLimits, RpcErrorMessage, SessionError};
 use crate::authkey::AuthKey;
 use crate::crypto::Side;
 use crate::RandomSource;
@@ -95,6 +96,8 @@ pub struct ClientSession {
     received: RecentIds,
     events: VecDeque<Event>,
     next_request: u64,
+    /// How much the `gzip_packed` of one packet may inflate to.
+    inflate_limits: InflateLimits,
 }
 
 impl ClientSession {
@@ -117,7 +120,20 @@ impl ClientSession {
             received: RecentIds::default(),
             events: VecDeque::new(),
             next_request: 0,
+            inflate_limits: InflateLimits::default(),
         }
+    }
+
+    /// The same session with other limits on inflating the server's `gzip_packed` answers and
+    /// updates (the default is [`InflateLimits::default`]).
+    pub fn with_inflate_limits(mut self, limits: InflateLimits) -> Self {
+        self.inflate_limits = limits;
+        self
+    }
+
+    /// The limits on inflating `gzip_packed`, per packet.
+    pub fn inflate_limits(&self) -> InflateLimits {
+        self.inflate_limits
     }
 
     /// The auth key.
@@ -243,7 +259,9 @@ impl ClientSession {
         if message.msg_id % 4 == 0 {
             return Err(SessionError::MsgIdParity(message.msg_id));
         }
-        self.handle_message(message.msg_id, message.seq_no, &message.body, now, true)
+        // Every gzip_packed of this packet, however nested, draws on one budget.
+        let mut budget = InflateBudget::new(self.inflate_limits);
+        self.handle_message(message.msg_id, message.seq_no, &message.body, now, true, &mut budget)
     }
 
     /// The next event, if any.
@@ -258,6 +276,7 @@ impl ClientSession {
         body: &[u8],
         now: Duration,
         top: bool,
+        budget: &mut InflateBudget,
     ) -> Result<(), SessionError> {
         if msg_id % 4 == 0 {
             return Err(SessionError::MsgIdParity(msg_id));
@@ -272,23 +291,33 @@ impl ClientSession {
         if seq_no & 1 == 1 {
             self.acks.push(msg_id);
         }
-        self.handle_object(msg_id, body, now, top)
+        self.handle_object(msg_id, body, now, top, budget)
     }
 
-    fn handle_object(&mut self, msg_id: i64, body: &[u8], now: Duration, top: bool) -> Result<(), SessionError> {
+    fn handle_object(
+        &mut self,
+        msg_id: i64,
+        body: &[u8],
+        now: Duration,
+        top: bool,
+        budget: &mut InflateBudget,
+    ) -> Result<(), SessionError> {
         match constructor_of(body).unwrap_or_default() {
             // Containers do not nest.
             MsgContainer::CONSTRUCTOR_ID if top => {
                 for inner in MsgContainer::from_bytes_exact(body)?.messages {
-                    self.handle_message(inner.msg_id, inner.seq_no, &inner.body, now, false)?;
+                    self.handle_message(inner.msg_id, inner.seq_no, &inner.body, now, false, budget)?;
                 }
             }
             // A nested container breaks the spec; its contents are not trusted.
             MsgContainer::CONSTRUCTOR_ID => {}
-            RpcResult::CONSTRUCTOR_ID => self.handle_rpc_result(RpcResult::from_bytes_exact(body)?)?,
-            ferrogram_tl::mtproto::GzipPacked::CONSTRUCTOR_ID => {
-                let inner = unpack_gzip(body)?;
-                self.handle_object(msg_id, &inner, now, false)?;
+            RpcResult::CONSTRUCTOR_ID => self.handle_rpc_result(RpcResult::from_bytes_exact(body)?, budget)?,
+            GzipPacked::CONSTRUCTOR_ID => {
+                // Read one level deeper: a gzip_packed in what it packs counts as nested in it.
+                let packed = GzipPacked::from_bytes_exact(body)?;
+                budget.inflate_then(&packed.packed_data, |budget, inner| {
+                    self.handle_object(msg_id, &inner, now, false, budget)
+                })?;
             }
             types::MsgsAck::CONSTRUCTOR_ID => {
                 let enums::MsgsAck::MsgsAck(ack) = enums::MsgsAck::from_bytes_exact(body)?;
@@ -339,8 +368,8 @@ impl ClientSession {
         Ok(())
     }
 
-    fn handle_rpc_result(&mut self, result: RpcResult) -> Result<(), SessionError> {
-        let inner = unpack_gzip(&result.result)?;
+    fn handle_rpc_result(&mut self, result: RpcResult, budget: &mut InflateBudget) -> Result<(), SessionError> {
+        let inner = unpack_gzip(&result.result, budget)?;
         let answer = if constructor_of(&inner) == Some(types::RpcError::CONSTRUCTOR_ID) {
             let enums::RpcError::RpcError(e) = enums::RpcError::from_bytes_exact(&inner)?;
             Err(RpcErrorMessage { code: e.error_code, message: e.error_message })
