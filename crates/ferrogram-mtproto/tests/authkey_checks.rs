@@ -455,7 +455,8 @@ fn server_rejects_data_encrypted_for_another_key() {
     let data = enums::PQInnerData::from_bytes(&inner).unwrap().to_bytes();
     req.encrypted_data = other_key().public_key().rsa_pad_encrypt(&data, &mut rng(6)).unwrap().to_vec();
     let result = run.server_handle(&req.to_bytes());
-    assert!(matches!(result, Err(AuthKeyError::Rsa(_))), "{result:?}");
+    // Out of range for our modulus, or a plaintext that is neither RSA_PAD nor the older form.
+    assert!(matches!(result, Err(AuthKeyError::Rsa(_) | AuthKeyError::EncryptedData(_))), "{result:?}");
 }
 
 // ---- pq ----

@@ -36,7 +36,7 @@ fn framed(body: &[u8]) -> Vec<u8> {
 fn random_bytes_in_every_mode() {
     let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
     server_exchange(&[]);
-    for mode in 0..5u8 {
+    for mode in 0..6u8 {
         server_exchange(&[mode]);
         // The modes that run an honest prefix first cost a few key-exchange steps each.
         let runs = if mode <= 1 { 3000 } else { 40 };
@@ -83,6 +83,17 @@ fn mutated_real_messages() {
         server_exchange(&input(1, &framed(&body)));
         server_exchange(&input(2, &body));
         server_exchange(&input(3, &body));
+        server_exchange(&input(5, &body));
+    }
+    // The same inside the older SHA1 + data + padding block, after each p_q_inner_data* id, so
+    // the lengths are read rather than the constructor refused.
+    for id in [0x83c95aecu32, 0xa9f55f95, 0x3c6a84d4, 0x56fddf88] {
+        for skip in 0..12 {
+            let mut data = id.to_le_bytes().to_vec();
+            data.resize(4 + skip, 4);
+            data.extend_from_slice(&[0xfe, 0xff, 0xff, 0xff]);
+            server_exchange(&input(5, &data));
+        }
     }
     // Edits of the honest set_client_DH_params.
     for _ in 0..40 {

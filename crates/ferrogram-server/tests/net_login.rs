@@ -7,7 +7,7 @@ mod support;
 use ferrogram_mtproto::transport::TransportKind;
 use ferrogram_server::net::LocalServer;
 use ferrogram_server::AdminUser;
-use ferrogram_tl::{enums, functions, types, Serializable};
+use ferrogram_tl::{enums, functions, types};
 use ferrogram_tl_layers::{answer_to_json, json_to_request};
 use support::*;
 

@@ -45,9 +45,9 @@ pub enum DeserializeError {
         /// How many bytes were left.
         count: usize,
     },
-    /// A gzip-packed payload that does not inflate, or inflates beyond the limit.
+    /// A `gzip_packed` payload that does not inflate, or goes beyond the message's limits.
     #[error("invalid gzip_packed payload: {0}")]
-    Gzip(String),
+    Gzip(#[from] crate::inflate::InflateError),
     /// A construct this runtime cannot read (never produced by the generated code for the
     /// schemas shipped here).
     #[error("unsupported TL construct")]

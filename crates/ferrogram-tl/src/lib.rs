@@ -7,6 +7,7 @@
 //! - [`functions`]: a struct per method; [`RemoteCall::Return`] is its result type, so invoking
 //!   [`functions::auth::SignIn`] yields [`enums::auth::Authorization`].
 //! - [`mtproto`]: the same for the MTProto service schema, plus the hand-written container types.
+//! - [`inflate`]: reading `gzip_packed` payloads (gzip or zlib) within per-message limits.
 //!
 //! Serialization follows <https://core.telegram.org/mtproto/serialize>: [`Serializable`] writes
 //! into a reusable buffer; [`Deserializable`] reads from a byte slice and never panics: malformed
@@ -29,12 +30,14 @@
 mod error;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod inflate;
 pub mod mtproto;
 mod primitives;
 mod reader;
 mod traits;
 
 pub use error::DeserializeError;
+pub use inflate::{InflateBudget, InflateError, InflateLimits};
 pub use primitives::RawQuery;
 pub use reader::Reader;
 pub use traits::{Deserializable, Identifiable, RemoteCall, Serializable};

@@ -3,14 +3,10 @@
 //! implementation: [`Message`], [`MsgContainer`], [`RpcResult`] and [`GzipPacked`]
 //! (<https://core.telegram.org/mtproto/serialize>, "Service messages").
 
-use std::io::Read as _;
-
+use crate::inflate::{inflate, InflateLimits};
 use crate::{Deserializable, DeserializeError, Reader, Serializable};
 
 include!(concat!(env!("OUT_DIR"), "/mtproto.rs"));
-
-/// The largest payload [`GzipPacked::unpack`] inflates to (a bound against gzip bombs).
-pub const MAX_UNPACKED_SIZE: usize = 16 << 20;
 
 /// One message inside a container: `message msg_id:long seqno:int bytes:int body:Object`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,9 +117,12 @@ impl Deserializable for RpcResult {
 }
 
 /// `gzip_packed#3072cfa1 packed_data:bytes = Object`.
+///
+/// [`pack`](Self::pack) writes gzip, as the spec says; [`unpack`](Self::unpack) reads gzip or zlib
+/// (see [`inflate`](crate::inflate) for why both).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GzipPacked {
-    /// The gzip stream.
+    /// The compressed stream (gzip, or zlib from some clients).
     pub packed_data: Vec<u8>,
 }
 
@@ -131,7 +130,7 @@ impl GzipPacked {
     /// Constructor id of `gzip_packed`.
     pub const CONSTRUCTOR_ID: u32 = 0x3072cfa1;
 
-    /// Compresses `data`.
+    /// Compresses `data` as a gzip stream.
     pub fn pack(data: &[u8]) -> Self {
         use std::io::Write as _;
         let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
@@ -140,15 +139,12 @@ impl GzipPacked {
         GzipPacked { packed_data: enc.finish().unwrap_or_default() }
     }
 
-    /// Inflates the payload, refusing output beyond [`MAX_UNPACKED_SIZE`].
+    /// Inflates the payload on its own, refusing output beyond the default
+    /// [`InflateLimits::max_total_bytes`]. A reader of whole messages, where several payloads (or
+    /// nested ones) must share one limit, inflates `packed_data` through an
+    /// [`InflateBudget`](crate::inflate::InflateBudget) instead.
     pub fn unpack(&self) -> Result<Vec<u8>, DeserializeError> {
-        let mut out = Vec::new();
-        let mut dec = flate2::read::GzDecoder::new(&self.packed_data[..]).take(MAX_UNPACKED_SIZE as u64 + 1);
-        dec.read_to_end(&mut out).map_err(|e| DeserializeError::Gzip(e.to_string()))?;
-        if out.len() > MAX_UNPACKED_SIZE {
-            return Err(DeserializeError::Gzip(format!("inflates beyond {MAX_UNPACKED_SIZE} bytes")));
-        }
-        Ok(out)
+        Ok(inflate(&self.packed_data, InflateLimits::DEFAULT.max_total_bytes)?)
     }
 }
 

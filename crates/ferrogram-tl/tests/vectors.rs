@@ -155,7 +155,7 @@ fn gzip_packed_wrapping() {
 #[test]
 fn gzip_packed_rejects_garbage_and_bombs() {
     assert!(GzipPacked { packed_data: vec![1, 2, 3] }.unpack().is_err());
-    let bomb = GzipPacked::pack(&vec![0u8; ferrogram_tl::mtproto::MAX_UNPACKED_SIZE + 1]);
+    let bomb = GzipPacked::pack(&vec![0u8; ferrogram_tl::InflateLimits::DEFAULT.max_total_bytes + 1]);
     assert!(bomb.packed_data.len() < 100_000);
     assert!(bomb.unpack().is_err());
 }

@@ -7,13 +7,14 @@
 //! to the server's key), so the first input byte picks how far an honest client goes first, and
 //! the rest is the fuzzer's part at that depth:
 //!
-//! | `data[0] % 5` | honest prefix | the fuzzer's part |
+//! | `data[0] % 6` | honest prefix | the fuzzer's part |
 //! |---|---|---|
 //! | 0 | none | a sequence of plain-message packets (each may also be fed as a bare body) |
 //! | 1 | `req_pq_multi` | the following message bodies |
 //! | 2 | `req_pq_multi` | the `p_q_inner_data` inside a correctly RSA_PAD-encrypted `req_DH_params` |
 //! | 3 | up to `req_DH_params` | `client_DH_inner_data`, correctly encrypted with the temporary key |
 //! | 4 | up to `set_client_DH_params` | that message with bytes flipped, cut or appended |
+//! | 5 | `req_pq_multi` | the older `SHA1(data) + data + padding` block of `req_DH_params`: up to 235 bytes are `data` (hashed and zero-padded here), more are the whole block, hash included (cut or zero-padded to 255 bytes) |
 
 use std::sync::OnceLock;
 
@@ -105,7 +106,7 @@ fn new_nonce_of(req: &functions::ReqDhParams) -> Option<[u8; 32]> {
 /// Never panics on any input; that is what the fuzz target and its stable test check.
 pub fn server_exchange(data: &[u8]) {
     let Some((&mode, rest)) = data.split_first() else { return };
-    match mode % 5 {
+    match mode % 6 {
         0 => {
             let mut random = XorShift(0x0bad);
             let mut server = ServerHandshake::new(ServerConfig::new(server_key().clone(), 2));
@@ -154,13 +155,37 @@ pub fn server_exchange(data: &[u8]) {
             };
             feed(&mut p.server, &set.to_bytes(), &mut p.random);
         }
-        _ => {
+        4 => {
             let Some(mut p) = honest_prefix(3) else { return };
             let mut body = p.next.clone();
             mutate(&mut body, rest);
             feed(&mut p.server, &body, &mut p.random);
         }
+        _ => {
+            let Some(mut p) = honest_prefix(2) else { return };
+            let Ok(mut req) = functions::ReqDhParams::from_bytes(&p.next) else { return };
+            req.encrypted_data = legacy_encrypt(rest);
+            feed(&mut p.server, &req.to_bytes(), &mut p.random);
+        }
     }
+}
+
+/// The older encoding of `p_q_inner_data` (Telethon's): `SHA1(data) + data + zero padding` as
+/// a 255-byte block if `rest` fits as `data`, else `rest` (cut or zero-padded to 255 bytes) as the block, then
+/// raw RSA with the server's public key.
+fn legacy_encrypt(rest: &[u8]) -> Vec<u8> {
+    use sha1::{Digest, Sha1};
+    let block = if rest.len() <= 235 {
+        let mut block = Sha1::digest(rest).to_vec();
+        block.extend_from_slice(rest);
+        block.resize(255, 0);
+        block
+    } else {
+        let mut block = rest[..rest.len().min(255)].to_vec();
+        block.resize(255, 0);
+        block
+    };
+    server_key().public_key().raw_encrypt(&num_bigint::BigUint::from_bytes_be(&block)).to_vec()
 }
 
 /// Applies edits read from `edits` to `body`: (op, position, value) triples that flip a byte,

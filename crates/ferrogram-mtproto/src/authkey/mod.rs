@@ -31,8 +31,11 @@
 pub mod client;
 #[doc(hidden)]
 pub mod fuzzing;
+mod inner_data;
 pub mod plain;
 pub mod server;
+
+pub use inner_data::LegacyBlockError;
 
 use ferrogram_tl::DeserializeError;
 
@@ -116,6 +119,11 @@ pub enum AuthKeyError {
     /// RSA decryption or `RSA_PAD` failed.
     #[error(transparent)]
     Rsa(#[from] RsaError),
+    /// The client's `encrypted_data` decrypted to neither encoding a server accepts: not an
+    /// `RSA_PAD` block (its hash does not match), and not a `SHA1(data) + data + padding` block
+    /// either, for the reason given. Usually data encrypted for another key, or tampered with.
+    #[error("encrypted p_q_inner_data is neither RSA_PAD nor SHA1 + data + padding: {0}")]
+    EncryptedData(LegacyBlockError),
     /// A DH parameter or value failed its check.
     #[error(transparent)]
     Dh(#[from] DhError),

@@ -5,6 +5,15 @@
 //! answer with the transport error `-404` and treat the exchange as over (the state machine then
 //! answers [`AuthKeyError::Finished`] to anything else).
 //!
+//! `req_DH_params` carries `p_q_inner_data*` encrypted one of two ways, and both are accepted:
+//! `RSA_PAD`, as the spec describes it now (and as our client sends it), or the older
+//! `RSA(SHA1(data) + data + padding)`, which the spec no longer describes but Telegram's servers
+//! still accept and Telethon, Pyrogram and Pyrogram's forks still send. `RSA_PAD` is tried first.
+//! A block that fails it counts as the older form only if the decrypted number fits 255 bytes, a
+//! `p_q_inner_data*` object (any of the four) reads from after the 20-byte hash without running
+//! past the block, and the hash is the SHA1 of exactly that object; anything else is refused with
+//! [`AuthKeyError::EncryptedData`] saying which check failed.
+//!
 //! When a new key's `auth_key_id` is already taken (the caller's store says so through
 //! [`ServerHandshake::handle_with_key_check`]), the server answers `dh_gen_retry` and the client
 //! draws a new `b`; after [`MAX_KEY_ID_RETRIES`] such collisions it gives up with `dh_gen_fail`.
@@ -12,6 +21,7 @@
 use ferrogram_tl::mtproto::{enums, types};
 use ferrogram_tl::{Deserializable, Serializable};
 
+use super::inner_data::decrypt_inner_data;
 use super::{be_minimal, check_hashed, first_salt, with_hash_and_padding, AuthKey, AuthKeyError};
 use crate::crypto::{dh, ige, kdf, pq, rsa::RsaPrivateKey};
 use crate::RandomSource;
@@ -174,10 +184,9 @@ impl ServerHandshake {
         if req.p != be_minimal(p) || req.q != be_minimal(q) {
             return Err(AuthKeyError::Pq("p and q do not factor the pq sent"));
         }
-        let data = self.config.rsa_key.rsa_pad_decrypt(&req.encrypted_data)?;
         use enums::PQInnerData as Inner;
         let (i_pq, i_p, i_q, i_nonce, i_server_nonce, new_nonce, dc_id, temp_expires_in) =
-            match Inner::from_bytes(&data)? {
+            match decrypt_inner_data(&self.config.rsa_key, &req.encrypted_data)? {
                 Inner::PQInnerData(x) => {
                     (x.pq, x.p, x.q, x.nonce, x.server_nonce, x.new_nonce, self.config.dc_id, None)
                 }

@@ -1,6 +1,13 @@
 //! RSA as the key exchange uses it (<https://core.telegram.org/mtproto/auth_key>): public keys
 //! read from PEM, their fingerprints, `RSA_PAD` encryption of `p_q_inner_data`, and for the
-//! server side, key generation and the inverse of `RSA_PAD`.
+//! server side, key generation, raw decryption and the inverse of `RSA_PAD`.
+//!
+//! Clients encrypt `p_q_inner_data` in one of two ways, and a server has to accept both: `RSA_PAD`
+//! (what the spec describes now, and what our client sends), or the older
+//! `RSA(SHA1(data) + data + padding)` that Telegram's servers still accept and that Telethon,
+//! Pyrogram and their forks still send. This module only decrypts; telling the two plaintexts apart
+//! needs the TL object inside, so the server's key exchange does it
+//! ([`authkey::server`](crate::authkey::server)).
 //!
 //! Written on `num-bigint` rather than the `rsa` crate because MTProto uses raw ("textbook") RSA
 //! under its own padding scheme, which that crate deliberately does not expose. The
@@ -136,7 +143,7 @@ impl RsaPublicKey {
 
     /// Raw RSA: `m^e mod n`, as 256 big-endian bytes (on [`montgomery`](super::montgomery); `num-bigint` if `n`
     /// were even, which no RSA modulus is).
-    fn raw_encrypt(&self, m: &BigUint) -> [u8; 256] {
+    pub(crate) fn raw_encrypt(&self, m: &BigUint) -> [u8; 256] {
         match OddModulus::from_be_bytes(&self.n.to_bytes_be()) {
             Ok(n) => {
                 let mut out = [0u8; 256];
@@ -312,6 +319,13 @@ impl RsaPrivateKey {
     /// (the caller reads the TL object from its start), or an error if the block is malformed or
     /// its hash does not match.
     pub fn rsa_pad_decrypt(&self, encrypted: &[u8]) -> Result<[u8; 192], RsaError> {
+        rsa_pad_unpad(&self.raw_decrypt(encrypted)?)
+    }
+
+    /// Raw ("textbook") RSA decryption: `c^d mod n` as 256 big-endian bytes, for a `c` of exactly
+    /// 256 bytes below the modulus. What the plaintext means (an `RSA_PAD` block, or the older
+    /// SHA1 + data + padding block) is for the caller to check: see [`rsa_pad_unpad`].
+    pub(crate) fn raw_decrypt(&self, encrypted: &[u8]) -> Result<[u8; 256], RsaError> {
         if encrypted.len() != 256 {
             return Err(RsaError::CiphertextRange);
         }
@@ -319,7 +333,7 @@ impl RsaPrivateKey {
         if c >= self.public.n {
             return Err(RsaError::CiphertextRange);
         }
-        let m = match &self.crt {
+        Ok(match &self.crt {
             Some(crt) => to_256(&crt.decrypt(encrypted)),
             None => {
                 let mut m = [0u8; 256];
@@ -330,24 +344,30 @@ impl RsaPrivateKey {
                 }
                 m
             }
-        };
-        let mut block = [0u8; 224];
-        block.copy_from_slice(&m[32..]);
-        let block_hash = Sha256::digest(block);
-        let mut temp_key = [0u8; 32];
-        for i in 0..32 {
-            temp_key[i] = m[i] ^ block_hash[i];
-        }
-        let _ = ige::decrypt(&mut block, &temp_key, &[0u8; 32]);
-        let mut with_padding = [0u8; 192];
-        with_padding.copy_from_slice(&block[..192]);
-        with_padding.reverse();
-        let hash = Sha256::new().chain_update(temp_key).chain_update(with_padding).finalize();
-        if !constant_time_eq(&hash, &block[192..]) {
-            return Err(RsaError::PadHash);
-        }
-        Ok(with_padding)
+        })
     }
+}
+
+/// Undoes the `RSA_PAD` layers of a decrypted block (see [`RsaPublicKey::rsa_pad_encrypt`]):
+/// unmasks the temporary key, AES-IGE decrypts, and checks the SHA256 inside. Returns the 192-byte
+/// `data_with_padding`, or [`RsaError::PadHash`] if the block is no `RSA_PAD` block for this key.
+pub(crate) fn rsa_pad_unpad(m: &[u8; 256]) -> Result<[u8; 192], RsaError> {
+    let mut block = [0u8; 224];
+    block.copy_from_slice(&m[32..]);
+    let block_hash = Sha256::digest(block);
+    let mut temp_key = [0u8; 32];
+    for i in 0..32 {
+        temp_key[i] = m[i] ^ block_hash[i];
+    }
+    let _ = ige::decrypt(&mut block, &temp_key, &[0u8; 32]);
+    let mut with_padding = [0u8; 192];
+    with_padding.copy_from_slice(&block[..192]);
+    with_padding.reverse();
+    let hash = Sha256::new().chain_update(temp_key).chain_update(with_padding).finalize();
+    if !constant_time_eq(&hash, &block[192..]) {
+        return Err(RsaError::PadHash);
+    }
+    Ok(with_padding)
 }
 
 /// Compares two byte strings without an early exit.

@@ -19,10 +19,11 @@ use ferrogram_tl::{Deserializable, Identifiable, Serializable};
 use super::envelope::{self, Header};
 use super::msg_id::{is_content_related, msg_id_seconds, IdKind, MsgIdGenerator, SeqNo};
 use super::recent::{RecentIds, Seen};
-use super::{constructor_of, unpack_gzip, RpcErrorMessage, SessionError};
+use super::{constructor_of, unpack_gzip, InflateLimits, RpcErrorMessage, SessionError};
 use crate::authkey::AuthKey;
 use crate::crypto::Side;
 use crate::RandomSource;
+use ferrogram_tl::inflate::InflateBudget;
 
 /// Most messages packed into one container (the server's limit is 1020).
 const MAX_CONTAINER_MESSAGES: usize = 100;
@@ -105,6 +106,8 @@ pub struct ClientSession {
     clock_confirmed: bool,
     events: VecDeque<Event>,
     next_request: u64,
+    /// How much the `gzip_packed` of one packet may inflate to.
+    inflate_limits: InflateLimits,
 }
 
 impl ClientSession {
@@ -128,7 +131,20 @@ impl ClientSession {
             clock_confirmed: false,
             events: VecDeque::new(),
             next_request: 0,
+            inflate_limits: InflateLimits::default(),
         }
+    }
+
+    /// The same session with other limits on inflating the server's `gzip_packed` answers and
+    /// updates (the default is [`InflateLimits::default`]).
+    pub fn with_inflate_limits(mut self, limits: InflateLimits) -> Self {
+        self.inflate_limits = limits;
+        self
+    }
+
+    /// The limits on inflating `gzip_packed`, per packet.
+    pub fn inflate_limits(&self) -> InflateLimits {
+        self.inflate_limits
     }
 
     /// The auth key.
@@ -273,7 +289,9 @@ impl ClientSession {
         }
         let clock = server_seconds(now, time_offset);
         // Phase one: check and decode everything; nothing changes if any of it is refused.
-        let checked = self.check_packet(message.msg_id, message.seq_no, &message.body, clock)?;
+        // Every gzip_packed of this packet, however nested, draws on one budget.
+        let mut budget = InflateBudget::new(self.inflate_limits);
+        let checked = self.check_packet(message.msg_id, message.seq_no, &message.body, clock, &mut budget)?;
         // Phase two: act.
         self.time_offset = time_offset;
         self.clock_confirmed = true;
@@ -290,9 +308,16 @@ impl ClientSession {
 
     /// Checks a packet's message (or the messages of its container) against the guidelines and
     /// decodes them, without changing any state.
-    fn check_packet(&self, msg_id: i64, seq_no: i32, body: &[u8], clock: i64) -> Result<Vec<Checked>, SessionError> {
+    fn check_packet(
+        &self,
+        msg_id: i64,
+        seq_no: i32,
+        body: &[u8],
+        clock: i64,
+        budget: &mut InflateBudget,
+    ) -> Result<Vec<Checked>, SessionError> {
         if constructor_of(body) != Some(MsgContainer::CONSTRUCTOR_ID) {
-            return Ok(vec![self.check_message(msg_id, seq_no, body, clock, &[])?]);
+            return Ok(vec![self.check_message(msg_id, seq_no, body, clock, &[], budget)?]);
         }
         // The container is only a wrapper: its id must be a fresh server id, and the time
         // window applies to the messages it carries, which are what gets acted on.
@@ -305,7 +330,7 @@ impl ClientSession {
         let mut checked = vec![Checked { msg_id, seq_no, object: Some(Incoming::Nothing) }];
         let mut in_packet = vec![msg_id];
         for inner in MsgContainer::from_bytes_exact(body)?.messages {
-            let m = self.check_message(inner.msg_id, inner.seq_no, &inner.body, clock, &in_packet)?;
+            let m = self.check_message(inner.msg_id, inner.seq_no, &inner.body, clock, &in_packet, budget)?;
             in_packet.push(inner.msg_id);
             checked.push(m);
         }
@@ -320,6 +345,7 @@ impl ClientSession {
         body: &[u8],
         clock: i64,
         earlier: &[i64],
+        budget: &mut InflateBudget,
     ) -> Result<Checked, SessionError> {
         check_parity(msg_id)?;
         if self.seen(msg_id)? || earlier.contains(&msg_id) {
@@ -335,7 +361,7 @@ impl ClientSession {
         if !notice && !(-MAX_PAST..=MAX_FUTURE).contains(&skew) {
             return Err(SessionError::MsgIdOutsideWindow { msg_id, skew });
         }
-        Ok(Checked { msg_id, seq_no, object: Some(decode(body)?) })
+        Ok(Checked { msg_id, seq_no, object: Some(decode(body, budget)?) })
     }
 
     /// Whether `msg_id` was received before (a duplicate, to acknowledge and ignore); an error
@@ -495,12 +521,12 @@ fn check_parity(msg_id: i64) -> Result<(), SessionError> {
 }
 
 /// Decodes one message body (not a top-level container).
-fn decode(body: &[u8]) -> Result<Incoming, SessionError> {
+fn decode(body: &[u8], budget: &mut InflateBudget) -> Result<Incoming, SessionError> {
     Ok(match constructor_of(body).unwrap_or_default() {
         MsgContainer::CONSTRUCTOR_ID => Incoming::Nothing,
         RpcResult::CONSTRUCTOR_ID => {
             let result = RpcResult::from_bytes_exact(body)?;
-            let inner = unpack_gzip(&result.result)?;
+            let inner = unpack_gzip(&result.result, budget)?;
             let answer = if constructor_of(&inner) == Some(types::RpcError::CONSTRUCTOR_ID) {
                 let enums::RpcError::RpcError(e) = enums::RpcError::from_bytes_exact(&inner)?;
                 Err(RpcErrorMessage { code: e.error_code, message: e.error_message })
@@ -510,12 +536,12 @@ fn decode(body: &[u8]) -> Result<Incoming, SessionError> {
             Incoming::Answer { req_msg_id: result.req_msg_id, result: answer }
         }
         ferrogram_tl::mtproto::GzipPacked::CONSTRUCTOR_ID => {
-            let inner = unpack_gzip(body)?;
+            let inner = unpack_gzip(body, budget)?;
             // A gzipped container would be a nested one.
             if constructor_of(&inner) == Some(MsgContainer::CONSTRUCTOR_ID) {
                 Incoming::Nothing
             } else {
-                decode(&inner)?
+                decode(&inner, budget)?
             }
         }
         types::MsgsAck::CONSTRUCTOR_ID => {

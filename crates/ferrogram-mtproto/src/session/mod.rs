@@ -14,6 +14,10 @@
 //!   executed again.
 //! - [`salts::ServerSalts`]: the server salts a server hands out, derived from a secret and time.
 //!
+//! `gzip_packed` bodies (gzip, or zlib from some clients) are inflated within
+//! [`InflateLimits`] per packet, one budget shared by every `gzip_packed` in it, nested or side by
+//! side; both sessions take the limits with `with_inflate_limits` (the default otherwise).
+//!
 //! Like the rest of the crate, nothing here reads a clock or draws randomness: the current Unix
 //! time (a [`std::time::Duration`] since the epoch) and a [`RandomSource`](crate::RandomSource)
 //! are arguments, and packets go in and out as bytes for a transport to frame.
@@ -27,8 +31,11 @@ mod recent;
 pub mod salts;
 pub mod server;
 
+use ferrogram_tl::inflate::{InflateBudget, InflateError};
 use ferrogram_tl::mtproto::GzipPacked;
 use ferrogram_tl::{Deserializable, DeserializeError};
+
+pub use ferrogram_tl::inflate::InflateLimits;
 
 pub use envelope::EnvelopeError;
 
@@ -67,6 +74,13 @@ pub enum SessionError {
     Decode(#[from] DeserializeError),
 }
 
+impl From<InflateError> for SessionError {
+    /// A `gzip_packed` that cannot be inflated within the limits is a malformed body.
+    fn from(e: InflateError) -> Self {
+        SessionError::Decode(e.into())
+    }
+}
+
 /// An RPC error as the server sent it (`rpc_error error_code:int error_message:string`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RpcErrorMessage {
@@ -81,11 +95,23 @@ pub(crate) fn constructor_of(body: &[u8]) -> Option<u32> {
     Some(u32::from_le_bytes(body.get(..4)?.try_into().ok()?))
 }
 
-/// `body` itself, or its contents if it is `gzip_packed`.
-pub(crate) fn unpack_gzip(body: &[u8]) -> Result<Vec<u8>, DeserializeError> {
-    if constructor_of(body) == Some(GzipPacked::CONSTRUCTOR_ID) {
-        GzipPacked::from_bytes_exact(body)?.unpack()
-    } else {
-        Ok(body.to_vec())
+/// Whether `body` is a `gzip_packed`.
+pub(crate) fn is_gzip_packed(body: &[u8]) -> bool {
+    constructor_of(body) == Some(GzipPacked::CONSTRUCTOR_ID)
+}
+
+/// `body` itself, or what it packs if it is `gzip_packed`: inflated through as many levels as
+/// are nested, all drawing on `budget`.
+pub(crate) fn unpack_gzip(body: &[u8], budget: &mut InflateBudget) -> Result<Vec<u8>, DeserializeError> {
+    if !is_gzip_packed(body) {
+        return Ok(body.to_vec());
     }
+    let packed = GzipPacked::from_bytes_exact(body)?;
+    budget.inflate_then(&packed.packed_data, |budget, content| {
+        if is_gzip_packed(&content) {
+            unpack_gzip(&content, budget)
+        } else {
+            Ok(content)
+        }
+    })
 }

@@ -9,12 +9,18 @@
 //! msgs_state_req, rpc_drop_answer, destroy_session) and hands RPC calls out through
 //! [`ServerSession::poll_call`]. The application answers each with [`ServerSession::answer`].
 //!
+//! A request that arrives as `gzip_packed` (gzip or zlib) is inflated here, within the session's
+//! [`InflateLimits`] for the whole packet. One that cannot be (corrupt, or beyond the limits) is
+//! answered with the RPC error `400 INPUT_FETCH_ERROR`, and [`ServerSession::handle`] returns the
+//! error so the shell can log it or close the connection; the session itself stays usable.
+//!
 //! Answers are cached by request msg_id: a client that lost its connection resends a request
 //! under the same msg_id, and gets the cached answer instead of a second execution.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::Duration;
 
+use ferrogram_tl::inflate::InflateBudget;
 use ferrogram_tl::mtproto::{enums, functions, types, GzipPacked, Message, MsgContainer, RpcResult};
 use ferrogram_tl::{Deserializable, Identifiable, Serializable};
 
@@ -22,7 +28,7 @@ use super::envelope::{self, Decrypted, Header};
 use super::msg_id::{is_content_related, msg_id_seconds, IdKind, MsgIdGenerator, SeqNo};
 use super::recent::RecentIds;
 use super::salts::ServerSalts;
-use super::{constructor_of, unpack_gzip, RpcErrorMessage, SessionError};
+use super::{constructor_of, unpack_gzip, InflateLimits, RpcErrorMessage, SessionError};
 use crate::authkey::AuthKey;
 use crate::crypto::Side;
 use crate::RandomSource;
@@ -109,6 +115,8 @@ pub struct ServerSession {
     calls: VecDeque<Call>,
     /// `unique_id` of the `new_session_created` still to send with the first answer.
     announce: Option<i64>,
+    /// How much the `gzip_packed` of one packet may inflate to.
+    inflate_limits: InflateLimits,
 }
 
 impl std::fmt::Debug for ServerSession {
@@ -138,7 +146,20 @@ impl ServerSession {
             acks: Vec::new(),
             calls: VecDeque::new(),
             announce: Some(unique_id),
+            inflate_limits: InflateLimits::default(),
         }
+    }
+
+    /// The same session with other limits on inflating `gzip_packed` requests (the default is
+    /// [`InflateLimits::default`]).
+    pub fn with_inflate_limits(mut self, limits: InflateLimits) -> Self {
+        self.inflate_limits = limits;
+        self
+    }
+
+    /// The limits on inflating `gzip_packed` requests, per packet.
+    pub fn inflate_limits(&self) -> InflateLimits {
+        self.inflate_limits
     }
 
     /// The session id.
@@ -152,6 +173,10 @@ impl ServerSession {
     }
 
     /// Checks and takes in one decrypted message of this session.
+    ///
+    /// An error means a message in it was malformed (for a container: the first such message;
+    /// those before it were taken in, those after it were not). A request that could not be
+    /// inflated is answered with `INPUT_FETCH_ERROR` before the error is returned.
     pub fn handle(&mut self, message: Decrypted, now: Duration) -> Result<Handled, SessionError> {
         if message.session_id != self.session_id {
             return Err(SessionError::WrongSession { expected: self.session_id, got: message.session_id });
@@ -173,6 +198,8 @@ impl ServerSession {
             .to_bytes();
             self.outbox.push_back(Outgoing { body, kind: IdKind::ServerOther });
         }
+        // Every gzip_packed of this packet, in a container or not, draws on one budget.
+        let mut budget = InflateBudget::new(self.inflate_limits);
         if constructor_of(&message.body) == Some(MsgContainer::CONSTRUCTOR_ID) {
             if !self.received.insert(message.msg_id) {
                 return Ok(Handled::Duplicate);
@@ -190,11 +217,11 @@ impl ServerSession {
                     // skipped, the rest of the container still counts.
                     continue;
                 }
-                self.take_message(inner.msg_id, inner.seq_no, &inner.body, now)?;
+                self.take_message(inner.msg_id, inner.seq_no, &inner.body, now, &mut budget)?;
             }
             Ok(Handled::Accepted)
         } else {
-            self.take_message(message.msg_id, message.seq_no, &message.body, now)
+            self.take_message(message.msg_id, message.seq_no, &message.body, now, &mut budget)
         }
     }
 
@@ -232,7 +259,14 @@ impl ServerSession {
         self.outbox.push_back(Outgoing { body, kind: IdKind::ServerResponse });
     }
 
-    fn take_message(&mut self, msg_id: i64, seq_no: i32, body: &[u8], now: Duration) -> Result<Handled, SessionError> {
+    fn take_message(
+        &mut self,
+        msg_id: i64,
+        seq_no: i32,
+        body: &[u8],
+        now: Duration,
+        budget: &mut InflateBudget,
+    ) -> Result<Handled, SessionError> {
         if seq_no & 1 == 1 {
             // Acknowledge even a duplicate: the first ack may be what the client missed.
             self.acks.push(msg_id);
@@ -243,7 +277,7 @@ impl ServerSession {
             }
             return Ok(Handled::Duplicate);
         }
-        let body = match unpack_gzip(body) {
+        let body = match unpack_gzip(body, budget) {
             Ok(b) => b,
             Err(e) => {
                 self.answer(msg_id, Err(RpcErrorMessage { code: 400, message: "INPUT_FETCH_ERROR".into() }));
