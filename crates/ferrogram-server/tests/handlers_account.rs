@@ -264,3 +264,27 @@ fn restart_on_the_same_data_dir_keeps_users_and_signed_in_keys() {
     let other = new_key(&api, 2, 3);
     assert_eq!(sign_in(&api, &other, PHONE_DC2).id, user.id);
 }
+
+#[test]
+fn get_difference_from_the_state_get_state_gave_is_empty() {
+    let api = api();
+    let ctx = new_key(&api, 2, 1);
+    let diff = |pts: i32, date: i32| functions::updates::GetDifference {
+        pts,
+        pts_limit: None,
+        pts_total_limit: None,
+        date,
+        qts: 0,
+        qts_limit: None,
+    };
+    assert_error(call(&api, &ctx, &diff(1, 1)), 401, "AUTH_KEY_UNREGISTERED");
+    sign_up(&api, &ctx, PHONE_DC2, "Ada");
+    let enums::updates::State::State(state) = call(&api, &ctx, &functions::updates::GetState {}).unwrap();
+    let empty = call(&api, &ctx, &diff(state.pts, state.date)).unwrap();
+    let enums::updates::Difference::Empty(empty) = empty else { panic!("{empty:?}") };
+    assert_eq!((i64::from(empty.date), empty.seq), (T0, state.seq));
+    // A state the server never gave out.
+    assert_error(call(&api, &ctx, &diff(0, state.date)), 400, "PERSISTENT_TIMESTAMP_EMPTY");
+    assert_error(call(&api, &ctx, &diff(state.pts + 5, state.date)), 400, "PERSISTENT_TIMESTAMP_INVALID");
+    assert_error(call(&api, &ctx, &diff(state.pts, 0)), 400, "DATE_EMPTY");
+}

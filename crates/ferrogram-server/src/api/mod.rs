@@ -266,6 +266,7 @@ impl Api {
         const GET_USERS: u32 = users::GetUsers::CONSTRUCTOR_ID;
         const GET_FULL_USER: u32 = users::GetFullUser::CONSTRUCTOR_ID;
         const GET_STATE: u32 = updates::GetState::CONSTRUCTOR_ID;
+        const GET_DIFFERENCE: u32 = updates::GetDifference::CONSTRUCTOR_ID;
 
         if depth > MAX_WRAPPER_DEPTH {
             return Err(fail(&[], "INPUT_REQUEST_TOO_LONG"));
@@ -329,6 +330,7 @@ impl Api {
             GET_USERS => self.get_users(ctx, decode(query)?),
             GET_FULL_USER => self.get_full_user(ctx, decode(query)?),
             GET_STATE => self.get_state(ctx, decode(query)?),
+            GET_DIFFERENCE => self.get_difference(ctx, decode(query)?),
             _ => {
                 // At info: this is what a user reads to see which methods their client needs.
                 let name = ferrogram_tl::name_for_id(id).unwrap_or("(not in our layer)");
