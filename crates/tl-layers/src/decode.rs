@@ -3,9 +3,10 @@
 //!
 //! Untrusted input is the normal case here (requests come from the network), so: every length is
 //! checked against the remaining input before anything is allocated for it, nesting is limited to
-//! [`MAX_DEPTH`], `gzip_packed` payloads are limited to [`MAX_INFLATED`] bytes, and nothing panics.
+//! [`MAX_DEPTH`], the `gzip_packed` payloads (gzip or zlib) of one value share one
+//! [`InflateLimits`] budget (bytes in all, and how deep they nest), and nothing panics.
 
-use std::io::Read;
+use ferrogram_tl::inflate::{InflateBudget, InflateError, InflateLimits};
 
 use crate::error::CodecError;
 use crate::index::{ids, ParamKind, SchemaIndex, Ty, MAX_FLAG_FIELDS};
@@ -16,9 +17,6 @@ use crate::TypeRef;
 /// How deep objects and vectors may nest (the real API nests about 10 levels).
 pub const MAX_DEPTH: usize = 64;
 
-/// The most a `gzip_packed` payload may inflate to (MTProto messages are far smaller).
-pub const MAX_INFLATED: usize = 16 << 20;
-
 /// The most elements a vector of zero-byte elements may announce: such elements take no input, so
 /// the input length cannot bound their count.
 const MAX_EMPTY_ELEMENTS: u32 = 1 << 16;
@@ -27,17 +25,40 @@ const MAX_EMPTY_ELEMENTS: u32 = 1 << 16;
 /// took. Trailing bytes are left alone (see [`decode_exact`]).
 ///
 /// A boxed value may arrive as `gzip_packed` (any boxed position, as the spec allows); it is
-/// inflated and the value inside returned.
+/// inflated and the value inside returned. All of them together may inflate to the default
+/// [`InflateLimits`]; [`decode_with`] takes others.
 pub fn decode(schema: &SchemaIndex, expected: &TypeRef, bytes: &[u8]) -> Result<(Value, usize), CodecError> {
+    decode_with(schema, expected, bytes, InflateLimits::default())
+}
+
+/// [`decode`] with the `gzip_packed` payloads of the value limited by `limits`: at most
+/// `max_total_bytes` inflated in all, nested at most `max_depth` deep.
+pub fn decode_with(
+    schema: &SchemaIndex,
+    expected: &TypeRef,
+    bytes: &[u8],
+    limits: InflateLimits,
+) -> Result<(Value, usize), CodecError> {
     let ty = expected.check(schema)?;
     let mut r = Reader::new(bytes);
-    let value = Decoder { schema }.read(&mut r, ty, 0)?;
+    let value = Decoder { schema }.read(&mut r, ty, 0, &mut InflateBudget::new(limits))?;
     Ok((value, r.position()))
 }
 
-/// Reads one value of type `expected` that must span all of `bytes`.
+/// Reads one value of type `expected` that must span all of `bytes` (with the default
+/// [`InflateLimits`]).
 pub fn decode_exact(schema: &SchemaIndex, expected: &TypeRef, bytes: &[u8]) -> Result<Value, CodecError> {
-    let (value, used) = decode(schema, expected, bytes)?;
+    decode_exact_with(schema, expected, bytes, InflateLimits::default())
+}
+
+/// [`decode_exact`] with `limits` on its `gzip_packed` payloads (see [`decode_with`]).
+pub fn decode_exact_with(
+    schema: &SchemaIndex,
+    expected: &TypeRef,
+    bytes: &[u8],
+    limits: InflateLimits,
+) -> Result<Value, CodecError> {
+    let (value, used) = decode_with(schema, expected, bytes, limits)?;
     match bytes.len().saturating_sub(used) {
         0 => Ok(value),
         count => Err(CodecError::TrailingBytes { offset: used, count }),
@@ -49,7 +70,7 @@ struct Decoder<'s> {
 }
 
 impl Decoder<'_> {
-    fn read(&self, r: &mut Reader<'_>, ty: &Ty, depth: usize) -> Result<Value, CodecError> {
+    fn read(&self, r: &mut Reader<'_>, ty: &Ty, depth: usize, budget: &mut InflateBudget) -> Result<Value, CodecError> {
         Ok(match ty {
             Ty::Int => Value::Int(r.i32()?),
             Ty::Long => Value::Long(r.i64()?),
@@ -71,7 +92,7 @@ impl Decoder<'_> {
                 let at = r.position();
                 match r.u32()? {
                     ids::TRUE => Value::True,
-                    ids::GZIP_PACKED => return self.gzip(r, at, ty, depth),
+                    ids::GZIP_PACKED => return self.gzip(r, at, ty, depth, budget),
                     id => return Err(CodecError::UnknownConstructor { id, expected: "True".into(), offset: at }),
                 }
             }
@@ -80,25 +101,31 @@ impl Decoder<'_> {
                     let at = r.position();
                     match r.u32()? {
                         ids::VECTOR => {}
-                        ids::GZIP_PACKED => return self.gzip(r, at, ty, depth),
+                        ids::GZIP_PACKED => return self.gzip(r, at, ty, depth, budget),
                         id => return Err(CodecError::NotAVector { id, offset: at }),
                     }
                 }
-                self.vector(r, elem, depth)?
+                self.vector(r, elem, depth, budget)?
             }
-            Ty::Boxed(_) | Ty::Function | Ty::AnyObject => self.boxed(r, ty, depth)?,
-            Ty::Bare(d) => Value::Object(self.fields(r, *d, depth)?),
+            Ty::Boxed(_) | Ty::Function | Ty::AnyObject => self.boxed(r, ty, depth, budget)?,
+            Ty::Bare(d) => Value::Object(self.fields(r, *d, depth, budget)?),
             Ty::Generic => return Err(CodecError::UnknownType { name: "X".into() }),
         })
     }
 
     /// A constructor id, checked against the expected type, and the fields after it.
-    fn boxed(&self, r: &mut Reader<'_>, ty: &Ty, depth: usize) -> Result<Value, CodecError> {
+    fn boxed(
+        &self,
+        r: &mut Reader<'_>,
+        ty: &Ty,
+        depth: usize,
+        budget: &mut InflateBudget,
+    ) -> Result<Value, CodecError> {
         let at = r.position();
         let id = r.u32()?;
         let found = self.schema.def_by_id(id);
         if id == ids::GZIP_PACKED && found.is_none() {
-            return self.gzip(r, at, ty, depth);
+            return self.gzip(r, at, ty, depth, budget);
         }
         let expected = || self.schema.ty_name(ty);
         let index = match (ty, found) {
@@ -111,11 +138,17 @@ impl Decoder<'_> {
             }
             (_, None) => return Err(CodecError::UnknownConstructor { id, expected: expected(), offset: at }),
         };
-        Ok(Value::Object(self.fields(r, index, depth)?))
+        Ok(Value::Object(self.fields(r, index, depth, budget)?))
     }
 
     /// The fields of a definition, flags first resolved as they appear.
-    fn fields(&self, r: &mut Reader<'_>, index: usize, depth: usize) -> Result<Object, CodecError> {
+    fn fields(
+        &self,
+        r: &mut Reader<'_>,
+        index: usize,
+        depth: usize,
+        budget: &mut InflateBudget,
+    ) -> Result<Object, CodecError> {
         if depth >= MAX_DEPTH {
             return Err(CodecError::TooDeep { limit: MAX_DEPTH });
         }
@@ -130,10 +163,10 @@ impl Decoder<'_> {
                         *f = value;
                     }
                 }
-                ParamKind::Required(ty) => fields.push((p.name.clone(), self.read(r, ty, depth + 1)?)),
+                ParamKind::Required(ty) => fields.push((p.name.clone(), self.read(r, ty, depth + 1, budget)?)),
                 ParamKind::Optional { slot, bit, ty } => {
                     if flag_set(&flags, *slot, *bit) {
-                        fields.push((p.name.clone(), self.read(r, ty, depth + 1)?));
+                        fields.push((p.name.clone(), self.read(r, ty, depth + 1, budget)?));
                     }
                 }
             }
@@ -142,7 +175,13 @@ impl Decoder<'_> {
     }
 
     /// A vector's count and elements (the `vector` id, if boxed, is already read).
-    fn vector(&self, r: &mut Reader<'_>, elem: &Ty, depth: usize) -> Result<Value, CodecError> {
+    fn vector(
+        &self,
+        r: &mut Reader<'_>,
+        elem: &Ty,
+        depth: usize,
+        budget: &mut InflateBudget,
+    ) -> Result<Value, CodecError> {
         if depth >= MAX_DEPTH {
             return Err(CodecError::TooDeep { limit: MAX_DEPTH });
         }
@@ -155,7 +194,7 @@ impl Decoder<'_> {
         }
         let mut items = Vec::with_capacity(count as usize);
         for _ in 0..count {
-            items.push(self.read(r, elem, depth + 1)?);
+            items.push(self.read(r, elem, depth + 1, budget)?);
         }
         Ok(Value::Vector(items))
     }
@@ -176,27 +215,51 @@ impl Decoder<'_> {
         }
     }
 
-    /// `gzip_packed packed_data:bytes`: inflates (at most [`MAX_INFLATED`] bytes) and reads a value
-    /// of the expected type that must span the inflated data.
-    fn gzip(&self, r: &mut Reader<'_>, at: usize, ty: &Ty, depth: usize) -> Result<Value, CodecError> {
+    /// `gzip_packed packed_data:bytes`: inflates (within what `budget` has left, one level
+    /// deeper) and reads a value of the expected type that must span the inflated data.
+    fn gzip(
+        &self,
+        r: &mut Reader<'_>,
+        at: usize,
+        ty: &Ty,
+        depth: usize,
+        budget: &mut InflateBudget,
+    ) -> Result<Value, CodecError> {
         if depth >= MAX_DEPTH {
             return Err(CodecError::TooDeep { limit: MAX_DEPTH });
         }
         let packed = r.tl_bytes()?;
-        let mut inflated = Vec::new();
-        flate2::read::GzDecoder::new(packed)
-            .take(MAX_INFLATED as u64 + 1)
-            .read_to_end(&mut inflated)
-            .map_err(|e| CodecError::Gzip { offset: at, reason: e.to_string() })?;
-        if inflated.len() > MAX_INFLATED {
-            return Err(CodecError::Gzip { offset: at, reason: format!("inflates beyond {MAX_INFLATED} bytes") });
-        }
-        let mut inner = Reader::new(&inflated);
-        let value = self.read(&mut inner, ty, depth + 1)?;
-        if inner.remaining() != 0 {
-            return Err(CodecError::TrailingBytes { offset: inner.position(), count: inner.remaining() });
-        }
-        Ok(value)
+        let read = budget.inflate_then(packed, |budget, inflated| {
+            let mut inner = Reader::new(&inflated);
+            let value = self.read(&mut inner, ty, depth + 1, budget)?;
+            match inner.remaining() {
+                0 => Ok(value),
+                count => Err(CodecError::TrailingBytes { offset: inner.position(), count }.into()),
+            }
+        });
+        read.map_err(|e| match e {
+            GzipRead::Inflate(error) => CodecError::Gzip { offset: at, error },
+            GzipRead::Inner(e) => e,
+        })
+    }
+}
+
+/// What can fail in [`Decoder::gzip`]: inflating this payload (the caller adds its offset), or
+/// reading what it packs (already a complete error).
+enum GzipRead {
+    Inflate(InflateError),
+    Inner(CodecError),
+}
+
+impl From<InflateError> for GzipRead {
+    fn from(e: InflateError) -> Self {
+        GzipRead::Inflate(e)
+    }
+}
+
+impl From<CodecError> for GzipRead {
+    fn from(e: CodecError) -> Self {
+        GzipRead::Inner(e)
     }
 }
 

@@ -93,13 +93,15 @@ pub enum CodecError {
         /// The limit.
         limit: usize,
     },
-    /// A `gzip_packed` payload was not valid deflate data or inflated beyond the limit.
-    #[error("gzip_packed at byte {offset}: {reason}")]
+    /// A `gzip_packed` payload did not inflate (neither gzip nor zlib, or damaged), or went beyond
+    /// the [`InflateLimits`](ferrogram_tl::InflateLimits) of the value being read.
+    #[error("gzip_packed at byte {offset}: {error}")]
     Gzip {
         /// Where the packed value started.
         offset: usize,
         /// What went wrong.
-        reason: String,
+        #[source]
+        error: ferrogram_tl::InflateError,
     },
     /// Bytes were left after a value that had to span all of the input.
     #[error("{count} bytes left after the value at byte {offset}")]

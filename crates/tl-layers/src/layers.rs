@@ -11,7 +11,9 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::decode::decode_exact;
+use ferrogram_tl::InflateLimits;
+
+use crate::decode::decode_exact_with;
 use crate::encode::encode_as;
 use crate::error::{CodecError, LayersError, TranslateError};
 use crate::index::{ids, SchemaIndex, Ty};
@@ -29,10 +31,14 @@ include!(concat!(env!("OUT_DIR"), "/embedded_layers.rs"));
 ///
 /// All methods take the layer a client *announced*; which schema serves it is
 /// [`Layers::layer_for`]'s choice. When that is ours, translation is a copy of the input.
+///
+/// Reading a request or answer inflates its `gzip_packed` payloads within one
+/// [`InflateLimits`] budget per message ([`Layers::with_inflate_limits`]; the default otherwise).
 #[derive(Debug, Clone)]
 pub struct Layers {
     ours: i32,
     schemas: BTreeMap<i32, SchemaIndex>,
+    inflate_limits: InflateLimits,
 }
 
 impl Layers {
@@ -41,7 +47,7 @@ impl Layers {
         let file = "our api.tl";
         let schema = SchemaIndex::parse(api_tl).map_err(|source| LayersError::Schema { file: file.into(), source })?;
         let layer = schema.layer().ok_or_else(|| LayersError::NoLayer { file: file.into() })?;
-        Ok(Layers { ours: layer, schemas: BTreeMap::from([(layer, schema)]) })
+        Ok(Layers { ours: layer, schemas: BTreeMap::from([(layer, schema)]), inflate_limits: InflateLimits::default() })
     }
 
     /// Ours (`data/tl/api.tl`) and every layer in `data/tl/layers`, as compiled into this crate.
@@ -51,6 +57,18 @@ impl Layers {
             layers.add(name, text)?;
         }
         Ok(layers)
+    }
+
+    /// The same registry with other limits on the `gzip_packed` payloads of each request or answer
+    /// it reads.
+    pub fn with_inflate_limits(mut self, limits: InflateLimits) -> Self {
+        self.inflate_limits = limits;
+        self
+    }
+
+    /// The limits on the `gzip_packed` payloads of each request or answer read.
+    pub fn inflate_limits(&self) -> InflateLimits {
+        self.inflate_limits
     }
 
     /// Adds another layer's schema. Its layer number comes from a `// LAYER N` line, else from a
@@ -169,7 +187,8 @@ impl Layers {
         if from_layer == self.ours {
             return Ok(bytes.to_vec());
         }
-        let value = decode_exact(from, &TypeRef::any_function(), bytes).map_err(request_decode_error)?;
+        let value = decode_exact_with(from, &TypeRef::any_function(), bytes, self.inflate_limits)
+            .map_err(request_decode_error)?;
         let ours = self.our_schema();
         let lifted = Lift { to: ours, direction: Direction::Request }
             .value(value, &Ty::Function, 0)?
@@ -217,7 +236,8 @@ impl Layers {
         if our_type.ty == Ty::Generic {
             return Err(TranslateError::ResultType(CodecError::UnknownType { name: our_type.to_string() }));
         }
-        let value = decode_exact(self.our_schema(), our_type, bytes).map_err(TranslateError::Answer)?;
+        let value = decode_exact_with(self.our_schema(), our_type, bytes, self.inflate_limits)
+            .map_err(TranslateError::Answer)?;
         let their_type = their_type.or_else(|| to.type_ref(our_type.as_str()).ok()).unwrap_or_else(TypeRef::any_object);
         let lifted = Lift { to, direction: Direction::Answer }.value(value, &their_type.ty, 0)?.ok_or_else(|| {
             TranslateError::Encode(CodecError::TypeMismatch {

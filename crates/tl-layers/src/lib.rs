@@ -40,9 +40,10 @@ mod translate;
 pub mod value;
 mod wire;
 
-pub use decode::{decode, decode_exact, MAX_DEPTH, MAX_INFLATED};
+pub use decode::{decode, decode_exact, decode_exact_with, decode_with, MAX_DEPTH};
 pub use encode::{encode, encode_as};
 pub use error::{CodecError, JsonError, LayersError, SchemaError, TranslateError};
+pub use ferrogram_tl::InflateLimits;
 pub use index::{SchemaIndex, TypeRef};
 pub use json::{answer_to_json, json_to_request, json_to_value, request_to_json, value_to_json};
 pub use layers::Layers;
