@@ -279,13 +279,20 @@ impl Connection {
                 tracing::warn!(%error, "cannot record a session");
             }
         }
-        let calls: Vec<Call> = {
+        // A message the session cannot read (a gzip bomb, say) closes the connection, but only
+        // after what the session has to say (its error answer, the calls of the messages before
+        // it) is run and sent like any other read's.
+        let (calls, unreadable): (Vec<Call>, Option<String>) = {
             let mut session = lock(&session);
-            match session.handle(message, now).map_err(|e| e.to_string())? {
-                Handled::Refused(refusal) => tracing::debug!(?refusal, "message refused"),
-                Handled::Accepted | Handled::Duplicate => {}
-            }
-            std::iter::from_fn(|| session.poll_call()).collect()
+            let unreadable = match session.handle(message, now) {
+                Ok(Handled::Refused(refusal)) => {
+                    tracing::debug!(?refusal, "message refused");
+                    None
+                }
+                Ok(Handled::Accepted | Handled::Duplicate) => None,
+                Err(e) => Some(e.to_string()),
+            };
+            (std::iter::from_fn(|| session.poll_call()).collect(), unreadable)
         };
         self.shared.claim((key_id, session_id), self.id, &self.wake);
         if !self.owned.iter().any(|(_, s)| Arc::ptr_eq(s, &session)) {
@@ -295,7 +302,7 @@ impl Connection {
             Some(reached) => reached.calls.extend(calls),
             None => self.reached.push(Reached { session, key_id, session_id, calls }),
         }
-        Ok(())
+        unreadable.map_or(Ok(()), Err)
     }
 
     /// Runs the calls of every session reached by the current read, in order, in one blocking
