@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::Context as _;
+use ferrogram_server::net::limits::NetLimits;
 use ferrogram_server::net::{LocalServer, ServerOptions};
 
 /// Options of `ferrogram serve`.
@@ -26,6 +27,18 @@ pub struct ServeArgs {
     /// from the file's `// LAYER N` line, else from its name `api-N.tl`), beside the built-in ones.
     #[arg(long, value_name = "DIR")]
     layers_dir: Option<PathBuf>,
+    /// Most connections open at once (past it: transport error -429).
+    #[arg(long, default_value_t = NetLimits::default().max_connections)]
+    max_connections: usize,
+    /// Most connections open at once from one IP address.
+    #[arg(long, default_value_t = NetLimits::default().max_connections_per_ip)]
+    max_connections_per_ip: usize,
+    /// Seconds a connection may go without a complete frame before it is closed.
+    #[arg(long, default_value_t = NetLimits::default().idle_timeout.as_secs())]
+    idle_timeout: u64,
+    /// Key exchanges started per second over the whole server (past it: -429).
+    #[arg(long, default_value_t = NetLimits::default().key_exchanges_per_second)]
+    key_exchanges_per_second: u32,
 }
 
 /// Runs the server until SIGINT or SIGTERM.
@@ -35,6 +48,13 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         dc_count: args.dcs,
         data_dir: args.data_dir.clone(),
         layers_dir: args.layers_dir.clone(),
+        limits: NetLimits {
+            max_connections: args.max_connections,
+            max_connections_per_ip: args.max_connections_per_ip,
+            idle_timeout: std::time::Duration::from_secs(args.idle_timeout),
+            key_exchanges_per_second: args.key_exchanges_per_second,
+            ..NetLimits::default()
+        },
         ..ServerOptions::ephemeral()
     };
     let server = LocalServer::start(options).await.context("starting the server")?;

@@ -437,3 +437,30 @@ fn a_key_from_the_exchange_carries_messages_both_ways() {
     let events: Vec<Event> = std::iter::from_fn(|| client.poll_event()).collect();
     assert!(events.contains(&Event::Result { request, result: Ok(vec![1, 2, 3, 4]) }));
 }
+
+#[test]
+fn a_container_over_the_spec_limit_is_refused_whole_never_cut_short() {
+    use ferrogram_mtproto::session::server::MAX_RECEIVED_CONTAINER_MESSAGES;
+    use ferrogram_tl::mtproto::{Message, MsgContainer};
+    let key = key(4);
+    let salts = ServerSalts::new(SECRET, key.id());
+    let salt = salts.current(NOW);
+    let mut server = ServerSession::new(key.clone(), 7, salts, 1);
+    let mut ids = MsgIdGenerator::new();
+    let mut send = |server: &mut ServerSession, count: usize| {
+        let messages = (0..count)
+            .map(|i| Message { msg_id: ids.next(NOW, IdKind::Client), seq_no: 2 * i as i32 + 1, body: get_config() })
+            .collect();
+        let body = MsgContainer { messages }.to_bytes();
+        let header = Header { salt, session_id: 7, msg_id: ids.next(NOW, IdKind::Client), seq_no: 2 * count as i32 };
+        let packet = envelope::encrypt(&key, Side::Client, header, &body, &mut |b: &mut [u8]| Rng(5).fill(b));
+        server.handle(envelope::decrypt(&key, Side::Client, &packet).unwrap(), NOW).unwrap()
+    };
+    // At the limit, every message is taken: none vanishes.
+    assert_eq!(send(&mut server, MAX_RECEIVED_CONTAINER_MESSAGES), Handled::Accepted);
+    assert_eq!(std::iter::from_fn(|| server.poll_call()).count(), MAX_RECEIVED_CONTAINER_MESSAGES);
+    // One more, and the whole container is refused with bad_msg_notification 64; nothing runs.
+    assert_eq!(send(&mut server, MAX_RECEIVED_CONTAINER_MESSAGES + 1), Handled::Refused(Refusal::BadContainer));
+    assert!(server.poll_call().is_none());
+    assert_eq!(Refusal::BadContainer.code(), 64);
+}

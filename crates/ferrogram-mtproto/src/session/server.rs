@@ -43,6 +43,8 @@ const ANSWER_CACHE: usize = 1024;
 const GZIP_THRESHOLD: usize = 4096;
 /// Most messages packed into one container.
 const MAX_CONTAINER_MESSAGES: usize = 100;
+/// Most messages a client's container may hold (the limit the MTProto spec sets for containers).
+pub const MAX_RECEIVED_CONTAINER_MESSAGES: usize = 1020;
 /// Stop adding messages to a packet beyond this many body bytes.
 const MAX_PACKET_BODY: usize = 512 * 1024;
 
@@ -205,8 +207,10 @@ impl ServerSession {
                 return Ok(Handled::Duplicate);
             }
             let container = match MsgContainer::from_bytes_exact(&message.body) {
-                Ok(c) => c,
-                Err(_) => {
+                // The spec allows at most 1020 messages in a container: a longer one is refused
+                // whole (bad_msg_notification 64), none of it run, never cut short in silence.
+                Ok(c) if c.messages.len() <= MAX_RECEIVED_CONTAINER_MESSAGES => c,
+                _ => {
                     self.refuse(Refusal::BadContainer, message.msg_id, message.seq_no, now);
                     return Ok(Handled::Refused(Refusal::BadContainer));
                 }

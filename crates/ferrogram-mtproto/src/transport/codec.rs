@@ -3,7 +3,7 @@
 
 use super::detect::{read_header, Header, HeaderRead};
 use super::obfuscated::{self, Ciphers};
-use super::{Framing, Side, TransportError, TransportKind, Unpacked};
+use super::{Framing, Side, TransportError, TransportKind, Unpacked, MAX_FRAME_LEN};
 use crate::RandomSource;
 
 /// Consumed bytes are moved out of the receive buffer once they are at least this many (and at
@@ -84,6 +84,8 @@ pub struct Codec {
     rx_pos: usize,
     /// The error that ended the connection, returned again by every later poll.
     failed: Option<TransportError>,
+    /// The largest frame accepted from the peer (at most [`MAX_FRAME_LEN`]).
+    max_frame_len: usize,
 }
 
 impl std::fmt::Debug for Codec {
@@ -137,6 +139,7 @@ impl Codec {
             rx: Vec::new(),
             rx_pos: 0,
             failed: None,
+            max_frame_len: MAX_FRAME_LEN,
         }
     }
 
@@ -152,6 +155,7 @@ impl Codec {
             rx: Vec::new(),
             rx_pos: 0,
             failed: None,
+            max_frame_len: MAX_FRAME_LEN,
         }
     }
 
@@ -169,6 +173,20 @@ impl Codec {
             framing: header.kind.framing().framing(Side::Server),
             ciphers: header.ciphers,
         });
+    }
+
+    /// The same codec accepting frames of at most `max` bytes from the peer (at most
+    /// [`MAX_FRAME_LEN`]): a bigger announced frame is [`TransportError::FrameTooLarge`] as soon
+    /// as its length arrives, before its bytes are waited for. A server sets this to bound what
+    /// one connection can make it buffer.
+    pub fn with_max_frame_len(mut self, max: usize) -> Codec {
+        self.max_frame_len = max.min(MAX_FRAME_LEN);
+        self
+    }
+
+    /// Bytes received and not yet returned as frames: non-zero while a frame is half-way in.
+    pub fn buffered(&self) -> usize {
+        self.rx.len() - self.rx_pos
     }
 
     /// Which side of the connection this is.
@@ -291,8 +309,16 @@ impl Codec {
             return Ok(None);
         };
         let base = self.rx_pos;
+        // A frame's total length (payload and at most its 12-byte envelope) once its header is in.
+        let largest = self.max_frame_len + 12;
         let incoming = match established.framing.unpack(&self.rx[base..])? {
+            Unpacked::NeedMore { at_least } if at_least > largest => {
+                return Err(TransportError::FrameTooLarge { len: at_least, max: self.max_frame_len });
+            }
             Unpacked::NeedMore { .. } => return Ok(None),
+            Unpacked::Frame { payload, .. } if payload.len() > self.max_frame_len => {
+                return Err(TransportError::FrameTooLarge { len: payload.len(), max: self.max_frame_len });
+            }
             Unpacked::Frame { payload, consumed, quick_ack_requested } => {
                 let payload = self.rx[base + payload.start..base + payload.end].to_vec();
                 self.consume(consumed);

@@ -245,13 +245,14 @@ pub enum TransportError {
     /// DC, -403 what HTTP would call forbidden; see [`describe_status`]).
     #[error("transport error {0} from the server ({desc})", desc = describe_status(*.0))]
     Status(i32),
-    /// A length field announced a frame bigger than [`MAX_FRAME_LEN`] (or the caller tried to send
-    /// one): the peer is broken or hostile, and nothing was buffered for it.
+    /// A length field announced a frame bigger than [`MAX_FRAME_LEN`] or the codec's own limit
+    /// (see [`Codec::with_max_frame_len`]), or the caller tried to send one: the peer is broken or
+    /// hostile, and nothing more is buffered for it.
     #[error("frame of {len} bytes exceeds the {max}-byte limit")]
     FrameTooLarge {
         /// The announced (or attempted) payload length.
         len: usize,
-        /// The limit, [`MAX_FRAME_LEN`].
+        /// The limit.
         max: usize,
     },
     /// A full-transport frame announced a length too short to hold its own length, sequence

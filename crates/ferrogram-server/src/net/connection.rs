@@ -14,11 +14,13 @@ use ferrogram_mtproto::session::RpcErrorMessage;
 use ferrogram_mtproto::transport::{strip_padding, Codec, Incoming};
 use ferrogram_mtproto::RandomSource;
 use ferrogram_tl::{functions, Identifiable, RawQuery};
+use std::time::Instant;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
 use super::layers::{lift, lower};
+use super::limits::{ExchangeSlot, NetLimits, Refused};
 use super::{unix_now, Shared};
 use crate::api::os_random;
 use crate::context::{CallContext, RpcFailure};
@@ -28,6 +30,11 @@ use crate::context::{CallContext, RpcFailure};
 const FIRST_SALT_LIFETIME: u64 = 1800;
 /// Transport error sent for an unknown auth key: the client must make a new one.
 const AUTH_KEY_NOT_FOUND: i32 = -404;
+/// Transport error sent to a connection or key exchange over a limit ("transport flood").
+const TRANSPORT_FLOOD: i32 = -429;
+/// Most refusals (reading a transport header to answer -429 in it) in progress at once; past
+/// it a connection over the limits is closed without a word.
+const MAX_REFUSALS_IN_PROGRESS: usize = 64;
 
 /// Accepts connections until `stopped` turns true.
 pub(crate) async fn accept_loop(
@@ -37,18 +44,28 @@ pub(crate) async fn accept_loop(
     mut stopped: watch::Receiver<bool>,
 ) {
     let mut connections = tokio::task::JoinSet::new();
+    let mut refusals = tokio::task::JoinSet::new();
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
+                    let slot = match shared.connections.admit(peer.ip()) {
+                        Ok(slot) => slot,
+                        Err(why) => {
+                            refuse(stream, peer, why, &shared, &mut refusals);
+                            continue;
+                        }
+                    };
                     let _ = stream.set_nodelay(true);
                     let shared = shared.clone();
                     let mut stop = stopped.clone();
                     // Every log line of the connection names its peer and DC.
                     let span = tracing::info_span!("connection", %peer, dc);
                     connections.spawn(tracing::Instrument::instrument(async move {
+                        // The slot is given back when the connection's task ends.
+                        let _slot = slot;
                         tokio::select! {
-                            result = serve(stream, dc, shared) => {
+                            result = serve(stream, peer, dc, shared) => {
                                 if let Err(reason) = result {
                                     tracing::debug!(%reason, "connection closed");
                                 }
@@ -62,12 +79,57 @@ pub(crate) async fn accept_loop(
                     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
                 }
             },
-            // Reap finished connection tasks so the set does not grow.
+            // Reap finished tasks so the sets do not grow.
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
+            Some(_) = refusals.join_next(), if !refusals.is_empty() => {}
             _ = stopped.changed() => break,
         }
     }
     connections.shutdown().await;
+    refusals.shutdown().await;
+}
+
+/// Answers a connection over a limit with transport error -429 in its own transport (read from
+/// its first bytes, within the frame deadline), then closes it. Few refusals run at once: past
+/// [`MAX_REFUSALS_IN_PROGRESS`] the connection is closed at once.
+fn refuse(
+    mut stream: TcpStream,
+    peer: std::net::SocketAddr,
+    why: Refused,
+    shared: &Shared,
+    refusals: &mut tokio::task::JoinSet<()>,
+) {
+    let refused = shared.connections.refused();
+    // One line for the first refusal and then ever fewer, so a flood does not flood the log.
+    if refused.is_power_of_two() {
+        tracing::warn!(%peer, ?why, refused, "connection refused: over the connection limit");
+    }
+    if refusals.len() >= MAX_REFUSALS_IN_PROGRESS {
+        return;
+    }
+    let deadline = shared.limits.frame_deadline;
+    refusals.spawn(async move {
+        let _ = tokio::time::timeout(deadline, async move {
+            let mut codec = Codec::server(None, None);
+            let mut buf = [0u8; 128];
+            while codec.kind().is_none() {
+                let n = stream.read(&mut buf).await?;
+                if n == 0 {
+                    return Ok(());
+                }
+                codec.feed(&buf[..n]);
+                if codec.poll().is_err() {
+                    return Ok(());
+                }
+            }
+            let mut out = Vec::new();
+            if codec.pack_status(TRANSPORT_FLOOD, &mut *os_random(), &mut out).is_ok() {
+                stream.write_all(&out).await?;
+            }
+            Ok::<(), std::io::Error>(())
+        })
+        .await;
+    });
 }
 
 /// Why a connection was closed (for the debug log).
@@ -75,6 +137,7 @@ type Closed = String;
 
 struct Connection {
     dc: i32,
+    peer: std::net::SocketAddr,
     shared: Arc<Shared>,
     codec: Codec,
     random: Box<dyn RandomSource + Send>,
@@ -99,6 +162,8 @@ struct Connection {
     owned: Vec<OwnedSession>,
     /// Whether the layer this connection is served in was logged (once, at its first call).
     layer_logged: bool,
+    /// This connection's place among the key exchanges of its address, while one is running.
+    exchange: Option<ExchangeSlot>,
 }
 
 /// A session by (auth_key_id, session_id), as this connection holds it.
@@ -126,11 +191,13 @@ struct KeyFacts {
     user_id: Option<i64>,
 }
 
-async fn serve(mut stream: TcpStream, dc: i32, shared: Arc<Shared>) -> Result<(), Closed> {
+async fn serve(mut stream: TcpStream, peer: std::net::SocketAddr, dc: i32, shared: Arc<Shared>) -> Result<(), Closed> {
+    let limits = shared.limits.clone();
     let mut conn = Connection {
         dc,
+        peer,
+        codec: Codec::server(None, None).with_max_frame_len(limits.max_frame_bytes),
         shared,
-        codec: Codec::server(None, None),
         random: os_random(),
         handshake: None,
         plain_ids: MsgIdGenerator::new(),
@@ -144,30 +211,32 @@ async fn serve(mut stream: TcpStream, dc: i32, shared: Arc<Shared>) -> Result<()
         wake: Arc::new(tokio::sync::Notify::new()),
         owned: Vec::new(),
         layer_logged: false,
+        exchange: None,
     };
     let wake = conn.wake.clone();
     let mut buf = vec![0u8; 64 * 1024];
+    let mut deadlines = Deadlines::new(&limits, Instant::now());
     loop {
         let n = tokio::select! {
             read = stream.read(&mut buf) => read.map_err(|e| e.to_string())?,
             () = wake.notified() => {
                 // Another connection ran a call of a session the client now uses this one for.
                 conn.transmit_owned()?;
-                if !conn.out.is_empty() {
-                    stream.write_all(&conn.out).await.map_err(|e| e.to_string())?;
-                    conn.out.clear();
-                }
+                flush(&mut stream, &mut conn.out, &limits).await?;
                 continue;
             }
+            () = tokio::time::sleep_until(deadlines.next()) => return Err(deadlines.reason().into()),
         };
         if n == 0 {
             return Ok(());
         }
         conn.codec.feed(&buf[..n]);
         let mut result = Ok(());
+        let mut frames = 0;
         loop {
             match conn.codec.poll() {
                 Ok(Some(Incoming::Frame { payload, .. })) => {
+                    frames += 1;
                     if let Err(reason) = conn.handle_frame(payload).await {
                         result = Err(reason);
                         break;
@@ -188,12 +257,82 @@ async fn serve(mut stream: TcpStream, dc: i32, shared: Arc<Shared>) -> Result<()
         if let Some(code) = conn.closing_status.take() {
             let _ = conn.codec.pack_status(code, &mut *conn.random, &mut conn.out);
         }
-        if !conn.out.is_empty() {
-            stream.write_all(&conn.out).await.map_err(|e| e.to_string())?;
-            conn.out.clear();
-        }
+        flush(&mut stream, &mut conn.out, &limits).await?;
         result?;
         transmitted?;
+        deadlines.after_read(frames, conn.codec.buffered(), Instant::now());
+    }
+}
+
+/// Writes the queued answers, unless there are more than a client may make us queue, or the
+/// client does not take them in time: either drops the connection.
+async fn flush(stream: &mut TcpStream, out: &mut Vec<u8>, limits: &NetLimits) -> Result<(), Closed> {
+    if out.is_empty() {
+        return Ok(());
+    }
+    if out.len() > limits.max_queued_out_bytes {
+        return Err(format!(
+            "{} bytes of answers queued, over the {}-byte limit",
+            out.len(),
+            limits.max_queued_out_bytes
+        ));
+    }
+    match tokio::time::timeout(limits.write_timeout, stream.write_all(out)).await {
+        Ok(written) => written.map_err(|e| e.to_string())?,
+        Err(_) => return Err(format!("the client took none of its answers in {:?}", limits.write_timeout)),
+    }
+    out.clear();
+    // A burst of answers must not pin a large buffer for the connection's life.
+    out.shrink_to(64 * 1024);
+    Ok(())
+}
+
+/// When a connection is closed for sending too little: no complete frame for the idle timeout,
+/// or a frame (or the transport header) begun and not finished within the frame deadline.
+struct Deadlines {
+    idle_timeout: std::time::Duration,
+    frame_deadline: std::time::Duration,
+    last_frame: Instant,
+    /// When the frame now half-way in began (the connection's start, for the header).
+    frame_started: Option<Instant>,
+}
+
+impl Deadlines {
+    fn new(limits: &NetLimits, now: Instant) -> Self {
+        Deadlines {
+            idle_timeout: limits.idle_timeout,
+            frame_deadline: limits.frame_deadline,
+            last_frame: now,
+            frame_started: Some(now),
+        }
+    }
+
+    fn next(&self) -> tokio::time::Instant {
+        let idle = self.last_frame + self.idle_timeout;
+        let deadline = self.frame_started.map_or(idle, |started| idle.min(started + self.frame_deadline));
+        deadline.into()
+    }
+
+    fn reason(&self) -> &'static str {
+        match self.frame_started {
+            Some(started) if started + self.frame_deadline <= self.last_frame + self.idle_timeout => {
+                "a frame was not completed within the frame deadline"
+            }
+            _ => "idle for longer than the idle timeout",
+        }
+    }
+
+    /// After a read that completed `frames` frames and left `buffered` bytes of the next one.
+    fn after_read(&mut self, frames: usize, buffered: usize, now: Instant) {
+        if frames > 0 {
+            self.last_frame = now;
+        }
+        self.frame_started = match (buffered, frames) {
+            (0, _) => None,
+            // What is left began after the frames just read.
+            (_, 1..) => Some(now),
+            (_, 0) => self.frame_started.or(Some(now)),
+        };
     }
 }
 
@@ -206,25 +345,52 @@ impl Connection {
         let payload = strip_padding(&payload);
         match envelope::peek_auth_key_id(payload) {
             None => Err(format!("a frame of {} bytes is no MTProto message", payload.len())),
-            Some(0) => self.handle_plain(payload),
+            Some(0) => self.handle_plain(payload).await,
             Some(id) => self.handle_encrypted(id, payload).await,
         }
     }
 
-    /// A key exchange message.
-    fn handle_plain(&mut self, payload: &[u8]) -> Result<(), Closed> {
+    /// A key exchange message. A new exchange must pass the gate (per-address count, server-wide
+    /// rate); its RSA and modular exponentiations run on a blocking thread, a bounded number at
+    /// once, never on the async workers.
+    async fn handle_plain(&mut self, payload: &[u8]) -> Result<(), Closed> {
         let (_, body) = plain::unwrap(payload).map_err(|e| e.to_string())?;
         let now = unix_now();
         let shared = self.shared.clone();
-        let handshake = self
+        if self.exchange.is_none() {
+            match shared.key_exchanges.admit(self.peer.ip(), Instant::now()) {
+                Ok(slot) => self.exchange = Some(slot),
+                Err(why) => {
+                    let refused = shared.key_exchanges.refused();
+                    if refused.is_power_of_two() {
+                        tracing::warn!(?why, refused, "key exchange refused: over the key-exchange limits");
+                    }
+                    self.closing_status = Some(TRANSPORT_FLOOD);
+                    return Err(format!("key exchange refused ({why:?})"));
+                }
+            }
+        }
+        let mut handshake = self
             .handshake
-            .get_or_insert_with(|| ServerHandshake::new(ServerConfig::new(shared.rsa_key.clone(), self.dc)));
-        let api = &shared.api;
-        let step = handshake
-            .handle_with_key_check(body, now.as_secs() as i64, &mut *self.random, &mut |id| {
-                matches!(api.auth_key(id), Ok(Some(_)))
+            .take()
+            .unwrap_or_else(|| ServerHandshake::new(ServerConfig::new(shared.rsa_key.clone(), self.dc)));
+        let body = body.to_vec();
+        let step = {
+            let _worker = shared.key_exchanges.workers.acquire().await.map_err(|e| e.to_string())?;
+            let api = shared.api.clone();
+            let computed = tokio::task::spawn_blocking(move || {
+                let step = handshake.handle_with_key_check(&body, now.as_secs() as i64, &mut *os_random(), &mut |id| {
+                    matches!(api.auth_key(id), Ok(Some(_)))
+                });
+                (handshake, step)
             })
-            .map_err(|e| format!("key exchange: {e}"))?;
+            .await
+            .map_err(|e| format!("key exchange task: {e}"))?;
+            let (handshake, step) = computed;
+            self.handshake = Some(handshake);
+            step.map_err(|e| format!("key exchange: {e}"))?
+        };
+        let api = &shared.api;
         let reply = match step {
             ServerStep::Send(bytes) => bytes,
             ServerStep::Done { send, key } => {
@@ -235,10 +401,12 @@ impl Connection {
                 self.first_salts.insert(key.auth_key.id(), salts);
                 self.keys.insert(key.auth_key.id(), key.auth_key);
                 self.handshake = None;
+                self.exchange = None;
                 send
             }
             ServerStep::Refused(bytes) => {
                 self.handshake = None;
+                self.exchange = None;
                 bytes
             }
         };

@@ -10,6 +10,7 @@
 mod connection;
 pub mod keys;
 pub mod layers;
+pub mod limits;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -48,6 +49,9 @@ pub struct ServerOptions {
     /// A directory of further API layer schemas (`api-*.tl`, layer from a `// LAYER N` line or
     /// the file name), served beside the built-in ones without a rebuild.
     pub layers_dir: Option<PathBuf>,
+    /// What one client may make the network shell hold: connections, frame sizes, time,
+    /// queued answers, key exchanges.
+    pub limits: limits::NetLimits,
 }
 
 impl ServerOptions {
@@ -60,6 +64,7 @@ impl ServerOptions {
             rsa_key: None,
             api: None,
             layers_dir: None,
+            limits: limits::NetLimits::default(),
         }
     }
 }
@@ -102,6 +107,12 @@ pub(crate) struct Shared {
     /// running on an old connection when the client resends it on a new one is answered on
     /// the new one.
     pub(crate) owners: Mutex<HashMap<(i64, i64), (u64, Arc<tokio::sync::Notify>)>>,
+    /// The network shell's limits.
+    pub(crate) limits: limits::NetLimits,
+    /// Open connections, in total and per IP address.
+    pub(crate) connections: Arc<limits::ConnectionGate>,
+    /// Key exchanges in progress per IP address, their rate, and their worker threads.
+    pub(crate) key_exchanges: Arc<limits::KeyExchangeGate>,
 }
 
 /// Most sessions kept in memory; past this the table is cleared of all but the newest half
@@ -213,6 +224,9 @@ impl LocalServer {
             layers: load_layers(options.layers_dir.as_deref())?,
             sessions: Mutex::new(HashMap::new()),
             owners: Mutex::new(HashMap::new()),
+            connections: limits::ConnectionGate::new(&options.limits),
+            key_exchanges: limits::KeyExchangeGate::new(&options.limits, std::time::Instant::now()),
+            limits: options.limits.clone(),
         });
         let (stop, stopped) = watch::channel(false);
         let mut tasks = Vec::new();
@@ -249,6 +263,15 @@ impl LocalServer {
         &self.shared.layers
     }
 
+    /// What the network shell has counted: connections open and refused, key exchanges refused.
+    pub fn net_counters(&self) -> NetCounters {
+        NetCounters {
+            open_connections: self.shared.connections.open(),
+            refused_connections: self.shared.connections.refused(),
+            refused_key_exchanges: self.shared.key_exchanges.refused(),
+        }
+    }
+
     /// The RPC layer, for admin functions (create users and bots, read codes, inject faults).
     pub fn api(&self) -> &Arc<Api> {
         &self.shared.api
@@ -272,4 +295,15 @@ fn load_layers(extra_dir: Option<&std::path::Path>) -> Result<Layers, ServerErro
     let known: Vec<String> = layers.known_layers().map(|l| l.to_string()).collect();
     tracing::info!(ours = layers.our_layer(), known = %known.join(", "), "API layers served");
     Ok(layers)
+}
+
+/// Counters of the network shell, for monitoring and for tests of its limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NetCounters {
+    /// Connections open now.
+    pub open_connections: usize,
+    /// Connections refused (over a connection limit) since the start.
+    pub refused_connections: u64,
+    /// Key exchanges refused (per-IP limit or rate) since the start.
+    pub refused_key_exchanges: u64,
 }

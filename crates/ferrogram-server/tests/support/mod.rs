@@ -272,6 +272,11 @@ impl RawClient {
         self.session.as_ref()
     }
 
+    /// The session on the current key, to queue requests by hand.
+    pub fn session_mut(&mut self) -> Option<&mut ClientSession> {
+        self.session.as_mut()
+    }
+
     /// Sends everything the session has queued (requests, resends, acks).
     async fn flush(&mut self) -> Result<(), ClientError> {
         let session = self.session.as_mut().ok_or(ClientError::NoKey)?;
