@@ -203,8 +203,7 @@ impl ServerHandshake {
         if let Some(seconds) = temp_expires_in.filter(|&s| s <= 0) {
             return Err(AuthKeyError::TempKeyLifetime(seconds));
         }
-        let mut a = [0u8; 256];
-        random.fill(&mut a);
+        let a = server_exponent(random);
         let g_a = dh::mod_pow(&(self.config.g as u32).to_be_bytes(), &a, &self.config.dh_prime);
         let inner = types::ServerDhInnerData {
             nonce,
@@ -302,4 +301,40 @@ fn check_nonces(
         return Err(AuthKeyError::ServerNonceMismatch);
     }
     Ok(())
+}
+
+/// Bytes of the server's secret DH exponent `a`.
+///
+/// 256 bits, not the 2048 of the client's `b`: an exponent needs about twice the group's
+/// security level in bits (a 2048-bit safe-prime group gives about 112 bits, so at least 224),
+/// and the discrete logarithm of a short exponent in such a group is no easier than that (the
+/// best attacks on short exponents, Pollard's kangaroo and van Oorschot-Wiener, cost about
+/// 2^(bits/2) = 2^128). The two exponentiations with `a` are most of the server's CPU per login,
+/// and they shrink eightfold. The client keeps the spec's full-length `b`.
+pub const SERVER_EXPONENT_BYTES: usize = 32;
+
+/// A fresh secret exponent `a` of exactly `8 * SERVER_EXPONENT_BYTES` bits (the top bit set, so
+/// it is never short), big-endian in 256 bytes as the exponentiation takes it.
+fn server_exponent(random: &mut dyn RandomSource) -> [u8; 256] {
+    let mut a = [0u8; 256];
+    let low = &mut a[256 - SERVER_EXPONENT_BYTES..];
+    random.fill(low);
+    low[0] |= 0x80;
+    a
+}
+
+#[cfg(test)]
+mod exponent_tests {
+    use super::*;
+
+    #[test]
+    fn the_server_exponent_has_exactly_256_bits() {
+        let mut zeros = |b: &mut [u8]| b.fill(0);
+        let a = server_exponent(&mut zeros);
+        assert!(a[..256 - SERVER_EXPONENT_BYTES].iter().all(|&b| b == 0));
+        assert_eq!(a[256 - SERVER_EXPONENT_BYTES], 0x80, "never shorter, even from zero randomness");
+        let mut ones = |b: &mut [u8]| b.fill(0xff);
+        let a = server_exponent(&mut ones);
+        assert!(a[..256 - SERVER_EXPONENT_BYTES].iter().all(|&b| b == 0), "never longer");
+    }
 }
