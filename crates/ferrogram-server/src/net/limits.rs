@@ -34,7 +34,8 @@ pub struct NetLimits {
     /// How long writing the queued answers may take before the connection is dropped (a client
     /// that does not read).
     pub write_timeout: Duration,
-    /// Most key exchanges in progress at once from one IP address.
+    /// Most key exchanges in progress at once from one IP address (every client of a test server
+    /// on loopback shares one, hence a generous default).
     pub key_exchanges_per_ip: usize,
     /// Key exchanges started per second over the whole server (a token bucket holding up to a
     /// second's worth); past it `req_DH_params` is answered with -429.
@@ -54,8 +55,8 @@ impl Default for NetLimits {
             idle_timeout: Duration::from_secs(120),
             max_queued_out_bytes: 4 << 20,
             write_timeout: Duration::from_secs(20),
-            key_exchanges_per_ip: 64,
-            key_exchanges_per_second: 400,
+            key_exchanges_per_ip: 512,
+            key_exchanges_per_second: 1000,
             key_exchange_workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
         }
     }
