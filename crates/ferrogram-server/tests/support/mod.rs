@@ -142,6 +142,26 @@ impl RawClient {
         let stream = tokio::time::timeout(READ_TIMEOUT, TcpStream::connect(addr))
             .await
             .map_err(|_| ClientError::Timeout(READ_TIMEOUT))??;
+        RawClient::over(stream, kind, dc_id)
+    }
+
+    /// Connects from the local address `from` (any 127.x.y.z is loopback on Linux: a client of
+    /// another IP address as far as the server's per-address limits go).
+    pub async fn connect_from(
+        from: std::net::IpAddr,
+        addr: SocketAddr,
+        kind: TransportKind,
+        dc_id: i32,
+    ) -> Result<RawClient, ClientError> {
+        let socket = if from.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
+        socket.bind(SocketAddr::new(from, 0))?;
+        let stream = tokio::time::timeout(READ_TIMEOUT, socket.connect(addr))
+            .await
+            .map_err(|_| ClientError::Timeout(READ_TIMEOUT))??;
+        RawClient::over(stream, kind, dc_id)
+    }
+
+    fn over(stream: TcpStream, kind: TransportKind, dc_id: i32) -> Result<RawClient, ClientError> {
         stream.set_nodelay(true)?;
         let codec = Codec::client(kind, dc_id as i16, &mut os_fill);
         Ok(RawClient {
