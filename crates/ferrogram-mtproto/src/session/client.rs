@@ -10,12 +10,13 @@
 //! ran one answers it from its cache instead of running it twice. Only a request the server
 //! refused before running it (bad salt, clock skew) gets a new id.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::Duration;
 
 use ferrogram_tl::mtproto::{enums, types, Message, MsgContainer, RpcResult};
 use ferrogram_tl::{Deserializable, Identifiable, Serializable};
 
+use super::client_timers::{ClientTimers, TimerState};
 use super::envelope::{self, Header};
 use super::msg_id::{is_content_related, msg_id_seconds, IdKind, MsgIdGenerator, SeqNo};
 use super::recent::{RecentIds, Seen};
@@ -60,6 +61,11 @@ pub enum Event {
         /// The first message id the new session covers.
         first_msg_id: i64,
     },
+    /// Nothing came from the server for longer than the timers allow
+    /// ([`ClientTimers::ping_interval`] plus [`ClientTimers::silence_grace`]): the connection is
+    /// dead, and the caller should drop it and call [`ClientSession::connection_lost`]. Only
+    /// reported with [`ClientSession::with_timers`].
+    ServerSilent,
     /// The server refused a request in a way resending cannot fix (`bad_msg_notification` with
     /// this `error_code`).
     Rejected {
@@ -84,6 +90,8 @@ struct Sent {
     body: Vec<u8>,
     seq_no: i32,
     acked: bool,
+    /// When it was last sent (for the resend timer).
+    sent_at: Duration,
 }
 
 /// The client's state of one MTProto session on one auth key.
@@ -108,6 +116,10 @@ pub struct ClientSession {
     next_request: u64,
     /// How much the `gzip_packed` of one packet may inflate to.
     inflate_limits: InflateLimits,
+    /// Pings, acknowledgement delay, resends and silence, if the caller asked for them.
+    timers: Option<TimerState>,
+    /// Requests that are the timers' own pings (their answers are not the caller's).
+    pings: HashSet<RequestId>,
 }
 
 impl ClientSession {
@@ -132,6 +144,75 @@ impl ClientSession {
             events: VecDeque::new(),
             next_request: 0,
             inflate_limits: InflateLimits::default(),
+            timers: None,
+            pings: HashSet::new(),
+        }
+    }
+
+    /// The same session with its timers running from `now` (see [`ClientTimers`]): it pings,
+    /// delays acknowledgements to let them ride along, resends what the server did not
+    /// acknowledge, and reports [`Event::ServerSilent`]. Drive them with
+    /// [`poll_timeout`](Self::poll_timeout) and [`handle_timeout`](Self::handle_timeout).
+    /// Without this call the session has no timers: acknowledgements go out at once and the
+    /// caller pings on its own.
+    pub fn with_timers(mut self, timers: ClientTimers, now: Duration) -> Self {
+        self.timers = Some(TimerState::new(timers, now));
+        self
+    }
+
+    /// When [`handle_timeout`](Self::handle_timeout) must next be called (Unix time), if a timer
+    /// is running.
+    pub fn poll_timeout(&self) -> Option<Duration> {
+        let timers = self.timers.as_ref()?;
+        let resend = self.sent.values().filter(|s| !s.acked).map(|s| s.sent_at + timers.config.resend_after).min();
+        let silence = (!timers.silence_reported).then(|| timers.silent_since());
+        [Some(timers.next_ping), timers.acks_deadline(), resend, silence].into_iter().flatten().min()
+    }
+
+    /// Runs the timers that are due at `now`: queues a ping, releases delayed
+    /// acknowledgements, queues unacknowledged requests again (same msg_ids), and reports a
+    /// silent server. Call [`poll_transmit`](Self::poll_transmit) and
+    /// [`poll_event`](Self::poll_event) afterwards.
+    pub fn handle_timeout(&mut self, now: Duration) {
+        let Some(timers) = self.timers.as_mut() else { return };
+        let config = timers.config;
+        if now >= timers.next_ping {
+            timers.next_ping = now + config.ping_interval;
+            let ping = ferrogram_tl::mtproto::functions::PingDelayDisconnect {
+                ping_id: timers.next_ping_id,
+                disconnect_delay: config.disconnect_delay(),
+            };
+            timers.next_ping_id = timers.next_ping_id.wrapping_add(1);
+            let request = self.enqueue(ping.to_bytes());
+            self.pings.insert(request);
+        }
+        let Some(timers) = self.timers.as_mut() else { return };
+        if timers.acks_deadline().is_some_and(|due| now >= due) {
+            timers.acks_due = true;
+        }
+        if !timers.silence_reported && now >= timers.silent_since() {
+            timers.silence_reported = true;
+            self.events.push_back(Event::ServerSilent);
+        }
+        let mut overdue: Vec<i64> = self
+            .sent
+            .iter()
+            .filter(|(_, s)| !s.acked && now >= s.sent_at + config.resend_after)
+            .map(|(id, _)| *id)
+            .collect();
+        overdue.sort_unstable();
+        for msg_id in overdue.into_iter().rev() {
+            if let Some(s) = self.sent.remove(&msg_id) {
+                self.queue.push_front(Queued { request: s.request, body: s.body, assigned: Some((msg_id, s.seq_no)) });
+            }
+        }
+    }
+
+    /// A new connection to the server is up at `now` (after [`connection_lost`](Self::connection_lost)):
+    /// the timers count pings and silence from now.
+    pub fn connected(&mut self, now: Duration) {
+        if let Some(timers) = self.timers.as_mut() {
+            timers.connected(now);
         }
     }
 
@@ -183,7 +264,9 @@ impl ClientSession {
 
     /// Whether [`poll_transmit`](Self::poll_transmit) has something to send.
     pub fn wants_transmit(&self) -> bool {
-        !self.queue.is_empty() || !self.acks.is_empty()
+        // With timers, acknowledgements wait (up to the ack delay) for something to ride along.
+        let acks_ready = self.timers.as_ref().is_none_or(|t| t.acks_due);
+        !self.queue.is_empty() || (!self.acks.is_empty() && acks_ready)
     }
 
     /// The msg_id a request was last sent under, while it waits for its answer.
@@ -222,6 +305,10 @@ impl ClientSession {
         let mut messages = Vec::new();
         let mut size = 0;
         if !self.acks.is_empty() {
+            if let Some(timers) = self.timers.as_mut() {
+                timers.acks_since = None;
+                timers.acks_due = false;
+            }
             let take = self.acks.len().min(MAX_ACKS);
             let msg_ids: Vec<i64> = self.acks.drain(..take).collect();
             let body = enums::MsgsAck::MsgsAck(types::MsgsAck { msg_ids }).to_bytes();
@@ -240,7 +327,8 @@ impl ClientSession {
                 None => (self.ids.next(time, IdKind::Client), self.seq.next(content)),
             };
             size += q.body.len();
-            self.sent.insert(msg_id, Sent { request: q.request, body: q.body.clone(), seq_no, acked: false });
+            self.sent
+                .insert(msg_id, Sent { request: q.request, body: q.body.clone(), seq_no, acked: false, sent_at: now });
             messages.push(Message { msg_id, seq_no, body: q.body });
         }
 
@@ -297,6 +385,13 @@ impl ClientSession {
         self.clock_confirmed = true;
         for m in checked {
             self.take(m, now);
+        }
+        if let Some(timers) = self.timers.as_mut() {
+            timers.last_heard = now;
+            timers.silence_reported = false;
+            if !self.acks.is_empty() && timers.acks_since.is_none() {
+                timers.acks_since = Some(now);
+            }
         }
         Ok(())
     }
@@ -414,7 +509,10 @@ impl ClientSession {
     fn answer(&mut self, req_msg_id: i64, result: Result<Vec<u8>, RpcErrorMessage>) {
         // An answer for a request we no longer wait for (answered twice, or a stray id) is dropped.
         if let Some(sent) = self.sent.remove(&req_msg_id) {
-            self.events.push_back(Event::Result { request: sent.request, result });
+            // The timers' own pings are answered for nobody.
+            if !self.pings.remove(&sent.request) {
+                self.events.push_back(Event::Result { request: sent.request, result });
+            }
         }
     }
 

@@ -8,6 +8,8 @@
 //! - [`client::ClientSession`]: the client's half: queues requests, packs them (with acks) into
 //!   containers, matches `rpc_result`s to requests, and follows the server's corrections
 //!   (`bad_server_salt`, `bad_msg_notification`, `new_session_created`).
+//! - [`client_timers::ClientTimers`]: the client session's pings, delayed acknowledgements,
+//!   resends and silence detection, driven by `poll_timeout` / `handle_timeout`.
 //! - [`server::ServerSession`]: the server's half: checks every incoming message (key, msg_key,
 //!   session, msg_id window and parity, salt, replays), answers service messages itself, and hands
 //!   RPC calls to the application, whose answers it caches so a resent request is answered, not
@@ -23,6 +25,7 @@
 //! are arguments, and packets go in and out as bytes for a transport to frame.
 
 pub mod client;
+pub mod client_timers;
 pub mod envelope;
 #[doc(hidden)]
 pub mod fuzzing;

@@ -6,12 +6,11 @@ use std::time::Duration;
 use ferrogram_mtproto::authkey::AuthKey;
 use ferrogram_mtproto::crypto::rsa::RsaPublicKey;
 use ferrogram_mtproto::session::client::{ClientSession, Event, RequestId};
+use ferrogram_mtproto::session::client_timers::ClientTimers;
 use ferrogram_mtproto::transport::TransportKind;
-use ferrogram_tl::mtproto::functions::PingDelayDisconnect;
-use ferrogram_tl::Serializable;
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
-use tokio::time::{sleep, timeout, Instant};
+use tokio::time::{sleep, timeout};
 
 use super::link::{unix_now, Link};
 use super::random::OsRandom;
@@ -90,18 +89,14 @@ impl Connection {
                 KeyState { auth_key: done.auth_key, salt: done.first_salt, time_offset: done.time_offset }
             }
         };
-        let session = ClientSession::new(key.auth_key.clone(), key.salt, key.time_offset.into(), &mut OsRandom);
+        // The session pings (ping_delay_disconnect), delays and batches acknowledgements,
+        // resends what the server did not acknowledge and notices a silent server.
+        let timers = ClientTimers { ping_interval: params.ping_interval, ..ClientTimers::default() };
+        let session = ClientSession::new(key.auth_key.clone(), key.salt, key.time_offset.into(), &mut OsRandom)
+            .with_timers(timers, unix_now());
         let (commands, receiver) = mpsc::unbounded_channel();
         let dc_id = params.dc_id;
-        let task = Task {
-            params,
-            session,
-            pending: HashMap::new(),
-            pings: Vec::new(),
-            init_sent: false,
-            heard: false,
-            failures: 0,
-        };
+        let task = Task { params, session, pending: HashMap::new(), init_sent: false, heard: false, failures: 0 };
         tokio::spawn(task.run(link, receiver));
         Ok((Connection { commands, dc_id }, key))
     }
@@ -156,7 +151,6 @@ struct Task {
     params: ConnectionParams,
     session: ClientSession,
     pending: HashMap<RequestId, oneshot::Sender<Answer>>,
-    pings: Vec<RequestId>,
     /// Whether the current TCP connection has carried `initConnection` yet.
     init_sent: bool,
     /// Whether the server sent a packet the session accepted on the current TCP connection.
@@ -233,7 +227,7 @@ impl Task {
 
     /// Serves one TCP connection until it ends.
     async fn serve(&mut self, link: &mut Link<TcpStream>, commands: &mut mpsc::UnboundedReceiver<Command>) -> Ended {
-        let mut next_ping = Instant::now() + self.params.ping_interval;
+        self.session.connected(unix_now());
         loop {
             while let Some(packet) = self.session.poll_transmit(unix_now(), &mut OsRandom) {
                 if let Err(error) = link.queue(&packet) {
@@ -262,13 +256,16 @@ impl Task {
                         return ended;
                     }
                 }
-                _ = tokio::time::sleep_until(next_ping) => {
-                    // Ask the server to close the connection if it hears nothing for a while,
-                    // so a half-dead connection does not linger on either side.
-                    let delay = i32::try_from(self.params.ping_interval.as_secs() + 15).unwrap_or(i32::MAX);
-                    let ping = PingDelayDisconnect { ping_id: random_i64(), disconnect_delay: delay };
-                    self.pings.push(self.session.enqueue(ping.to_bytes()));
-                    next_ping = Instant::now() + self.params.ping_interval;
+                // The session's one timer: pings, acknowledgements, resends, silence.
+                _ = sleep_until_unix(self.session.poll_timeout()) => {
+                    self.session.handle_timeout(unix_now());
+                    while let Some(event) = self.session.poll_event() {
+                        if event == Event::ServerSilent {
+                            let silent = self.params.ping_interval + ClientTimers::default().silence_grace;
+                            return Ended::Broken(InvocationError::Timeout(silent));
+                        }
+                        self.event(event);
+                    }
                 }
             }
         }
@@ -317,10 +314,6 @@ impl Task {
     fn event(&mut self, event: Event) {
         match event {
             Event::Result { request, result } => {
-                if let Some(i) = self.pings.iter().position(|&p| p == request) {
-                    self.pings.swap_remove(i);
-                    return;
-                }
                 if let Some(reply) = self.pending.remove(&request) {
                     let answer = result.map_err(|e| InvocationError::Rpc(RpcError::new(e.code, &e.message)));
                     let _ = reply.send(answer);
@@ -331,7 +324,6 @@ impl Task {
                     tracing::warn!(dc = self.params.dc_id, error_code, "the server rejected a request");
                     let _ = reply.send(Err(InvocationError::Unexpected("bad_msg_notification for the request")));
                 }
-                self.pings.retain(|&p| p != request);
             }
             Event::Update(body) => {
                 let name = body
@@ -346,14 +338,18 @@ impl Task {
             Event::NewSession { first_msg_id } => {
                 tracing::debug!(dc = self.params.dc_id, first_msg_id, "the server created a new session");
             }
+            // Handled where the timers run.
+            Event::ServerSilent => {}
         }
     }
 }
 
-fn random_i64() -> i64 {
-    let mut bytes = [0u8; 8];
-    ferrogram_mtproto::RandomSource::fill(&mut OsRandom, &mut bytes);
-    i64::from_le_bytes(bytes)
+/// Sleeps until the Unix time `at` (for ever if `None`): the session's timers speak Unix time.
+async fn sleep_until_unix(at: Option<Duration>) {
+    match at {
+        Some(at) => sleep(at.saturating_sub(unix_now())).await,
+        None => std::future::pending().await,
+    }
 }
 
 /// A copy of a connection-level error for each call it ends (I/O errors are not `Clone`).
