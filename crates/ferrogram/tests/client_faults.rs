@@ -45,6 +45,7 @@ async fn start_server(listen: SocketAddr, data_dir: Option<&Path>) -> LocalServe
         rsa_key: Some(rsa_key()),
         api: None,
         layers_dir: None,
+        budgets: Default::default(),
     };
     LocalServer::start(options).await.expect("server starts")
 }

@@ -96,8 +96,11 @@ impl Store {
     }
 }
 
+/// An answer as a row has it: the result bytes, or the error's code and message.
+type AnswerRow = (Option<Vec<u8>>, Option<i32>, Option<String>);
+
 fn read(conn: &Connection, request: RequestKey) -> Result<Option<Result<Vec<u8>, RpcFailure>>, StoreError> {
-    let row: Option<(Option<Vec<u8>>, Option<i32>, Option<String>)> = conn
+    let row: Option<AnswerRow> = conn
         .query_row(
             "SELECT result, error_code, error_message FROM answers
              WHERE auth_key_id = ?1 AND session_id = ?2 AND msg_id = ?3",
