@@ -3,12 +3,15 @@
 //! in offline.
 //!
 //! - [`api`]: the RPC dispatcher [`Api`] (`call(ctx, query) -> answer | RpcFailure`).
-//! - [`store`]: SQLite persistence of keys, users, codes.
+//! - [`store`]: SQLite persistence of keys, users, codes, and the answers of calls that changed
+//!   them (so a replayed call is answered, not run again, even after a restart).
+//! - [`budgets`]: what the server keeps and for how long, whatever clients send.
 //! - [`phone`], [`codes`]: phone numbers (validation, home DC) and login codes (making, logging).
 //! - [`context`]: what a handler knows about a call.
 #![forbid(unsafe_code)]
 
 pub mod api;
+pub mod budgets;
 pub mod codes;
 pub mod context;
 pub mod net;
@@ -17,5 +20,6 @@ mod private_files;
 pub mod store;
 
 pub use api::{os_random, AdminError, AdminUser, Api, ApiConfig, DcConfig};
+pub use budgets::Budgets;
 pub use context::{CallContext, RpcFailure};
 pub use store::{Store, StoreError};

@@ -46,6 +46,7 @@ async fn start_server(listen: SocketAddr, data_dir: Option<&Path>) -> LocalServe
         api: None,
         layers_dir: None,
         limits: Default::default(),
+        budgets: Default::default(),
     };
     LocalServer::start(options).await.expect("server starts")
 }

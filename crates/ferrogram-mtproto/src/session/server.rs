@@ -15,7 +15,9 @@
 //! error so the shell can log it or close the connection; the session itself stays usable.
 //!
 //! Answers are cached by request msg_id: a client that lost its connection resends a request
-//! under the same msg_id, and gets the cached answer instead of a second execution.
+//! under the same msg_id, and gets the cached answer instead of a second execution. The cache is
+//! bounded in answers and bytes ([`AnswerCacheLimits`]); the application may shrink it further
+//! ([`ServerSession::shrink_answer_cache`]) to keep many sessions under one budget.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::Duration;
@@ -26,7 +28,7 @@ use ferrogram_tl::{Deserializable, Identifiable, Serializable};
 
 use super::envelope::{self, Decrypted, Header};
 use super::msg_id::{is_content_related, msg_id_seconds, IdKind, MsgIdGenerator, SeqNo};
-use super::recent::RecentIds;
+use super::recent::{RecentIds, Seen};
 use super::salts::ServerSalts;
 use super::{constructor_of, unpack_gzip, InflateLimits, RpcErrorMessage, SessionError};
 use crate::authkey::AuthKey;
@@ -37,8 +39,9 @@ use crate::RandomSource;
 pub const MAX_PAST: i64 = 300;
 /// A client msg_id more than this many seconds in the future is refused (error 17).
 pub const MAX_FUTURE: i64 = 30;
-/// Answers kept for resent requests.
-const ANSWER_CACHE: usize = 1024;
+/// What one cached answer costs besides its bytes (map entry, order entry, allocation), counted
+/// against [`AnswerCacheLimits::max_bytes`].
+pub const ANSWER_OVERHEAD: usize = 64;
 /// Answers larger than this are sent as `gzip_packed` when that makes them smaller.
 const GZIP_THRESHOLD: usize = 4096;
 /// Most messages packed into one container.
@@ -47,6 +50,28 @@ const MAX_CONTAINER_MESSAGES: usize = 100;
 pub const MAX_RECEIVED_CONTAINER_MESSAGES: usize = 1020;
 /// Stop adding messages to a packet beyond this many body bytes.
 const MAX_PACKET_BODY: usize = 512 * 1024;
+
+/// Bounds of a session's cache of answers kept for resent requests. When an answer would exceed
+/// either bound, the oldest cached answers are dropped first; an answer larger than `max_bytes`
+/// on its own is sent but not cached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AnswerCacheLimits {
+    /// Most answers kept (default 1024).
+    pub max_answers: usize,
+    /// Most bytes kept: serialized `rpc_result`s plus [`ANSWER_OVERHEAD`] each (default 1 MiB).
+    pub max_bytes: usize,
+    /// Whether a resent request whose answer was dropped from the cache is handed out again
+    /// through [`ServerSession::poll_call`] (default false: it is ignored as a duplicate). Set
+    /// it only if the application keeps answers of state-changing calls itself and answers such
+    /// a call from that record instead of running it twice.
+    pub rerun_dropped: bool,
+}
+
+impl Default for AnswerCacheLimits {
+    fn default() -> Self {
+        AnswerCacheLimits { max_answers: 1024, max_bytes: 1024 * 1024, rerun_dropped: false }
+    }
+}
 
 /// An RPC call for the application.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,6 +136,9 @@ pub struct ServerSession {
     received: RecentIds,
     answers: HashMap<i64, Vec<u8>>,
     answer_order: VecDeque<i64>,
+    answer_limits: AnswerCacheLimits,
+    /// Bytes of `answers` as counted against `answer_limits.max_bytes`.
+    answer_bytes: usize,
     running: HashSet<i64>,
     outbox: VecDeque<Outgoing>,
     acks: Vec<i64>,
@@ -143,6 +171,8 @@ impl ServerSession {
             received: RecentIds::default(),
             answers: HashMap::new(),
             answer_order: VecDeque::new(),
+            answer_limits: AnswerCacheLimits::default(),
+            answer_bytes: 0,
             running: HashSet::new(),
             outbox: VecDeque::new(),
             acks: Vec::new(),
@@ -162,6 +192,33 @@ impl ServerSession {
     /// The limits on inflating `gzip_packed` requests, per packet.
     pub fn inflate_limits(&self) -> InflateLimits {
         self.inflate_limits
+    }
+
+    /// The same session with other bounds on its answer cache.
+    pub fn with_answer_cache(mut self, limits: AnswerCacheLimits) -> Self {
+        self.answer_limits = limits;
+        self.shrink_answer_cache(limits.max_bytes);
+        self
+    }
+
+    /// Bytes the answer cache holds, as counted against [`AnswerCacheLimits::max_bytes`].
+    pub fn answer_cache_bytes(&self) -> usize {
+        self.answer_bytes
+    }
+
+    /// Drops the oldest cached answers until at most `max_bytes` are left; returns the bytes left.
+    pub fn shrink_answer_cache(&mut self, max_bytes: usize) -> usize {
+        while self.answer_bytes > max_bytes && self.drop_oldest_answer() {}
+        self.answer_bytes
+    }
+
+    /// Drops the oldest cached answer; false if there was none.
+    fn drop_oldest_answer(&mut self) -> bool {
+        let Some(old) = self.answer_order.pop_front() else { return false };
+        if let Some(body) = self.answers.remove(&old) {
+            self.answer_bytes = self.answer_bytes.saturating_sub(body.len() + ANSWER_OVERHEAD);
+        }
+        true
     }
 
     /// The session id.
@@ -278,8 +335,14 @@ impl ServerSession {
         if !self.received.insert(msg_id) {
             if let Some(answer) = self.answers.get(&msg_id) {
                 self.outbox.push_back(Outgoing { body: answer.clone(), kind: IdKind::ServerResponse });
+                return Ok(Handled::Duplicate);
             }
-            return Ok(Handled::Duplicate);
+            // Remembered, not running, and no answer left: the answer was dropped from the cache.
+            // Only an application that keeps its own record may see such a call again.
+            let dropped = self.received.check(msg_id) == Seen::Duplicate && !self.running.contains(&msg_id);
+            if !(dropped && self.answer_limits.rerun_dropped) {
+                return Ok(Handled::Duplicate);
+            }
         }
         let body = match unpack_gzip(body, budget) {
             Ok(b) => b,
@@ -381,14 +444,27 @@ impl ServerSession {
             }
         };
         let body = RpcResult { req_msg_id, result: inner }.to_bytes();
-        if self.answer_order.len() >= ANSWER_CACHE {
-            if let Some(old) = self.answer_order.pop_front() {
-                self.answers.remove(&old);
-            }
-        }
-        self.answers.insert(req_msg_id, body.clone());
-        self.answer_order.push_back(req_msg_id);
+        self.cache_answer(req_msg_id, &body);
         self.outbox.push_back(Outgoing { body, kind: IdKind::ServerResponse });
+    }
+
+    /// Keeps `body` for a resend of `req_msg_id`, within the cache's limits.
+    fn cache_answer(&mut self, req_msg_id: i64, body: &[u8]) {
+        let limits = self.answer_limits;
+        let cost = body.len() + ANSWER_OVERHEAD;
+        if cost > limits.max_bytes || limits.max_answers == 0 {
+            return;
+        }
+        if let Some(old) = self.answers.remove(&req_msg_id) {
+            // Answered again (a dropped answer handed out again): replace, do not count twice.
+            self.answer_bytes = self.answer_bytes.saturating_sub(old.len() + ANSWER_OVERHEAD);
+            self.answer_order.retain(|id| *id != req_msg_id);
+        }
+        while self.answer_order.len() >= limits.max_answers && self.drop_oldest_answer() {}
+        self.shrink_answer_cache(limits.max_bytes - cost);
+        self.answers.insert(req_msg_id, body.to_vec());
+        self.answer_order.push_back(req_msg_id);
+        self.answer_bytes += cost;
     }
 
     /// Queues an object the server sends on its own (updates).

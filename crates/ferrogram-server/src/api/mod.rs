@@ -526,6 +526,22 @@ impl Api {
             .sum()
     }
 
+    /// Drops what the store no longer needs at `now` (Unix seconds) under `budgets`: recorded
+    /// answers past their retention, idle sessions, keys nobody signed in with and nothing uses,
+    /// expired temporary keys, long-expired codes, ended flood windows and exported
+    /// authorizations past [`ApiConfig::export_lifetime`]. The server runs it periodically.
+    pub fn prune(&self, now: i64, budgets: &crate::Budgets) -> Result<crate::store::Pruned, StoreError> {
+        let retention = crate::store::Retention {
+            answers: budgets.effective_answer_retention(),
+            session_idle: budgets.session_idle,
+            sessions_per_key: budgets.max_sessions_per_key,
+            unused_key: budgets.unused_key_lifetime,
+            expired_codes: budgets.expired_code_retention,
+            exported_auths: self.config.export_lifetime,
+        };
+        self.store.prune(now, &retention)
+    }
+
     /// The most recent login codes, newest first (the `ferrogram codes` command; in memory mode
     /// the only place besides the log to read them).
     pub fn recent_codes(&self, limit: usize) -> Result<Vec<LoginCode>, StoreError> {

@@ -13,17 +13,16 @@ use ferrogram_mtproto::session::server::{Call, Handled, ServerSession};
 use ferrogram_mtproto::session::RpcErrorMessage;
 use ferrogram_mtproto::transport::{strip_padding, Codec, Incoming};
 use ferrogram_mtproto::RandomSource;
-use ferrogram_tl::{functions, Identifiable, RawQuery};
 use std::time::Instant;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
-use super::layers::{lift, lower};
+use super::calls::{answer_once, CallSite, KeyFacts, ServedLayer};
 use super::limits::{ExchangeSlot, NetLimits, Refused};
 use super::{unix_now, Shared};
 use crate::api::os_random;
-use crate::context::{CallContext, RpcFailure};
+use crate::context::RpcFailure;
 
 /// How long a key made by the key exchange accepts its first salt: long enough for a client to
 /// learn the current one from `bad_server_salt` or `new_session_created`.
@@ -178,17 +177,6 @@ struct Reached {
     key_id: i64,
     session_id: i64,
     calls: Vec<Call>,
-}
-
-/// What the handlers need to know of an auth key besides its id, cached per connection so that
-/// a call costs no store read. Only a call wrapped in `invokeWithLayer`/`initConnection` (or in
-/// a wrapper that may hold them) changes what the store has, so the entry is read again after
-/// such a call; the signed-in user is read from the store by the handlers themselves.
-#[derive(Debug, Clone, Copy, Default)]
-struct KeyFacts {
-    layer: Option<i32>,
-    api_id: Option<i32>,
-    user_id: Option<i64>,
 }
 
 async fn serve(mut stream: TcpStream, peer: std::net::SocketAddr, dc: i32, shared: Arc<Shared>) -> Result<(), Closed> {
@@ -436,13 +424,14 @@ impl Connection {
         let session_id = message.session_id;
         // Salts and the announcement's unique id are only needed for a session seen first here.
         let (first_salts, salt_secret, random) = (&self.first_salts, self.shared.salt_secret, &mut self.random);
-        let (session, created) = self.shared.session((key_id, session_id), || {
+        let (session, seen) = self.shared.session((key_id, session_id), now.as_secs() as i64, || {
             let salts = first_salts.get(&key_id).cloned().unwrap_or_else(|| ServerSalts::new(salt_secret, key_id));
             let mut unique_id = [0u8; 8];
             random.fill(&mut unique_id);
             ServerSession::new(key.clone(), session_id, salts, i64::from_le_bytes(unique_id))
         });
-        if created {
+        if seen.touch_store {
+            // On creation, then now and then: pruning drops sessions idle in the store.
             if let Err(error) = self.shared.api.store().touch_session(key_id, session_id, now.as_secs() as i64) {
                 tracing::warn!(%error, "cannot record a session");
             }
@@ -499,13 +488,16 @@ impl Connection {
             for Reached { session, key_id, session_id, calls } in batch {
                 for call in calls {
                     // A handler that panics fails its own call, not the batch or the connection.
+                    // (Its transaction is rolled back, so nothing of it is kept or recorded.)
+                    let site = CallSite { dc, key_id, session_id, msg_id: call.msg_id };
                     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        run_call(&shared, dc, key_id, session_id, &mut facts, &call.body, &mut served)
+                        answer_once(&shared, site, &mut facts, &call.body, &mut served)
                     }))
                     .unwrap_or_else(|_| Err(RpcFailure::new(500, "INTERNAL")));
                     let result = result.map_err(|f| RpcErrorMessage { code: f.code, message: f.message });
                     lock(&session).answer(call.msg_id, result);
                 }
+                shared.count_answers((key_id, session_id), &session);
             }
             (facts, served)
         })
@@ -559,73 +551,6 @@ impl Connection {
         }
         Ok(())
     }
-}
-
-/// The layer a call was served in, and the one its client announced.
-#[derive(Debug, Clone, Copy)]
-struct ServedLayer {
-    announced: i32,
-    layer: i32,
-}
-
-/// Answers one call (on a blocking thread): lift it into our layer, answer it, lower the answer.
-/// `served` gets the layer of the first call that lifted.
-fn run_call(
-    shared: &Shared,
-    dc: i32,
-    key_id: i64,
-    session_id: i64,
-    facts: &mut HashMap<i64, KeyFacts>,
-    body: &[u8],
-    served: &mut Option<ServedLayer>,
-) -> Result<Vec<u8>, RpcFailure> {
-    let now = unix_now().as_secs() as i64;
-    let known = match facts.get(&key_id) {
-        Some(known) => *known,
-        None => {
-            let record = shared.api.auth_key(key_id).map_err(|e| {
-                tracing::warn!(error = %e, "cannot read an auth key");
-                RpcFailure::new(500, "INTERNAL")
-            })?;
-            let known = record.map_or_else(KeyFacts::default, |r| KeyFacts {
-                layer: r.layer,
-                api_id: r.client.api_id,
-                user_id: r.user_id,
-            });
-            facts.insert(key_id, known);
-            known
-        }
-    };
-    if may_change_key_facts(body) {
-        // Read the key again for the next call, whatever this one does.
-        facts.remove(&key_id);
-    }
-    let call = lift(&shared.layers, body, known.layer)?;
-    served.get_or_insert(ServedLayer { announced: call.announced, layer: call.layer });
-    let ctx = CallContext {
-        dc_id: dc,
-        auth_key_id: key_id,
-        session_id,
-        layer: known.layer.unwrap_or(ferrogram_tl::LAYER),
-        api_id: known.api_id,
-        user_id: known.user_id,
-        now,
-    };
-    let answer = shared.api.call(&ctx, &call.query)?;
-    lower(&shared.layers, &call, answer)
-}
-
-/// Whether a call starts with a wrapper the handlers unwrap, and so may carry `invokeWithLayer`
-/// or `initConnection`, which record the client's layer and `api_id` on the key.
-fn may_change_key_facts(body: &[u8]) -> bool {
-    let Some(id) = body.get(..4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]])) else { return false };
-    [
-        functions::InvokeWithLayer::<RawQuery>::CONSTRUCTOR_ID,
-        functions::InitConnection::<RawQuery>::CONSTRUCTOR_ID,
-        functions::InvokeWithoutUpdates::<RawQuery>::CONSTRUCTOR_ID,
-        functions::InvokeAfterMsg::<RawQuery>::CONSTRUCTOR_ID,
-    ]
-    .contains(&id)
 }
 
 fn lock(session: &Mutex<ServerSession>) -> std::sync::MutexGuard<'_, ServerSession> {

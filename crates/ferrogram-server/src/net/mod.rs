@@ -5,14 +5,19 @@
 //! encrypted ones finds the auth key, decrypts, and hands the message to its
 //! [`ServerSession`](ferrogram_mtproto::session::server::ServerSession). Calls are lifted into our
 //! layer, answered by [`Api::call`](crate::Api::call), and lowered back into the client's layer.
-//! Sessions outlive connections, so a client that reconnects and resends gets its cached answer.
+//! Sessions outlive connections, so a client that reconnects and resends gets its cached answer;
+//! a call that changed the store has its answer recorded with the change, so even a restarted
+//! server answers a replay of it from the record instead of running it again. What the server
+//! keeps is bounded by [`Budgets`], and pruned at start and every
+//! [`Budgets::prune_interval`].
 
+mod calls;
 mod connection;
 pub mod keys;
 pub mod layers;
 pub mod limits;
+pub mod sessions;
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -26,7 +31,9 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::api::{os_random, Api, ApiConfig, DcConfig};
+use crate::budgets::Budgets;
 use crate::store::StoreError;
+use sessions::{Lookup, SessionKey, SessionTable, SharedSession};
 
 /// The DC a single `--listen` address serves (the interop contract: DC 2 on the given port).
 pub const MAIN_DC: i32 = 2;
@@ -52,6 +59,8 @@ pub struct ServerOptions {
     /// What one client may make the network shell hold: connections, frame sizes, time,
     /// queued answers, key exchanges.
     pub limits: limits::NetLimits,
+    /// What the server keeps in memory and on disk, and for how long.
+    pub budgets: Budgets,
 }
 
 impl ServerOptions {
@@ -65,6 +74,7 @@ impl ServerOptions {
             api: None,
             layers_dir: None,
             limits: limits::NetLimits::default(),
+            budgets: Budgets::default(),
         }
     }
 }
@@ -100,13 +110,12 @@ pub(crate) struct Shared {
     pub(crate) rsa_key: RsaPrivateKey,
     pub(crate) salt_secret: [u8; 32],
     pub(crate) layers: Layers,
-    /// Sessions by (auth_key_id, session_id); they outlive connections.
-    pub(crate) sessions: Mutex<HashMap<(i64, i64), Arc<Mutex<ServerSession>>>>,
-    /// The connection (id, and how to wake it) that last received a message of each session:
-    /// what the session has to send goes there, the client's newest connection. A call still
-    /// running on an old connection when the client resends it on a new one is answered on
-    /// the new one.
-    pub(crate) owners: Mutex<HashMap<(i64, i64), (u64, Arc<tokio::sync::Notify>)>>,
+    pub(crate) budgets: Budgets,
+    /// Sessions by (auth_key_id, session_id), within the budgets; they outlive connections.
+    /// Each notes the connection that last received a message of it: what the session has to
+    /// send goes there, the client's newest connection. A call still running on an old
+    /// connection when the client resends it on a new one is answered on the new one.
+    pub(crate) sessions: Mutex<SessionTable>,
     /// The network shell's limits.
     pub(crate) limits: limits::NetLimits,
     /// Open connections, in total and per IP address.
@@ -115,43 +124,64 @@ pub(crate) struct Shared {
     pub(crate) key_exchanges: Arc<limits::KeyExchangeGate>,
 }
 
-/// Most sessions kept in memory; past this the table is cleared of all but the newest half
-/// (a client whose session was dropped gets `new_session_created` and carries on).
-const MAX_SESSIONS: usize = 100_000;
-
 impl Shared {
+    fn table(&self) -> std::sync::MutexGuard<'_, SessionTable> {
+        self.sessions.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The session `key`, used at `now` (Unix seconds), made by `create` if it is new.
     pub(crate) fn session(
         &self,
-        key: (i64, i64),
+        key: SessionKey,
+        now: i64,
         create: impl FnOnce() -> ServerSession,
-    ) -> (Arc<Mutex<ServerSession>>, bool) {
-        let mut sessions = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(s) = sessions.get(&key) {
-            return (s.clone(), false);
-        }
-        if sessions.len() >= MAX_SESSIONS {
-            sessions.clear();
-            self.owners.lock().unwrap_or_else(|p| p.into_inner()).clear();
-        }
-        let session = Arc::new(Mutex::new(create()));
-        sessions.insert(key, session.clone());
-        (session, true)
+    ) -> (SharedSession, Lookup) {
+        self.table().get_or_insert(key, now, create)
     }
 
     /// Makes connection `id` (woken by `wake`) the one session `key` sends on.
-    pub(crate) fn claim(&self, key: (i64, i64), id: u64, wake: &Arc<tokio::sync::Notify>) {
-        self.owners.lock().unwrap_or_else(|p| p.into_inner()).insert(key, (id, wake.clone()));
+    pub(crate) fn claim(&self, key: SessionKey, id: u64, wake: &Arc<tokio::sync::Notify>) {
+        self.table().claim(key, id, wake);
     }
 
     /// Whether connection `id` sends for session `key`; if another connection does, it is woken
     /// to send what the session has.
-    pub(crate) fn owns_or_wake(&self, key: (i64, i64), id: u64) -> bool {
-        match self.owners.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
-            Some((owner, wake)) if *owner != id => {
-                wake.notify_one();
-                false
+    pub(crate) fn owns_or_wake(&self, key: SessionKey, id: u64) -> bool {
+        self.table().owns_or_wake(key, id)
+    }
+
+    /// Recounts the answer cache of a session just answered on, within the total budget.
+    pub(crate) fn count_answers(&self, key: SessionKey, session: &SharedSession) {
+        self.table().count_answers(key, session);
+    }
+
+    /// Prunes the store and the session table of what is no longer needed at `now`.
+    fn prune(&self, now: i64) {
+        match self.api.prune(now, &self.budgets) {
+            Ok(pruned) if !pruned.is_empty() => tracing::info!(?pruned, "pruned the store"),
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "cannot prune the store"),
+        }
+        let idle = self.table().prune_idle(now, self.budgets.session_idle);
+        if idle > 0 {
+            tracing::debug!(sessions = idle, "dropped idle sessions from memory");
+        }
+    }
+}
+
+/// Prunes every `interval` until `stopped` turns true, on a blocking thread (the store is
+/// synchronous).
+async fn prune_loop(shared: Arc<Shared>, interval: Duration, mut stopped: watch::Receiver<bool>) {
+    let mut ticks = tokio::time::interval(interval.max(Duration::from_secs(1)));
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ticks.tick().await; // The first tick is immediate; start already pruned.
+    loop {
+        tokio::select! {
+            _ = ticks.tick() => {
+                let shared = shared.clone();
+                let _ = tokio::task::spawn_blocking(move || shared.prune(unix_now().as_secs() as i64)).await;
             }
-            _ => true,
+            _ = stopped.changed() => break,
         }
     }
 }
@@ -159,6 +189,15 @@ impl Shared {
 /// Unix time now (the shell's clock; the core only ever receives it as an argument).
 pub(crate) fn unix_now() -> Duration {
     SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default()
+}
+
+/// What the server keeps in memory, as counted by its session table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionStats {
+    /// Sessions in memory.
+    pub sessions: usize,
+    /// Bytes of their answer caches (as counted against [`Budgets::total_answer_bytes`]).
+    pub answer_bytes: usize,
 }
 
 /// A running server: its DCs' addresses, its key, its API (for admin functions), and a way to
@@ -222,14 +261,17 @@ impl LocalServer {
             salt_secret: keys::salt_secret(&rsa_key),
             rsa_key,
             layers: load_layers(options.layers_dir.as_deref())?,
-            sessions: Mutex::new(HashMap::new()),
-            owners: Mutex::new(HashMap::new()),
+            sessions: Mutex::new(SessionTable::new(&options.budgets)),
+            budgets: options.budgets.clone(),
             connections: limits::ConnectionGate::new(&options.limits),
             key_exchanges: limits::KeyExchangeGate::new(&options.limits, std::time::Instant::now()),
             limits: options.limits.clone(),
         });
+        // What a previous run left (abandoned keys, old records) goes before serving.
+        shared.prune(now);
         let (stop, stopped) = watch::channel(false);
         let mut tasks = Vec::new();
+        tasks.push(tokio::spawn(prune_loop(shared.clone(), shared.budgets.prune_interval, stopped.clone())));
         for (dc, addr, listener) in listeners {
             tracing::info!(dc, %addr, "listening");
             tasks.push(tokio::spawn(connection::accept_loop(listener, dc, shared.clone(), stopped.clone())));
@@ -275,6 +317,28 @@ impl LocalServer {
     /// The RPC layer, for admin functions (create users and bots, read codes, inject faults).
     pub fn api(&self) -> &Arc<Api> {
         &self.shared.api
+    }
+
+    /// The limits the server runs with.
+    pub fn budgets(&self) -> &Budgets {
+        &self.shared.budgets
+    }
+
+    /// How many sessions the server keeps in memory, and the bytes of their answer caches.
+    pub fn session_stats(&self) -> SessionStats {
+        let table = self.shared.table();
+        SessionStats { sessions: table.len(), answer_bytes: table.answer_bytes() }
+    }
+
+    /// Sessions of one auth key kept in memory.
+    pub fn sessions_of_key(&self, auth_key_id: i64) -> usize {
+        self.shared.table().len_for_key(auth_key_id)
+    }
+
+    /// Prunes the store and the in-memory sessions as the server does periodically, as if the
+    /// time were `now` (Unix seconds).
+    pub fn prune_now(&self, now: i64) {
+        self.shared.prune(now);
     }
 
     /// Stops listening and closes every connection.

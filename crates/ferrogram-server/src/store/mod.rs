@@ -15,22 +15,28 @@
 //! The binding of auth keys to users follows <https://core.telegram.org/api/auth>: "Authorization
 //! is associated with a client's encryption key identifier: auth_key_id".
 
+mod answers;
 mod attempts;
+mod conn;
+mod prune;
 mod records;
 
+pub use answers::{Once, RequestKey};
 pub use attempts::{AttemptSlot, CodeAttempt};
+pub use prune::{Pruned, Retention};
 pub use records::{
     AuthKeyRecord, ClientInfo, CodeKind, CodeState, ExportedAuth, LoginCode, PasswordRecord, UserRecord,
 };
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, MutexGuard};
 
-use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
+
+use conn::{Lent, Slot};
 
 /// The schema version this code writes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i32 = 1;
+pub const SCHEMA_VERSION: i32 = 2;
 
 /// The file name of the database inside the data dir.
 pub const DB_FILE_NAME: &str = "server.sqlite3";
@@ -111,6 +117,24 @@ CREATE TABLE IF NOT EXISTS exported_auths (
 );
 ";
 
+/// Version 2: recorded answers ([`Store::once`]) and the indexes pruning reads by time.
+const SCHEMA_V2: &str = "
+CREATE TABLE IF NOT EXISTS answers (
+    auth_key_id INTEGER NOT NULL,
+    session_id INTEGER NOT NULL,
+    msg_id INTEGER NOT NULL,
+    msg_time INTEGER NOT NULL,
+    result BLOB,
+    error_code INTEGER,
+    error_message TEXT,
+    PRIMARY KEY (auth_key_id, session_id, msg_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS answers_by_time ON answers(msg_time);
+CREATE INDEX IF NOT EXISTS sessions_by_last_seen ON sessions(last_seen);
+CREATE INDEX IF NOT EXISTS login_codes_by_expiry ON login_codes(expires);
+CREATE INDEX IF NOT EXISTS auth_keys_signed_out ON auth_keys(created) WHERE user_id IS NULL;
+";
+
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -160,6 +184,9 @@ pub enum StoreError {
     /// A test asked for this write to fail ([`Store::fail_next_write`]).
     #[error("store: injected write fault")]
     InjectedFault,
+    /// [`Store::once`] was called from inside another [`Store::once`] on the same thread.
+    #[error("store: a request's transaction cannot nest inside another")]
+    Nested,
 }
 
 /// Attaches the name of the operation to a rusqlite error.
@@ -199,7 +226,7 @@ pub struct NewUser {
 /// The SQLite store. Cheap to share behind an `Arc`: one connection behind a mutex (SQLite
 /// serialises writers anyway, and every operation here is a few indexed statements).
 pub struct Store {
-    conn: Mutex<Connection>,
+    conn: Slot,
     fail_next_write: AtomicBool,
 }
 
@@ -254,11 +281,13 @@ impl Store {
         }
         if version < SCHEMA_VERSION {
             let tx = conn.unchecked_transaction().during("begin schema creation")?;
+            // Both are idempotent (`IF NOT EXISTS`): a version-1 file gets what version 2 adds.
             tx.execute_batch(SCHEMA_V1).during("create schema")?;
+            tx.execute_batch(SCHEMA_V2).during("upgrade schema to version 2")?;
             tx.pragma_update(None, "user_version", SCHEMA_VERSION).during("write schema version")?;
             tx.commit().during("commit schema creation")?;
         }
-        Ok(Store { conn: Mutex::new(conn), fail_next_write: AtomicBool::new(false) })
+        Ok(Store { conn: Slot::new(conn), fail_next_write: AtomicBool::new(false) })
     }
 
     /// Makes the next write fail with [`StoreError::InjectedFault`] (for tests of failure paths).
@@ -266,17 +295,16 @@ impl Store {
         self.fail_next_write.store(true, Ordering::SeqCst);
     }
 
-    fn lock(&self) -> MutexGuard<'_, Connection> {
-        // A panic while holding the lock cannot leave a transaction half-applied (rusqlite rolls
-        // back on drop), so the connection is still good.
-        self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    /// The connection, once no other thread has it (see [`conn`]).
+    fn lock(&self) -> Lent<'_> {
+        self.conn.lend()
     }
 
     /// Runs `f` in one write transaction, committing if it returns `Ok`.
     fn write<T>(
         &self,
         operation: &'static str,
-        f: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         self.take_injected_fault()?;
         self.transaction(operation, f)
@@ -294,12 +322,21 @@ impl Store {
     /// (`BEGIN IMMEDIATE`), committing if it returns `Ok`. What `f` reads then stays true until it
     /// commits, even with other connections on the same file, so a check and the write it guards
     /// cannot be split by another writer.
+    ///
+    /// Inside a request's transaction ([`Store::once`]) it is a savepoint of that transaction
+    /// instead: it still applies entirely or not at all, and commits only with the request.
     fn transaction<T>(
         &self,
         operation: &'static str,
-        f: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         let mut conn = self.lock();
+        if !conn.is_autocommit() {
+            let savepoint = conn.savepoint().during(operation)?;
+            let value = f(&savepoint)?;
+            savepoint.commit().during(operation)?;
+            return Ok(value);
+        }
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).during(operation)?;
         let value = f(&tx)?;
         tx.commit().during(operation)?;
@@ -428,10 +465,13 @@ impl Store {
     /// Records what `initConnection` said on this key. Returns whether the key exists.
     pub fn set_auth_key_client(&self, id: i64, client: &ClientInfo) -> Result<bool, StoreError> {
         self.write("record client info", |tx| {
+            // Unchanged info writes nothing: a request that only repeats `initConnection` does
+            // not count as changing the store (see `Store::once`).
             let changed = tx
                 .execute(
                     "UPDATE auth_keys SET api_id = ?2, device_model = ?3, system_version = ?4, app_version = ?5,
-                     lang_code = ?6 WHERE id = ?1",
+                     lang_code = ?6 WHERE id = ?1 AND (api_id IS NOT ?2 OR device_model IS NOT ?3
+                     OR system_version IS NOT ?4 OR app_version IS NOT ?5 OR lang_code IS NOT ?6)",
                     params![
                         id,
                         client.api_id,
@@ -442,7 +482,7 @@ impl Store {
                     ],
                 )
                 .during("record client info")?;
-            Ok(changed > 0)
+            Ok(changed > 0 || exists(tx, id)?)
         })
     }
 
@@ -679,14 +719,14 @@ impl Store {
     }
 }
 
-fn exists(tx: &Transaction<'_>, auth_key_id: i64) -> Result<bool, StoreError> {
+fn exists(tx: &Connection, auth_key_id: i64) -> Result<bool, StoreError> {
     tx.query_row("SELECT 1 FROM auth_keys WHERE id = ?1", [auth_key_id], |_| Ok(()))
         .optional()
         .during("check auth key")
         .map(|found| found.is_some())
 }
 
-fn bind(tx: &Transaction<'_>, auth_key_id: i64, user_id: Option<i64>) -> Result<bool, StoreError> {
+fn bind(tx: &Connection, auth_key_id: i64, user_id: Option<i64>) -> Result<bool, StoreError> {
     let changed = tx
         .execute(
             "UPDATE auth_keys SET user_id = ?2, password_pending_user = NULL WHERE id = ?1",
@@ -696,7 +736,7 @@ fn bind(tx: &Transaction<'_>, auth_key_id: i64, user_id: Option<i64>) -> Result<
     Ok(changed > 0)
 }
 
-fn set_code_state(tx: &Transaction<'_>, phone_code_hash: &str, state: CodeState) -> Result<(), StoreError> {
+fn set_code_state(tx: &Connection, phone_code_hash: &str, state: CodeState) -> Result<(), StoreError> {
     tx.execute(
         "UPDATE login_codes SET state = ?2 WHERE phone_code_hash = ?1",
         params![phone_code_hash, state.as_str()],
@@ -705,7 +745,7 @@ fn set_code_state(tx: &Transaction<'_>, phone_code_hash: &str, state: CodeState)
     Ok(())
 }
 
-fn insert_user(tx: &Transaction<'_>, user: &NewUser, now: i64) -> Result<UserRecord, StoreError> {
+fn insert_user(tx: &Connection, user: &NewUser, now: i64) -> Result<UserRecord, StoreError> {
     let id: i64 = tx
         .query_row("SELECT COALESCE(MAX(id) + 1, ?1) FROM users", [FIRST_USER_ID], |r| r.get(0))
         .during("allocate user id")?;

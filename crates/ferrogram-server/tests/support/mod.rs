@@ -261,6 +261,36 @@ impl RawClient {
         session.poll_transmit(unix_now(), &mut os_fill).ok_or(ClientError::NothingToSend)
     }
 
+    /// Sends whatever the session has queued (acks, mostly), so that the next sealed request
+    /// travels alone rather than in a container.
+    pub async fn send_pending(&mut self) -> Result<(), ClientError> {
+        self.flush().await
+    }
+
+    /// Like [`seal`](Self::seal), and also returns the request's id in the session, to await its
+    /// answer with [`send_sealed`](Self::send_sealed).
+    pub fn seal_request(&mut self, request: Vec<u8>) -> Result<(RequestId, Vec<u8>), ClientError> {
+        let session = self.session.as_mut().ok_or(ClientError::NoKey)?;
+        let id = session.enqueue(request);
+        let packet = session.poll_transmit(unix_now(), &mut os_fill).ok_or(ClientError::NothingToSend)?;
+        Ok((id, packet))
+    }
+
+    /// Sends a packet made by [`seal_request`](Self::seal_request) and returns the answer to
+    /// `request`.
+    pub async fn send_sealed(&mut self, request: RequestId, packet: &[u8]) -> Result<Vec<u8>, ClientError> {
+        self.send_frame(packet).await?;
+        loop {
+            let frame = self.recv_frame().await?;
+            let session = self.session.as_mut().ok_or(ClientError::NoKey)?;
+            session.handle_packet(strip_padding(&frame), unix_now())?;
+            if let Some(answer) = take_answer(session, request) {
+                return answer;
+            }
+            self.flush().await?;
+        }
+    }
+
     /// Runs the key exchange against a server trusting `server_key`, and starts a session on the
     /// new key.
     pub async fn exchange_key(&mut self, server_key: &RsaPublicKey) -> Result<SavedKey, ClientError> {

@@ -1,0 +1,209 @@
+//! Exactly once across restarts: the answers of requests that changed the store, recorded in the
+//! same transaction as the change.
+//!
+//! A session's in-memory cache answers a request the client resends under the same msg_id, but a
+//! restart (or a crash, or a session evicted from memory) empties it, and the same encrypted
+//! packet replayed within the msg_id window (<https://core.telegram.org/mtproto/security_guidelines>:
+//! 300 s in the past, 30 s in the future) would run again. [`Store::once`] closes that gap: it
+//! runs a request inside one write transaction that first looks the request up by
+//! (auth_key_id, session_id, msg_id); a recorded request is answered from its record and runs
+//! no handler, and a request that wrote anything commits its answer together with its writes.
+//! Either both are on disk or neither is, so a request's effects happen once and its answer
+//! survives with them. Requests that wrote nothing (reads) are not recorded: running one again
+//! is harmless.
+//!
+//! Records are only needed while their msg_id can still be accepted, so [`Store::prune`] drops
+//! them after a bounded time (see [`Retention::answers`](super::Retention::answers)).
+
+use ferrogram_mtproto::session::msg_id::msg_id_seconds;
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::{Context, Store, StoreError};
+use crate::context::RpcFailure;
+
+/// Which request an answer belongs to: a client's msg_ids are unique within one session of one
+/// auth key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RequestKey {
+    /// The auth key the request was encrypted with.
+    pub auth_key_id: i64,
+    /// The client's session id.
+    pub session_id: i64,
+    /// The request's msg_id.
+    pub msg_id: i64,
+}
+
+/// What [`Store::once`] did with a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Once {
+    /// The request was answered before; this is that answer, and nothing ran now.
+    Recorded(Result<Vec<u8>, RpcFailure>),
+    /// The request ran now.
+    Ran {
+        /// Its answer.
+        answer: Result<Vec<u8>, RpcFailure>,
+        /// Whether it changed the store, and so its answer was recorded with the change.
+        recorded: bool,
+    },
+}
+
+impl Once {
+    /// The answer, however it was obtained.
+    pub fn answer(self) -> Result<Vec<u8>, RpcFailure> {
+        match self {
+            Once::Recorded(answer) | Once::Ran { answer, .. } => answer,
+        }
+    }
+}
+
+impl Store {
+    /// Runs `run` (a request's handler) at most once per `request`, in one write transaction:
+    /// a request recorded earlier gets its recorded answer and `run` is not called; otherwise
+    /// `run` is called, and if it changed the store, its answer is recorded and committed with
+    /// those changes. The store methods `run` calls on this thread join the transaction; other
+    /// threads wait for it, so requests run through here one at a time.
+    ///
+    /// An error (the transaction could not begin, record or commit) means nothing of the request
+    /// was kept; a panic in `run` rolls everything back too.
+    pub fn once(
+        &self,
+        request: RequestKey,
+        run: impl FnOnce() -> Result<Vec<u8>, RpcFailure>,
+    ) -> Result<Once, StoreError> {
+        let held = self.conn.hold()?;
+        if let Some(answer) = read(&held.conn(), request)? {
+            // Dropping `held` ends the transaction; it wrote nothing.
+            return Ok(Once::Recorded(answer));
+        }
+        let before = held.conn().total_changes();
+        let answer = run();
+        let wrote = held.conn().total_changes() != before;
+        if wrote {
+            insert(&held.conn(), request, &answer)?;
+        }
+        held.commit()?;
+        Ok(Once::Ran { answer, recorded: wrote })
+    }
+
+    /// The recorded answer of `request`, if it has one.
+    pub fn recorded_answer(&self, request: RequestKey) -> Result<Option<Result<Vec<u8>, RpcFailure>>, StoreError> {
+        read(&self.lock(), request)
+    }
+
+    /// How many answers are recorded.
+    pub fn recorded_answers(&self) -> Result<u64, StoreError> {
+        self.lock().query_row("SELECT COUNT(*) FROM answers", [], |r| r.get(0)).during("count recorded answers")
+    }
+}
+
+/// An answer as a row has it: the result bytes, or the error's code and message.
+type AnswerRow = (Option<Vec<u8>>, Option<i32>, Option<String>);
+
+fn read(conn: &Connection, request: RequestKey) -> Result<Option<Result<Vec<u8>, RpcFailure>>, StoreError> {
+    let row: Option<AnswerRow> = conn
+        .query_row(
+            "SELECT result, error_code, error_message FROM answers
+             WHERE auth_key_id = ?1 AND session_id = ?2 AND msg_id = ?3",
+            params![request.auth_key_id, request.session_id, request.msg_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()
+        .during("read recorded answer")?;
+    Ok(row.map(|(result, code, message)| match (result, code, message) {
+        (Some(bytes), _, _) => Ok(bytes),
+        (None, code, message) => {
+            Err(RpcFailure::new(code.unwrap_or(500), message.unwrap_or_else(|| "INTERNAL".into())))
+        }
+    }))
+}
+
+fn insert(conn: &Connection, request: RequestKey, answer: &Result<Vec<u8>, RpcFailure>) -> Result<(), StoreError> {
+    let (result, code, message) = match answer {
+        Ok(bytes) => (Some(bytes.as_slice()), None, None),
+        Err(failure) => (None, Some(failure.code), Some(failure.message.as_str())),
+    };
+    conn.execute(
+        "INSERT OR REPLACE INTO answers (auth_key_id, session_id, msg_id, msg_time, result, error_code, error_message)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            request.auth_key_id,
+            request.session_id,
+            request.msg_id,
+            msg_id_seconds(request.msg_id),
+            result,
+            code,
+            message
+        ],
+    )
+    .during("record answer")?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(msg_id: i64) -> RequestKey {
+        RequestKey { auth_key_id: 1, session_id: 2, msg_id }
+    }
+
+    #[test]
+    fn a_request_that_wrote_is_answered_from_its_record_and_not_run_again() {
+        let store = Store::open_in_memory().unwrap();
+        let mut runs = 0;
+        let mut run = || {
+            runs += 1;
+            store.bump_flood("k", 60, 1).map(|_| b"done".to_vec()).map_err(|_| RpcFailure::new(500, "X"))
+        };
+        assert_eq!(
+            store.once(request(4), &mut run).unwrap(),
+            Once::Ran { answer: Ok(b"done".to_vec()), recorded: true }
+        );
+        assert_eq!(store.once(request(4), &mut run).unwrap(), Once::Recorded(Ok(b"done".to_vec())));
+        assert_eq!(runs, 1);
+        assert_eq!(store.flood_window("k", 1).unwrap(), Some((1, 61)), "the write happened once");
+    }
+
+    #[test]
+    fn reads_and_failures_are_recorded_only_if_they_wrote() {
+        let store = Store::open_in_memory().unwrap();
+        let read = || Ok(store.flood_window("k", 1).map(|_| vec![1]).unwrap_or_default());
+        assert_eq!(store.once(request(4), read).unwrap(), Once::Ran { answer: Ok(vec![1]), recorded: false });
+        assert_eq!(store.recorded_answer(request(4)).unwrap(), None);
+        let counted_then_refused = || {
+            let _ = store.bump_flood("k", 60, 1);
+            Err(RpcFailure::new(400, "PHONE_CODE_INVALID"))
+        };
+        store.once(request(8), counted_then_refused).unwrap();
+        assert_eq!(store.recorded_answer(request(8)).unwrap(), Some(Err(RpcFailure::new(400, "PHONE_CODE_INVALID"))));
+    }
+
+    #[test]
+    fn a_panicking_request_keeps_nothing() {
+        let store = Store::open_in_memory().unwrap();
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            store.once(request(4), || {
+                let _ = store.bump_flood("k", 60, 1);
+                panic!("handler bug");
+            })
+        }));
+        assert!(result.is_err());
+        assert_eq!(store.flood_window("k", 1).unwrap(), None, "the write was rolled back");
+        assert_eq!(store.recorded_answer(request(4)).unwrap(), None);
+    }
+
+    #[test]
+    fn the_answer_survives_reopening_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = Store::open_dir(dir.path()).unwrap();
+            store
+                .once(request(4), || {
+                    store.bump_flood("k", 60, 1).map(|_| vec![7]).map_err(|_| RpcFailure::new(500, "X"))
+                })
+                .unwrap();
+        }
+        let store = Store::open_dir(dir.path()).unwrap();
+        assert_eq!(store.once(request(4), || unreachable!("recorded")).unwrap(), Once::Recorded(Ok(vec![7])));
+    }
+}
