@@ -170,3 +170,29 @@ fn a_silent_server_is_reported_once_and_hearing_from_it_resets_the_count() {
     p.client.handle_timeout(secs(176.5));
     assert!(std::iter::from_fn(|| p.client.poll_event()).any(|e| e == Event::ServerSilent));
 }
+
+#[test]
+fn the_server_asks_to_close_after_the_clients_disconnect_delay_unless_pinged_again() {
+    let mut p = Pair::new();
+    assert_eq!(p.server.poll_timeout(), None, "no timer before a ping_delay_disconnect");
+    let ping = |delay: i32| mt::PingDelayDisconnect { ping_id: 5, disconnect_delay: delay }.to_bytes();
+    p.client.enqueue(ping(10));
+    p.client_sends(secs(0.0));
+    assert_eq!(p.server.poll_timeout(), Some(secs(10.0)));
+    p.server.handle_timeout(secs(9.0));
+    assert!(!p.server.take_disconnect());
+    // A new ping resets the timer.
+    p.client.enqueue(ping(10));
+    p.client_sends(secs(5.0));
+    assert_eq!(p.server.poll_timeout(), Some(secs(15.0)));
+    p.server.handle_timeout(secs(10.0));
+    assert!(!p.server.take_disconnect(), "the first deadline no longer counts");
+    p.server.handle_timeout(secs(15.0));
+    assert!(p.server.take_disconnect());
+    assert!(!p.server.take_disconnect(), "reported once");
+    assert_eq!(p.server.poll_timeout(), None);
+    // A delay of 0 sets no timer.
+    p.client.enqueue(ping(0));
+    p.client_sends(secs(20.0));
+    assert_eq!(p.server.poll_timeout(), None);
+}

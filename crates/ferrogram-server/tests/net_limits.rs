@@ -201,3 +201,18 @@ async fn a_client_asking_for_more_than_it_may_queue_is_dropped() {
     fresh_login(&server, "9996620501").await;
     server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ping_delay_disconnect_not_renewed_closes_the_connection() {
+    let server = server_with(NetLimits::default()).await;
+    let mut c = RawClient::to_dc(&server, 2, TransportKind::Intermediate).await.unwrap();
+    c.exchange_key(server.public_key()).await.unwrap();
+    c.invoke(&ferrogram_tl::functions::help::GetNearestDc {}).await.unwrap();
+    let ping = mt::PingDelayDisconnect { ping_id: 1, disconnect_delay: 1 };
+    c.invoke_raw(ferrogram_tl::Serializable::to_bytes(&ping)).await.expect("a pong");
+    let asked = Instant::now();
+    assert!(c.server_closes().await, "closed once the delay passed (the idle timeout is 120 s)");
+    let after = asked.elapsed();
+    assert!(after >= Duration::from_millis(900) && after < Duration::from_secs(5), "closed after {after:?}");
+    server.shutdown().await;
+}

@@ -147,6 +147,10 @@ pub struct ServerSession {
     announce: Option<i64>,
     /// How much the `gzip_packed` of one packet may inflate to.
     inflate_limits: InflateLimits,
+    /// When the client's last `ping_delay_disconnect` asks for its connection to be closed.
+    disconnect_at: Option<Duration>,
+    /// The client's `ping_delay_disconnect` delay passed without a new one.
+    disconnect_due: bool,
 }
 
 impl std::fmt::Debug for ServerSession {
@@ -179,7 +183,31 @@ impl ServerSession {
             calls: VecDeque::new(),
             announce: Some(unique_id),
             inflate_limits: InflateLimits::default(),
+            disconnect_at: None,
+            disconnect_due: false,
         }
+    }
+
+    /// When [`handle_timeout`](Self::handle_timeout) must next be called (Unix time): the
+    /// deadline the client's last `ping_delay_disconnect` set, if one is running.
+    pub fn poll_timeout(&self) -> Option<Duration> {
+        self.disconnect_at
+    }
+
+    /// Runs the timer due at `now`: once the client's `ping_delay_disconnect` delay has passed
+    /// without a newer ping, [`take_disconnect`](Self::take_disconnect) says so.
+    pub fn handle_timeout(&mut self, now: Duration) {
+        if self.disconnect_at.is_some_and(|at| now >= at) {
+            self.disconnect_at = None;
+            self.disconnect_due = true;
+        }
+    }
+
+    /// Whether the client asked (with `ping_delay_disconnect`) for its connection to be closed
+    /// and the time has come: the shell closes the connection this session sends on. Reported
+    /// once.
+    pub fn take_disconnect(&mut self) -> bool {
+        std::mem::take(&mut self.disconnect_due)
     }
 
     /// The same session with other limits on inflating `gzip_packed` requests (the default is
@@ -366,6 +394,12 @@ impl ServerSession {
             }
             functions::PingDelayDisconnect::CONSTRUCTOR_ID => {
                 if let Ok(ping) = functions::PingDelayDisconnect::from_bytes_exact(&body) {
+                    // Each such ping resets the timer: the connection is closed `disconnect_delay`
+                    // seconds after the last one (a delay of 0 or less sets none).
+                    self.disconnect_at = u64::try_from(ping.disconnect_delay)
+                        .ok()
+                        .filter(|&d| d > 0)
+                        .map(|d| now + Duration::from_secs(d));
                     respond(self, enums::Pong::Pong(types::Pong { msg_id, ping_id: ping.ping_id }).to_bytes());
                 }
             }

@@ -214,6 +214,13 @@ async fn serve(mut stream: TcpStream, peer: std::net::SocketAddr, dc: i32, share
                 continue;
             }
             () = tokio::time::sleep_until(deadlines.next()) => return Err(deadlines.reason().into()),
+            // The sessions' own timer: a client's ping_delay_disconnect that was not renewed.
+            () = sleep_until_unix(conn.session_timeout()) => {
+                if conn.session_timeouts_close() {
+                    return Err("the client's ping_delay_disconnect delay passed".into());
+                }
+                continue;
+            }
         };
         if n == 0 {
             return Ok(());
@@ -249,6 +256,14 @@ async fn serve(mut stream: TcpStream, peer: std::net::SocketAddr, dc: i32, share
         result?;
         transmitted?;
         deadlines.after_read(frames, conn.codec.buffered(), Instant::now());
+    }
+}
+
+/// Sleeps until the Unix time `at` (for ever if `None`): the sessions' timers speak Unix time.
+async fn sleep_until_unix(at: Option<std::time::Duration>) {
+    match at {
+        Some(at) => tokio::time::sleep(at.saturating_sub(unix_now())).await,
+        None => std::future::pending().await,
     }
 }
 
@@ -533,6 +548,27 @@ impl Connection {
             }
         }
         Ok(())
+    }
+
+    /// The earliest timer of the sessions this connection sends for (Unix time).
+    fn session_timeout(&self) -> Option<std::time::Duration> {
+        self.owned.iter().filter_map(|(_, session)| lock(session).poll_timeout()).min()
+    }
+
+    /// Runs the sessions' due timers; whether one asks for this connection to be closed.
+    fn session_timeouts_close(&mut self) -> bool {
+        let now = unix_now();
+        let mut close = false;
+        for (key, session) in &self.owned {
+            // A session the client moved to a newer connection is that connection's to close.
+            if !self.shared.owns_or_wake(*key, self.id) {
+                continue;
+            }
+            let mut session = lock(session);
+            session.handle_timeout(now);
+            close |= session.take_disconnect();
+        }
+        close
     }
 
     /// Every packet the sessions this connection still sends for have to send, into `out`.
