@@ -7,8 +7,11 @@
 
 pub mod authkey;
 pub mod crypto;
+mod rpc_error;
 pub mod session;
 pub mod transport;
+
+pub use rpc_error::RpcError;
 
 /// A source of random bytes, passed in by the caller (the core never draws randomness itself).
 ///

@@ -11,7 +11,7 @@ use ferrogram_mtproto::session::envelope::{self, EnvelopeError, Header};
 use ferrogram_mtproto::session::msg_id::{IdKind, MsgIdGenerator};
 use ferrogram_mtproto::session::salts::ServerSalts;
 use ferrogram_mtproto::session::server::{Handled, Refusal, ServerSession};
-use ferrogram_mtproto::session::{RpcErrorMessage, SessionError};
+use ferrogram_mtproto::session::{RpcError, SessionError};
 use ferrogram_tl::{functions, Serializable};
 
 struct Rng(u64);
@@ -69,7 +69,7 @@ impl Pair {
     }
 
     /// The server answers every call with `answer(body)`.
-    fn serve(&mut self, answer: impl Fn(&[u8]) -> Result<Vec<u8>, RpcErrorMessage>) -> usize {
+    fn serve(&mut self, answer: impl Fn(&[u8]) -> Result<Vec<u8>, RpcError>) -> usize {
         let server = self.server.as_mut().expect("a session");
         let mut n = 0;
         while let Some(call) = server.poll_call() {
@@ -93,7 +93,7 @@ fn get_config() -> Vec<u8> {
     functions::help::GetConfig {}.to_bytes()
 }
 
-fn results(events: &[Event]) -> Vec<(u64, Result<Vec<u8>, RpcErrorMessage>)> {
+fn results(events: &[Event]) -> Vec<(u64, Result<Vec<u8>, RpcError>)> {
     events
         .iter()
         .filter_map(|e| match e {
@@ -126,14 +126,14 @@ fn rpc_errors_and_large_gzipped_answers_reach_the_caller() {
     let big2 = big.clone();
     p.serve(move |body| {
         if body == get_config().as_slice() {
-            Err(RpcErrorMessage { code: 400, message: "PHONE_CODE_INVALID".into() })
+            Err(RpcError::new(400, "PHONE_CODE_INVALID"))
         } else {
             Ok(big2.clone())
         }
     });
     let events = p.to_client(NOW);
     let r = results(&events);
-    assert!(r.contains(&(failing.0, Err(RpcErrorMessage { code: 400, message: "PHONE_CODE_INVALID".into() }))));
+    assert!(r.contains(&(failing.0, Err(RpcError::new(400, "PHONE_CODE_INVALID")))));
     assert!(r.contains(&(large.0, Ok(big))));
 }
 

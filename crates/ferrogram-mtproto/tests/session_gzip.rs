@@ -15,7 +15,7 @@ use ferrogram_mtproto::session::client::{ClientSession, Event};
 use ferrogram_mtproto::session::envelope;
 use ferrogram_mtproto::session::salts::ServerSalts;
 use ferrogram_mtproto::session::server::{Handled, ServerSession};
-use ferrogram_mtproto::session::{InflateLimits, RpcErrorMessage, SessionError};
+use ferrogram_mtproto::session::{InflateLimits, RpcError, SessionError};
 use ferrogram_tl::inflate::InflateError;
 use ferrogram_tl::mtproto::GzipPacked;
 use ferrogram_tl::{functions, DeserializeError, Serializable};
@@ -120,7 +120,7 @@ fn get_config() -> Vec<u8> {
     functions::help::GetConfig {}.to_bytes()
 }
 
-fn results(events: &[Event]) -> Vec<Result<Vec<u8>, RpcErrorMessage>> {
+fn results(events: &[Event]) -> Vec<Result<Vec<u8>, RpcError>> {
     events
         .iter()
         .filter_map(|e| match e {
@@ -130,8 +130,8 @@ fn results(events: &[Event]) -> Vec<Result<Vec<u8>, RpcErrorMessage>> {
         .collect()
 }
 
-fn input_fetch_error() -> Result<Vec<u8>, RpcErrorMessage> {
-    Err(RpcErrorMessage { code: 400, message: "INPUT_FETCH_ERROR".into() })
+fn input_fetch_error() -> Result<Vec<u8>, RpcError> {
+    Err(RpcError::new(400, "INPUT_FETCH_ERROR"))
 }
 
 fn too_large(limit: usize) -> SessionError {

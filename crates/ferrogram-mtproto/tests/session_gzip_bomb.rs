@@ -16,7 +16,7 @@ use ferrogram_mtproto::session::client::{ClientSession, Event};
 use ferrogram_mtproto::session::envelope;
 use ferrogram_mtproto::session::salts::ServerSalts;
 use ferrogram_mtproto::session::server::{Handled, ServerSession};
-use ferrogram_mtproto::session::{InflateLimits, RpcErrorMessage, SessionError};
+use ferrogram_mtproto::session::{InflateLimits, RpcError, SessionError};
 use ferrogram_tl::fuzzing::zeros_stream;
 use ferrogram_tl::inflate::{InflateError, StreamFormat};
 use ferrogram_tl::mtproto::GzipPacked;
@@ -115,7 +115,7 @@ fn a_gigabyte_bomb_is_refused_without_being_inflated() {
             Event::Result { request: r, result } if r == request => Some(result),
             _ => None,
         });
-        assert_eq!(refused, Some(Err(RpcErrorMessage { code: 400, message: "INPUT_FETCH_ERROR".into() })));
+        assert_eq!(refused, Some(Err(RpcError::new(400, "INPUT_FETCH_ERROR"))));
         client.enqueue(functions::help::GetConfig {}.to_bytes());
         let packet = client.poll_transmit(NOW, &mut |b: &mut [u8]| fill(&mut seed, b)).expect("a packet");
         let message = envelope::decrypt(&key, Side::Client, &packet).expect("server decrypts");

@@ -1,7 +1,7 @@
 //! What an RPC handler knows about the call it serves, and how it fails.
 //!
 //! Shared by the network shell (which fills in the context from the connection, the auth key and
-//! the session) and the handlers (which answer with a typed result or an [`RpcFailure`]).
+//! the session) and the handlers (which answer with a typed result or an [`RpcError`]).
 
 /// The facts about one RPC call that handlers may depend on.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,27 +22,6 @@ pub struct CallContext {
     pub now: i64,
 }
 
-/// An RPC error as it goes on the wire in `rpc_error`: an HTTP-like code and a message such as
-/// `PHONE_CODE_INVALID` or `FLOOD_WAIT_42`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RpcFailure {
-    /// Error code (400, 401, 303, 420, 500, ...).
-    pub code: i32,
-    /// Error message, upper-case with an optional numeric suffix.
-    pub message: String,
-}
-
-impl RpcFailure {
-    /// An error with the given code and message.
-    pub fn new(code: i32, message: impl Into<String>) -> Self {
-        Self { code, message: message.into() }
-    }
-}
-
-impl std::fmt::Display for RpcFailure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} ({})", self.message, self.code)
-    }
-}
-
-impl std::error::Error for RpcFailure {}
+/// Why a call failed, as the client will see it: the one RPC error type of the project
+/// ([`ferrogram_mtproto::RpcError`]: code, name and the number the name may carry).
+pub use ferrogram_mtproto::RpcError;

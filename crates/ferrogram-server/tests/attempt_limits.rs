@@ -7,7 +7,7 @@ mod common;
 use std::sync::Barrier;
 
 use common::*;
-use ferrogram_server::{AdminUser, Api, RpcFailure};
+use ferrogram_server::{AdminUser, Api, RpcError};
 use ferrogram_tl::{functions, types};
 
 /// Requests racing in each round.
@@ -34,8 +34,8 @@ fn race<T: Send>(f: impl Fn(usize) -> T + Sync) -> Vec<T> {
     })
 }
 
-fn is_limit_error(e: &RpcFailure) -> bool {
-    (e.code == 420 && e.message.starts_with("FLOOD_WAIT_")) || (e.code == 400 && e.message == "PHONE_CODE_EXPIRED")
+fn is_limit_error(e: &RpcError) -> bool {
+    (e.code == 420 && e.message().starts_with("FLOOD_WAIT_")) || (e.code == 400 && e.message() == "PHONE_CODE_EXPIRED")
 }
 
 /// One round of wrong codes for a fresh test-DC number on DC 2.
@@ -46,14 +46,14 @@ fn wrong_codes_race(api: &Api, round: usize) {
     let wrong = if code_for(api, &sent.phone_code_hash) == "11111" { "33333" } else { "11111" };
     let request = sign_in_request(&phone, &sent.phone_code_hash, Some(wrong));
 
-    let errors: Vec<RpcFailure> = race(|_| call(api, &ctx, &request).expect_err("a wrong code never signs in"));
+    let errors: Vec<RpcError> = race(|_| call(api, &ctx, &request).expect_err("a wrong code never signs in"));
 
     let limit = api.config().max_code_attempts;
-    let invalid = errors.iter().filter(|e| e.message == "PHONE_CODE_INVALID").count();
+    let invalid = errors.iter().filter(|e| e.message() == "PHONE_CODE_INVALID").count();
     // The last evaluated attempt answers FLOOD_WAIT like the ones refused without evaluation.
     assert_eq!(invalid, limit as usize - 1, "round {round}: wrong codes answered PHONE_CODE_INVALID");
     let unexpected: Vec<_> =
-        errors.iter().filter(|e| e.message != "PHONE_CODE_INVALID" && !is_limit_error(e)).collect();
+        errors.iter().filter(|e| e.message() != "PHONE_CODE_INVALID" && !is_limit_error(e)).collect();
     assert!(unexpected.is_empty(), "round {round}: {unexpected:?}");
     let record = api
         .recent_codes(1000)
@@ -95,7 +95,7 @@ fn wrong_passwords_race(api: &Api, round: usize) {
         })
         .collect();
 
-    let errors: Vec<RpcFailure> = race(|i| {
+    let errors: Vec<RpcError> = race(|i| {
         let (ctx, srp_id) = &waiting[i];
         // Not what any password gives: the check fails after the full SRP computation.
         let password = types::InputCheckPasswordSrp { srp_id: *srp_id, a: vec![0x5a; 256], m1: vec![0; 32] };
@@ -103,10 +103,10 @@ fn wrong_passwords_race(api: &Api, round: usize) {
     });
 
     let limit = api.config().password_attempt_limit;
-    let invalid = errors.iter().filter(|e| e.message == "PASSWORD_HASH_INVALID").count();
+    let invalid = errors.iter().filter(|e| e.message() == "PASSWORD_HASH_INVALID").count();
     assert_eq!(invalid as i64, limit - 1, "round {round}: wrong passwords answered PASSWORD_HASH_INVALID");
     let unexpected: Vec<_> =
-        errors.iter().filter(|e| e.message != "PASSWORD_HASH_INVALID" && !is_limit_error(e)).collect();
+        errors.iter().filter(|e| e.message() != "PASSWORD_HASH_INVALID" && !is_limit_error(e)).collect();
     assert!(unexpected.is_empty(), "round {round}: {unexpected:?}");
     let (evaluated, _) =
         api.store().flood_window(&format!("password:{}", user.id), T0).unwrap().expect("attempts were counted");

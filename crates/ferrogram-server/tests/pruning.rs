@@ -9,7 +9,7 @@ use common::*;
 use ferrogram_mtproto::authkey::AuthKey;
 use ferrogram_mtproto::transport::{TransportError, TransportKind};
 use ferrogram_server::store::RequestKey;
-use ferrogram_server::{Budgets, RpcFailure};
+use ferrogram_server::{Budgets, RpcError};
 
 fn exists(api: &ferrogram_server::Api, key_id: i64) -> bool {
     api.auth_key(key_id).unwrap().is_some()
@@ -36,7 +36,7 @@ fn pruning_drops_what_is_unused_and_keeps_signed_in_keys() {
     // A recorded answer of a request sent at T0.
     let request = RequestKey { auth_key_id: active, session_id: 1, msg_id: T0 << 32 | 4 };
     store
-        .once(request, || store.bump_flood("x", 10, T0).map(|_| vec![1]).map_err(|_| RpcFailure::new(500, "X")))
+        .once(request, || store.bump_flood("x", 10, T0).map(|_| vec![1]).map_err(|_| RpcError::new(500, "X")))
         .unwrap();
     let codes = store.code_count().unwrap();
     assert!(codes >= 2, "sign-up and sign-in issued codes");

@@ -29,7 +29,6 @@ use ferrogram_mtproto::session::client::{ClientSession, Event};
 use ferrogram_mtproto::session::envelope;
 use ferrogram_mtproto::session::salts::ServerSalts;
 use ferrogram_mtproto::session::server::ServerSession;
-use ferrogram_mtproto::session::RpcErrorMessage;
 use ferrogram_server::net::{LocalServer, ServerOptions};
 use ferrogram_server::{AdminUser, CallContext};
 use ferrogram_tl::{functions, Serializable};
@@ -204,10 +203,7 @@ fn session_peer(server: &LocalServer, calls: usize, rounds: usize) -> f64 {
                     .get_or_insert_with(|| ServerSession::new(key.clone(), message.session_id, salts.clone(), 1));
                 s.handle(message, now).expect("the server session accepts");
                 while let Some(call) = s.poll_call() {
-                    let answer = server
-                        .api()
-                        .call(&ctx, &call.body)
-                        .map_err(|f| RpcErrorMessage { code: f.code, message: f.message });
+                    let answer = server.api().call(&ctx, &call.body);
                     s.answer(call.msg_id, answer);
                 }
             }

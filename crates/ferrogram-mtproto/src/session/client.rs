@@ -20,7 +20,7 @@ use super::client_timers::{ClientTimers, TimerState};
 use super::envelope::{self, Header};
 use super::msg_id::{is_content_related, msg_id_seconds, IdKind, MsgIdGenerator, SeqNo};
 use super::recent::{RecentIds, Seen};
-use super::{constructor_of, unpack_gzip, InflateLimits, RpcErrorMessage, SessionError};
+use super::{constructor_of, unpack_gzip, InflateLimits, RpcError, SessionError};
 use crate::authkey::AuthKey;
 use crate::crypto::Side;
 use crate::RandomSource;
@@ -52,7 +52,7 @@ pub enum Event {
         /// The request answered.
         request: RequestId,
         /// The serialized result, or the error the server answered with.
-        result: Result<Vec<u8>, RpcErrorMessage>,
+        result: Result<Vec<u8>, RpcError>,
     },
     /// An object the server sent on its own: updates.
     Update(Vec<u8>),
@@ -506,7 +506,7 @@ impl ClientSession {
         }
     }
 
-    fn answer(&mut self, req_msg_id: i64, result: Result<Vec<u8>, RpcErrorMessage>) {
+    fn answer(&mut self, req_msg_id: i64, result: Result<Vec<u8>, RpcError>) {
         // An answer for a request we no longer wait for (answered twice, or a stray id) is dropped.
         if let Some(sent) = self.sent.remove(&req_msg_id) {
             // The timers' own pings are answered for nobody.
@@ -586,7 +586,7 @@ enum Incoming {
     /// `rpc_result`, `pong` or `future_salts`: the answer to one of our requests.
     Answer {
         req_msg_id: i64,
-        result: Result<Vec<u8>, RpcErrorMessage>,
+        result: Result<Vec<u8>, RpcError>,
     },
     Acks(Vec<i64>),
     BadMsg(enums::BadMsgNotification),
@@ -627,7 +627,7 @@ fn decode(body: &[u8], budget: &mut InflateBudget) -> Result<Incoming, SessionEr
             let inner = unpack_gzip(&result.result, budget)?;
             let answer = if constructor_of(&inner) == Some(types::RpcError::CONSTRUCTOR_ID) {
                 let enums::RpcError::RpcError(e) = enums::RpcError::from_bytes_exact(&inner)?;
-                Err(RpcErrorMessage { code: e.error_code, message: e.error_message })
+                Err(RpcError::new(e.error_code, e.error_message))
             } else {
                 Ok(inner)
             };

@@ -84,14 +84,9 @@ impl From<InflateError> for SessionError {
     }
 }
 
-/// An RPC error as the server sent it (`rpc_error error_code:int error_message:string`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RpcErrorMessage {
-    /// The HTTP-like code (303, 400, 401, 420, 500 ...).
-    pub code: i32,
-    /// The message, e.g. `PHONE_CODE_INVALID` or `FLOOD_WAIT_42`.
-    pub message: String,
-}
+/// An RPC error as the server sends it (`rpc_error error_code:int error_message:string`): the
+/// crate's one [`RpcError`](crate::RpcError) type.
+pub use crate::RpcError;
 
 /// The constructor id a TL object starts with, if it has four bytes.
 pub(crate) fn constructor_of(body: &[u8]) -> Option<u32> {

@@ -30,7 +30,7 @@ use super::envelope::{self, Decrypted, Header};
 use super::msg_id::{is_content_related, msg_id_seconds, IdKind, MsgIdGenerator, SeqNo};
 use super::recent::{RecentIds, Seen};
 use super::salts::ServerSalts;
-use super::{constructor_of, unpack_gzip, InflateLimits, RpcErrorMessage, SessionError};
+use super::{constructor_of, unpack_gzip, InflateLimits, RpcError, SessionError};
 use crate::authkey::AuthKey;
 use crate::crypto::Side;
 use crate::RandomSource;
@@ -375,7 +375,7 @@ impl ServerSession {
         let body = match unpack_gzip(body, budget) {
             Ok(b) => b,
             Err(e) => {
-                self.answer(msg_id, Err(RpcErrorMessage { code: 400, message: "INPUT_FETCH_ERROR".into() }));
+                self.answer(msg_id, Err(RpcError::new(400, "INPUT_FETCH_ERROR")));
                 return Err(e.into());
             }
         };
@@ -461,7 +461,7 @@ impl ServerSession {
     }
 
     /// Answers the call `req_msg_id` with a serialized result or an RPC error.
-    pub fn answer(&mut self, req_msg_id: i64, result: Result<Vec<u8>, RpcErrorMessage>) {
+    pub fn answer(&mut self, req_msg_id: i64, result: Result<Vec<u8>, RpcError>) {
         self.running.remove(&req_msg_id);
         let inner = match result {
             Ok(bytes) if bytes.len() > GZIP_THRESHOLD => {
@@ -474,7 +474,7 @@ impl ServerSession {
             }
             Ok(bytes) => bytes,
             Err(e) => {
-                enums::RpcError::RpcError(types::RpcError { error_code: e.code, error_message: e.message }).to_bytes()
+                enums::RpcError::RpcError(types::RpcError { error_code: e.code, error_message: e.message() }).to_bytes()
             }
         };
         let body = RpcResult { req_msg_id, result: inner }.to_bytes();

@@ -8,7 +8,7 @@ use ferrogram_tl::{enums, types, Serializable};
 
 use super::failure::{self, fail};
 use super::{tl, Api};
-use crate::context::{CallContext, RpcFailure};
+use crate::context::{CallContext, RpcError};
 use crate::store::UserRecord;
 
 /// How long a client may cache `help.getConfig`, in seconds.
@@ -20,7 +20,7 @@ pub(crate) const ACCOUNT_PTS: i32 = 1;
 impl Api {
     /// `help.getConfig`: every DC of the process in `dc_options`, `this_dc` the call's DC, and
     /// the limits Telegram's production config announces.
-    pub(crate) fn get_config(&self, ctx: &CallContext, _req: help::GetConfig) -> Result<Vec<u8>, RpcFailure> {
+    pub(crate) fn get_config(&self, ctx: &CallContext, _req: help::GetConfig) -> Result<Vec<u8>, RpcError> {
         // As Telegram's production config lists each DC: a plain entry, a `static` one (the
         // address clients may keep and fall back to; grammers only trusts these) and a
         // `media_only` one (where file transfers go). Here all three are the DC's one address.
@@ -79,7 +79,7 @@ impl Api {
     }
 
     /// `help.getNearestDc`: the call's own DC (every DC of a local server is equally near).
-    pub(crate) fn get_nearest_dc(&self, ctx: &CallContext, _req: help::GetNearestDc) -> Result<Vec<u8>, RpcFailure> {
+    pub(crate) fn get_nearest_dc(&self, ctx: &CallContext, _req: help::GetNearestDc) -> Result<Vec<u8>, RpcError> {
         Ok(enums::NearestDc::from(types::NearestDc {
             country: self.config.country.clone(),
             this_dc: ctx.dc_id,
@@ -90,11 +90,7 @@ impl Api {
 
     /// The user an `InputUser` names, as the signed-in `me` may see it; `None` if it names none
     /// (wrong `access_hash`, unknown id, `inputUserEmpty`).
-    fn resolve_user(
-        &self,
-        me: &UserRecord,
-        input: &enums::InputUser,
-    ) -> Result<Option<(UserRecord, bool)>, RpcFailure> {
+    fn resolve_user(&self, me: &UserRecord, input: &enums::InputUser) -> Result<Option<(UserRecord, bool)>, RpcError> {
         match input {
             enums::InputUser::InputUserSelf(_) => Ok(Some((me.clone(), true))),
             enums::InputUser::InputUser(u) if u.user_id == me.id => Ok(Some((me.clone(), true))),
@@ -110,7 +106,7 @@ impl Api {
 
     /// `users.getUsers`: the signed-in user for `inputUserSelf` or its own id; others by id and
     /// `access_hash`; `userEmpty` for what names no one.
-    pub(crate) fn get_users(&self, ctx: &CallContext, req: users::GetUsers) -> Result<Vec<u8>, RpcFailure> {
+    pub(crate) fn get_users(&self, ctx: &CallContext, req: users::GetUsers) -> Result<Vec<u8>, RpcError> {
         let (_, me) = self.user_of(ctx)?;
         let mut found: Vec<enums::User> = Vec::with_capacity(req.id.len());
         for input in &req.id {
@@ -131,7 +127,7 @@ impl Api {
     }
 
     /// `users.getFullUser`.
-    pub(crate) fn get_full_user(&self, ctx: &CallContext, req: users::GetFullUser) -> Result<Vec<u8>, RpcFailure> {
+    pub(crate) fn get_full_user(&self, ctx: &CallContext, req: users::GetFullUser) -> Result<Vec<u8>, RpcError> {
         let errors = users::GetFullUser::POSSIBLE_ERRORS;
         let (_, me) = self.user_of(ctx)?;
         let (user, is_self) = self.resolve_user(&me, &req.id)?.ok_or_else(|| fail(errors, "USER_ID_INVALID"))?;
@@ -205,7 +201,7 @@ impl Api {
     }
 
     /// `updates.getState`: the account's update state (no update has changed it) at the call's time.
-    pub(crate) fn get_state(&self, ctx: &CallContext, _req: updates::GetState) -> Result<Vec<u8>, RpcFailure> {
+    pub(crate) fn get_state(&self, ctx: &CallContext, _req: updates::GetState) -> Result<Vec<u8>, RpcError> {
         self.user_of(ctx)?;
         Ok(enums::updates::State::from(types::updates::State {
             pts: ACCOUNT_PTS,
@@ -221,7 +217,7 @@ impl Api {
     /// stays at [`ACCOUNT_PTS`]), so a client that holds that state has missed nothing:
     /// `updates.differenceEmpty` at the call's time. A state the server never gave out is refused
     /// as Telegram refuses it.
-    pub(crate) fn get_difference(&self, ctx: &CallContext, req: updates::GetDifference) -> Result<Vec<u8>, RpcFailure> {
+    pub(crate) fn get_difference(&self, ctx: &CallContext, req: updates::GetDifference) -> Result<Vec<u8>, RpcError> {
         let errors = updates::GetDifference::POSSIBLE_ERRORS;
         self.user_of(ctx)?;
         if req.pts <= 0 {

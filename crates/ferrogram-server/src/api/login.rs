@@ -19,7 +19,7 @@ use subtle::ConstantTimeEq;
 use super::failure::{self, fail, flood_wait, phone_migrate};
 use super::{tl, Api};
 use crate::codes::CODE_LENGTH;
-use crate::context::{CallContext, RpcFailure};
+use crate::context::{CallContext, RpcError};
 use crate::phone::PhoneNumber;
 use crate::store::{CodeAttempt, CodeKind, CodeState, ExportedAuth, LoginCode, NewUser, StoreError, UserRecord};
 
@@ -80,12 +80,12 @@ fn sent_code(record: &LoginCode, user: Option<&UserRecord>, lifetime: i64) -> en
 }
 
 impl Api {
-    fn parse_phone(&self, errors: &[ErrorInfo], sent: &str) -> Result<PhoneNumber, RpcFailure> {
+    fn parse_phone(&self, errors: &[ErrorInfo], sent: &str) -> Result<PhoneNumber, RpcError> {
         PhoneNumber::parse(sent).ok_or_else(|| fail(errors, "PHONE_NUMBER_INVALID"))
     }
 
     /// `303 PHONE_MIGRATE_X` when the number lives on another DC than the call's.
-    fn check_home_dc(&self, ctx: &CallContext, phone: &PhoneNumber) -> Result<(), RpcFailure> {
+    fn check_home_dc(&self, ctx: &CallContext, phone: &PhoneNumber) -> Result<(), RpcError> {
         let home = self.home_dc(phone, Some(ctx.dc_id));
         if home != ctx.dc_id {
             return Err(phone_migrate(home));
@@ -99,7 +99,7 @@ impl Api {
     }
 
     /// Counts one code sent to `phone` and answers `FLOOD_WAIT_X` past the limit.
-    fn count_code_sent(&self, phone: &PhoneNumber, now: i64) -> Result<(), RpcFailure> {
+    fn count_code_sent(&self, phone: &PhoneNumber, now: i64) -> Result<(), RpcError> {
         let internal = |e: StoreError| failure::internal(&e);
         if let Some(wait) = self.wrong_code_block(phone, now).map_err(internal)? {
             return Err(flood_wait(wait));
@@ -123,11 +123,11 @@ impl Api {
     fn usable_code(
         &self,
         errors: &[ErrorInfo],
-        store_failure: &dyn Fn(&StoreError) -> RpcFailure,
+        store_failure: &dyn Fn(&StoreError) -> RpcError,
         ctx: &CallContext,
         phone: &PhoneNumber,
         phone_code_hash: &str,
-    ) -> Result<LoginCode, RpcFailure> {
+    ) -> Result<LoginCode, RpcError> {
         if phone_code_hash.is_empty() {
             return Err(fail(errors, "PHONE_CODE_HASH_EMPTY"));
         }
@@ -144,7 +144,7 @@ impl Api {
     }
 
     /// `auth.sendCode`: issues a code for a number on its home DC.
-    pub(crate) fn send_code(&self, ctx: &CallContext, req: auth::SendCode) -> Result<Vec<u8>, RpcFailure> {
+    pub(crate) fn send_code(&self, ctx: &CallContext, req: auth::SendCode) -> Result<Vec<u8>, RpcError> {
         let errors = auth::SendCode::POSSIBLE_ERRORS;
         let phone = self.parse_phone(errors, &req.phone_number)?;
         if req.api_id <= 0 || req.api_hash.is_empty() {
@@ -165,7 +165,7 @@ impl Api {
 
     /// `auth.resendCode`: a new code (and `phone_code_hash`) by the next delivery; the old code
     /// is superseded and answers `PHONE_CODE_EXPIRED` from then on.
-    pub(crate) fn resend_code(&self, ctx: &CallContext, req: auth::ResendCode) -> Result<Vec<u8>, RpcFailure> {
+    pub(crate) fn resend_code(&self, ctx: &CallContext, req: auth::ResendCode) -> Result<Vec<u8>, RpcError> {
         let errors = auth::ResendCode::POSSIBLE_ERRORS;
         let phone = self.parse_phone(errors, &req.phone_number)?;
         let old = self.usable_code(errors, &|e| failure::internal(e), ctx, &phone, &req.phone_code_hash)?;
@@ -177,7 +177,7 @@ impl Api {
     }
 
     /// `auth.cancelCode`: the code can no longer be used.
-    pub(crate) fn cancel_code(&self, ctx: &CallContext, req: auth::CancelCode) -> Result<Vec<u8>, RpcFailure> {
+    pub(crate) fn cancel_code(&self, ctx: &CallContext, req: auth::CancelCode) -> Result<Vec<u8>, RpcError> {
         let errors = auth::CancelCode::POSSIBLE_ERRORS;
         let phone = self.parse_phone(errors, &req.phone_number)?;
         let record = self.usable_code(errors, &|e| failure::internal(e), ctx, &phone, &req.phone_code_hash)?;
@@ -195,7 +195,7 @@ impl Api {
         record: &LoginCode,
         phone_code: Option<&str>,
         email: Option<&enums::EmailVerification>,
-    ) -> Result<(), RpcFailure> {
+    ) -> Result<(), RpcError> {
         let sign_in_failed = |e: &StoreError| {
             tracing::error!(error = %e, "store failure during sign-in");
             fail(errors, "SIGN_IN_FAILED")
@@ -238,7 +238,7 @@ impl Api {
     }
 
     /// `auth.signIn`.
-    pub(crate) fn sign_in(&self, ctx: &CallContext, req: auth::SignIn) -> Result<Vec<u8>, RpcFailure> {
+    pub(crate) fn sign_in(&self, ctx: &CallContext, req: auth::SignIn) -> Result<Vec<u8>, RpcError> {
         let errors = auth::SignIn::POSSIBLE_ERRORS;
         let sign_in_failed = |e: &StoreError| {
             tracing::error!(error = %e, "store failure during sign-in");
@@ -286,7 +286,7 @@ impl Api {
     }
 
     /// `auth.signUp`: registers a number whose code `auth.signIn` accepted.
-    pub(crate) fn sign_up(&self, ctx: &CallContext, req: auth::SignUp) -> Result<Vec<u8>, RpcFailure> {
+    pub(crate) fn sign_up(&self, ctx: &CallContext, req: auth::SignUp) -> Result<Vec<u8>, RpcError> {
         let errors = auth::SignUp::POSSIBLE_ERRORS;
         let internal = |e: &StoreError| failure::internal(e);
         let phone = self.parse_phone(errors, &req.phone_number)?;
@@ -328,7 +328,7 @@ impl Api {
     }
 
     /// `auth.logOut`: the key is no longer signed in.
-    pub(crate) fn log_out(&self, ctx: &CallContext, _req: auth::LogOut) -> Result<Vec<u8>, RpcFailure> {
+    pub(crate) fn log_out(&self, ctx: &CallContext, _req: auth::LogOut) -> Result<Vec<u8>, RpcError> {
         let (key, user) = self.user_of(ctx)?;
         self.store.bind_auth_key(key.id, None).map_err(|e| failure::internal(&e))?;
         self.challenges().remove(&key.id);
@@ -341,7 +341,7 @@ impl Api {
         &self,
         ctx: &CallContext,
         req: auth::ImportBotAuthorization,
-    ) -> Result<Vec<u8>, RpcFailure> {
+    ) -> Result<Vec<u8>, RpcError> {
         let errors = auth::ImportBotAuthorization::POSSIBLE_ERRORS;
         let internal = |e: StoreError| failure::internal(&e);
         if req.api_id <= 0 || req.api_hash.is_empty() {
@@ -367,7 +367,7 @@ impl Api {
         &self,
         ctx: &CallContext,
         req: auth::ExportAuthorization,
-    ) -> Result<Vec<u8>, RpcFailure> {
+    ) -> Result<Vec<u8>, RpcError> {
         let errors = auth::ExportAuthorization::POSSIBLE_ERRORS;
         let (_, user) = self.user_of(ctx)?;
         if !self.config.dcs.iter().any(|d| d.id == req.dc_id) {
@@ -388,7 +388,7 @@ impl Api {
         &self,
         ctx: &CallContext,
         req: auth::ImportAuthorization,
-    ) -> Result<Vec<u8>, RpcFailure> {
+    ) -> Result<Vec<u8>, RpcError> {
         let errors = auth::ImportAuthorization::POSSIBLE_ERRORS;
         let internal = |e: StoreError| failure::internal(&e);
         let user = self.store.user(req.id).map_err(internal)?.ok_or_else(|| fail(errors, "USER_ID_INVALID"))?;

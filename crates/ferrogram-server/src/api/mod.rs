@@ -1,5 +1,5 @@
 //! The RPC layer of the server: [`Api::call`] takes one query (a boxed TL function in our layer,
-//! [`ferrogram_tl::LAYER`]) and answers the serialized boxed result or an [`RpcFailure`],
+//! [`ferrogram_tl::LAYER`]) and answers the serialized boxed result or an [`RpcError`],
 //! independent of sockets and of MTProto framing (the network shell decrypts, translates layers,
 //! and wraps the answer in `rpc_result`).
 //!
@@ -26,7 +26,7 @@ use ferrogram_mtproto::RandomSource;
 use ferrogram_tl::{functions, Deserializable, Identifiable, RawQuery};
 
 use crate::codes::{self, CodeLog, CODES_FILE_NAME};
-use crate::context::{CallContext, RpcFailure};
+use crate::context::{CallContext, RpcError};
 use crate::phone::PhoneNumber;
 use crate::store::{AuthKeyRecord, LoginCode, NewUser, PasswordRecord, Store, StoreError, UserRecord};
 use failure::fail;
@@ -240,11 +240,11 @@ impl Api {
     }
 
     /// Answers one query: `query` is a boxed function of our layer, the answer its boxed result.
-    pub fn call(&self, ctx: &CallContext, query: &[u8]) -> Result<Vec<u8>, RpcFailure> {
+    pub fn call(&self, ctx: &CallContext, query: &[u8]) -> Result<Vec<u8>, RpcError> {
         self.dispatch(ctx, query, 0)
     }
 
-    fn dispatch(&self, ctx: &CallContext, query: &[u8], depth: u32) -> Result<Vec<u8>, RpcFailure> {
+    fn dispatch(&self, ctx: &CallContext, query: &[u8], depth: u32) -> Result<Vec<u8>, RpcError> {
         use functions::{account, auth, help, updates, users};
         const INVOKE_WITH_LAYER: u32 = functions::InvokeWithLayer::<RawQuery>::CONSTRUCTOR_ID;
         const INIT_CONNECTION: u32 = functions::InitConnection::<RawQuery>::CONSTRUCTOR_ID;
@@ -367,7 +367,7 @@ impl Api {
     }
 
     /// The key of the call. A key the store does not know was never registered by the shell.
-    fn key_of(&self, ctx: &CallContext) -> Result<AuthKeyRecord, RpcFailure> {
+    fn key_of(&self, ctx: &CallContext) -> Result<AuthKeyRecord, RpcError> {
         match self.store.auth_key(ctx.auth_key_id) {
             Ok(Some(key)) => Ok(key),
             Ok(None) => Err(fail(&[], "AUTH_KEY_INVALID")),
@@ -377,7 +377,7 @@ impl Api {
 
     /// The signed-in user of the call, or `401 AUTH_KEY_UNREGISTERED`. The store is the source
     /// of truth (`ctx.user_id` may predate a sign-in on the same connection).
-    fn user_of(&self, ctx: &CallContext) -> Result<(AuthKeyRecord, UserRecord), RpcFailure> {
+    fn user_of(&self, ctx: &CallContext) -> Result<(AuthKeyRecord, UserRecord), RpcError> {
         let key = self.key_of(ctx)?;
         let user_id = key.user_id.ok_or_else(failure::unregistered)?;
         match self.store.user(user_id) {
@@ -550,7 +550,7 @@ impl Api {
 }
 
 /// Decodes a whole request; a body that does not parse is `400 INPUT_FETCH_ERROR`.
-fn decode<T: Deserializable>(query: &[u8]) -> Result<T, RpcFailure> {
+fn decode<T: Deserializable>(query: &[u8]) -> Result<T, RpcError> {
     T::from_bytes_exact(query).map_err(|error| {
         tracing::debug!(%error, "undecodable request");
         fail(&[], "INPUT_FETCH_ERROR")

@@ -11,7 +11,7 @@ use ferrogram_tl::{enums, types, Serializable};
 
 use super::failure::{self, fail, flood_wait};
 use super::{tl, Api, PendingSrp};
-use crate::context::{CallContext, RpcFailure};
+use crate::context::{CallContext, RpcError};
 use crate::store::{AttemptSlot, PasswordRecord, StoreError};
 
 /// The generator used with Telegram's DH prime.
@@ -50,7 +50,7 @@ fn algo(params: &srp::SrpParams) -> enums::PasswordKdfAlgo {
 impl Api {
     /// `account.getPassword`: for the signed-in user, or for the one a sign-in on this key is
     /// waiting on (`SESSION_PASSWORD_NEEDED`).
-    pub(crate) fn get_password(&self, ctx: &CallContext, _req: account::GetPassword) -> Result<Vec<u8>, RpcFailure> {
+    pub(crate) fn get_password(&self, ctx: &CallContext, _req: account::GetPassword) -> Result<Vec<u8>, RpcError> {
         let internal = |e: StoreError| failure::internal(&e);
         let key = self.key_of(ctx)?;
         let user_id = key.user_id.or(key.password_pending_user).ok_or_else(failure::unregistered)?;
@@ -102,7 +102,7 @@ impl Api {
     }
 
     /// `auth.checkPassword`: completes a sign-in that answered `SESSION_PASSWORD_NEEDED`.
-    pub(crate) fn check_password(&self, ctx: &CallContext, req: auth::CheckPassword) -> Result<Vec<u8>, RpcFailure> {
+    pub(crate) fn check_password(&self, ctx: &CallContext, req: auth::CheckPassword) -> Result<Vec<u8>, RpcError> {
         let errors = auth::CheckPassword::POSSIBLE_ERRORS;
         let internal = |e: StoreError| failure::internal(&e);
         let key = self.key_of(ctx)?;

@@ -6,7 +6,7 @@ use ferrogram_tl::{functions, Identifiable, RawQuery};
 
 use super::layers::{lift, lower};
 use super::{unix_now, Shared};
-use crate::context::{CallContext, RpcFailure};
+use crate::context::{CallContext, RpcError};
 use crate::store::{Once, RequestKey};
 
 /// What the handlers need to know of an auth key besides its id, cached per connection so that
@@ -48,7 +48,7 @@ pub(super) fn answer_once(
     facts: &mut HashMap<i64, KeyFacts>,
     body: &[u8],
     served: &mut Option<ServedLayer>,
-) -> Result<Vec<u8>, RpcFailure> {
+) -> Result<Vec<u8>, RpcError> {
     let request = RequestKey { auth_key_id: site.key_id, session_id: site.session_id, msg_id: site.msg_id };
     match shared.api.store().once(request, || run_call(shared, site, facts, body, served)) {
         Ok(Once::Recorded(answer)) => {
@@ -59,7 +59,7 @@ pub(super) fn answer_once(
         Err(error) => {
             // Nothing of the call was kept; the client may try again.
             tracing::warn!(%error, "cannot run a call in its transaction");
-            Err(RpcFailure::new(500, "INTERNAL"))
+            Err(RpcError::new(500, "INTERNAL"))
         }
     }
 }
@@ -72,7 +72,7 @@ fn run_call(
     facts: &mut HashMap<i64, KeyFacts>,
     body: &[u8],
     served: &mut Option<ServedLayer>,
-) -> Result<Vec<u8>, RpcFailure> {
+) -> Result<Vec<u8>, RpcError> {
     let CallSite { dc, key_id, session_id, .. } = site;
     let now = unix_now().as_secs() as i64;
     let known = match facts.get(&key_id) {
@@ -80,7 +80,7 @@ fn run_call(
         None => {
             let record = shared.api.auth_key(key_id).map_err(|e| {
                 tracing::warn!(error = %e, "cannot read an auth key");
-                RpcFailure::new(500, "INTERNAL")
+                RpcError::new(500, "INTERNAL")
             })?;
             let known = record.map_or_else(KeyFacts::default, |r| KeyFacts {
                 layer: r.layer,

@@ -10,7 +10,6 @@ use ferrogram_mtproto::session::envelope;
 use ferrogram_mtproto::session::msg_id::{IdKind, MsgIdGenerator};
 use ferrogram_mtproto::session::salts::ServerSalts;
 use ferrogram_mtproto::session::server::{Call, Handled, ServerSession};
-use ferrogram_mtproto::session::RpcErrorMessage;
 use ferrogram_mtproto::transport::{strip_padding, Codec, Incoming};
 use ferrogram_mtproto::RandomSource;
 use std::time::Instant;
@@ -22,7 +21,7 @@ use super::calls::{answer_once, CallSite, KeyFacts, ServedLayer};
 use super::limits::{ExchangeSlot, NetLimits, Refused};
 use super::{unix_now, Shared};
 use crate::api::os_random;
-use crate::context::RpcFailure;
+use crate::context::RpcError;
 
 /// How long a key made by the key exchange accepts its first salt: long enough for a client to
 /// learn the current one from `bad_server_salt` or `new_session_created`.
@@ -508,8 +507,8 @@ impl Connection {
                     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                         answer_once(&shared, site, &mut facts, &call.body, &mut served)
                     }))
-                    .unwrap_or_else(|_| Err(RpcFailure::new(500, "INTERNAL")));
-                    let result = result.map_err(|f| RpcErrorMessage { code: f.code, message: f.message });
+                    .unwrap_or_else(|_| Err(RpcError::new(500, "INTERNAL")));
+                    let result = result;
                     lock(&session).answer(call.msg_id, result);
                 }
                 shared.count_answers((key_id, session_id), &session);

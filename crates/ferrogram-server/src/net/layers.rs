@@ -6,7 +6,7 @@
 use ferrogram_tl::{functions, Deserializable, Identifiable, RawQuery};
 use ferrogram_tl_layers::{Layers, TranslateError};
 
-use crate::context::RpcFailure;
+use crate::context::RpcError;
 
 /// A call as the handlers see it: in our layer, with what is needed to answer in the client's.
 pub struct LiftedCall {
@@ -22,7 +22,7 @@ pub struct LiftedCall {
 
 /// Lifts `request` (in the client's layer) into ours. `known_layer` is what the auth key
 /// announced before, used when this request carries no `invokeWithLayer` of its own.
-pub fn lift(layers: &Layers, request: &[u8], known_layer: Option<i32>) -> Result<LiftedCall, RpcFailure> {
+pub fn lift(layers: &Layers, request: &[u8], known_layer: Option<i32>) -> Result<LiftedCall, RpcError> {
     let announced = layers.announced_layer(request).or(known_layer).unwrap_or(ferrogram_tl::LAYER);
     let Some(layer) = layers.layer_for(announced) else {
         tracing::warn!(
@@ -30,7 +30,7 @@ pub fn lift(layers: &Layers, request: &[u8], known_layer: Option<i32>) -> Result
             oldest = layers.oldest_layer(),
             "a client announced a layer older than every known one; its calls are refused"
         );
-        return Err(RpcFailure::new(400, "CONNECTION_LAYER_INVALID"));
+        return Err(RpcError::new(400, "CONNECTION_LAYER_INVALID"));
     };
     let query = if layer == layers.our_layer() {
         request.to_vec()
@@ -44,7 +44,7 @@ pub fn lift(layers: &Layers, request: &[u8], known_layer: Option<i32>) -> Result
                 _ => tracing::debug!(error = %e, layer, "request does not translate to our layer"),
             }
             let (code, name) = e.rpc_error();
-            RpcFailure::new(code, name)
+            RpcError::new(code, name)
         })?
     };
     let method = innermost_method(&query).and_then(ferrogram_tl::name_for_id);
@@ -52,7 +52,7 @@ pub fn lift(layers: &Layers, request: &[u8], known_layer: Option<i32>) -> Result
 }
 
 /// Lowers our `answer` to the call into the client's layer.
-pub fn lower(layers: &Layers, call: &LiftedCall, answer: Vec<u8>) -> Result<Vec<u8>, RpcFailure> {
+pub fn lower(layers: &Layers, call: &LiftedCall, answer: Vec<u8>) -> Result<Vec<u8>, RpcError> {
     if call.layer == layers.our_layer() {
         return Ok(answer);
     }
@@ -60,7 +60,7 @@ pub fn lower(layers: &Layers, call: &LiftedCall, answer: Vec<u8>) -> Result<Vec<
     layers.answer_to_layer(call.layer, method, &answer).map_err(|e| {
         tracing::warn!(error = %e, method, layer = call.layer, "answer does not translate to the client's layer");
         let (code, name) = e.rpc_error();
-        RpcFailure::new(code, name)
+        RpcError::new(code, name)
     })
 }
 

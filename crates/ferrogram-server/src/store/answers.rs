@@ -19,7 +19,7 @@ use ferrogram_mtproto::session::msg_id::msg_id_seconds;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{Context, Store, StoreError};
-use crate::context::RpcFailure;
+use crate::context::RpcError;
 
 /// Which request an answer belongs to: a client's msg_ids are unique within one session of one
 /// auth key.
@@ -37,11 +37,11 @@ pub struct RequestKey {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Once {
     /// The request was answered before; this is that answer, and nothing ran now.
-    Recorded(Result<Vec<u8>, RpcFailure>),
+    Recorded(Result<Vec<u8>, RpcError>),
     /// The request ran now.
     Ran {
         /// Its answer.
-        answer: Result<Vec<u8>, RpcFailure>,
+        answer: Result<Vec<u8>, RpcError>,
         /// Whether it changed the store, and so its answer was recorded with the change.
         recorded: bool,
     },
@@ -49,7 +49,7 @@ pub enum Once {
 
 impl Once {
     /// The answer, however it was obtained.
-    pub fn answer(self) -> Result<Vec<u8>, RpcFailure> {
+    pub fn answer(self) -> Result<Vec<u8>, RpcError> {
         match self {
             Once::Recorded(answer) | Once::Ran { answer, .. } => answer,
         }
@@ -68,7 +68,7 @@ impl Store {
     pub fn once(
         &self,
         request: RequestKey,
-        run: impl FnOnce() -> Result<Vec<u8>, RpcFailure>,
+        run: impl FnOnce() -> Result<Vec<u8>, RpcError>,
     ) -> Result<Once, StoreError> {
         let held = self.conn.hold()?;
         if let Some(answer) = read(&held.conn(), request)? {
@@ -86,7 +86,7 @@ impl Store {
     }
 
     /// The recorded answer of `request`, if it has one.
-    pub fn recorded_answer(&self, request: RequestKey) -> Result<Option<Result<Vec<u8>, RpcFailure>>, StoreError> {
+    pub fn recorded_answer(&self, request: RequestKey) -> Result<Option<Result<Vec<u8>, RpcError>>, StoreError> {
         read(&self.lock(), request)
     }
 
@@ -99,7 +99,7 @@ impl Store {
 /// An answer as a row has it: the result bytes, or the error's code and message.
 type AnswerRow = (Option<Vec<u8>>, Option<i32>, Option<String>);
 
-fn read(conn: &Connection, request: RequestKey) -> Result<Option<Result<Vec<u8>, RpcFailure>>, StoreError> {
+fn read(conn: &Connection, request: RequestKey) -> Result<Option<Result<Vec<u8>, RpcError>>, StoreError> {
     let row: Option<AnswerRow> = conn
         .query_row(
             "SELECT result, error_code, error_message FROM answers
@@ -111,16 +111,14 @@ fn read(conn: &Connection, request: RequestKey) -> Result<Option<Result<Vec<u8>,
         .during("read recorded answer")?;
     Ok(row.map(|(result, code, message)| match (result, code, message) {
         (Some(bytes), _, _) => Ok(bytes),
-        (None, code, message) => {
-            Err(RpcFailure::new(code.unwrap_or(500), message.unwrap_or_else(|| "INTERNAL".into())))
-        }
+        (None, code, message) => Err(RpcError::new(code.unwrap_or(500), message.unwrap_or_else(|| "INTERNAL".into()))),
     }))
 }
 
-fn insert(conn: &Connection, request: RequestKey, answer: &Result<Vec<u8>, RpcFailure>) -> Result<(), StoreError> {
+fn insert(conn: &Connection, request: RequestKey, answer: &Result<Vec<u8>, RpcError>) -> Result<(), StoreError> {
     let (result, code, message) = match answer {
         Ok(bytes) => (Some(bytes.as_slice()), None, None),
-        Err(failure) => (None, Some(failure.code), Some(failure.message.as_str())),
+        Err(failure) => (None, Some(failure.code), Some(failure.message())),
     };
     conn.execute(
         "INSERT OR REPLACE INTO answers (auth_key_id, session_id, msg_id, msg_time, result, error_code, error_message)
@@ -153,7 +151,7 @@ mod tests {
         let mut runs = 0;
         let mut run = || {
             runs += 1;
-            store.bump_flood("k", 60, 1).map(|_| b"done".to_vec()).map_err(|_| RpcFailure::new(500, "X"))
+            store.bump_flood("k", 60, 1).map(|_| b"done".to_vec()).map_err(|_| RpcError::new(500, "X"))
         };
         assert_eq!(
             store.once(request(4), &mut run).unwrap(),
@@ -172,10 +170,10 @@ mod tests {
         assert_eq!(store.recorded_answer(request(4)).unwrap(), None);
         let counted_then_refused = || {
             let _ = store.bump_flood("k", 60, 1);
-            Err(RpcFailure::new(400, "PHONE_CODE_INVALID"))
+            Err(RpcError::new(400, "PHONE_CODE_INVALID"))
         };
         store.once(request(8), counted_then_refused).unwrap();
-        assert_eq!(store.recorded_answer(request(8)).unwrap(), Some(Err(RpcFailure::new(400, "PHONE_CODE_INVALID"))));
+        assert_eq!(store.recorded_answer(request(8)).unwrap(), Some(Err(RpcError::new(400, "PHONE_CODE_INVALID"))));
     }
 
     #[test]
@@ -198,9 +196,7 @@ mod tests {
         {
             let store = Store::open_dir(dir.path()).unwrap();
             store
-                .once(request(4), || {
-                    store.bump_flood("k", 60, 1).map(|_| vec![7]).map_err(|_| RpcFailure::new(500, "X"))
-                })
+                .once(request(4), || store.bump_flood("k", 60, 1).map(|_| vec![7]).map_err(|_| RpcError::new(500, "X")))
                 .unwrap();
         }
         let store = Store::open_dir(dir.path()).unwrap();

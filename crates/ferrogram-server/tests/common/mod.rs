@@ -7,7 +7,7 @@ use std::path::Path;
 
 use ferrogram_mtproto::authkey::AuthKey;
 use ferrogram_mtproto::RandomSource;
-use ferrogram_server::{Api, ApiConfig, CallContext, RpcFailure};
+use ferrogram_server::{Api, ApiConfig, CallContext, RpcError};
 use ferrogram_tl::{enums, functions, types, Deserializable, RemoteCall};
 
 /// Start time of every test (any fixed Unix time).
@@ -70,16 +70,16 @@ pub fn new_key(api: &Api, dc: i32, seed: u64) -> CallContext {
 }
 
 /// Invokes `request` through `Api::call` and decodes the answer as the method's result type.
-pub fn call<R: RemoteCall>(api: &Api, ctx: &CallContext, request: &R) -> Result<R::Return, RpcFailure> {
+pub fn call<R: RemoteCall>(api: &Api, ctx: &CallContext, request: &R) -> Result<R::Return, RpcError> {
     let answer = api.call(ctx, &request.to_bytes())?;
     Ok(R::Return::from_bytes_exact(&answer).expect("the answer decodes as the method's result type"))
 }
 
 /// Asserts that a call failed with `code` and `message`.
 #[track_caller]
-pub fn assert_error<T: std::fmt::Debug>(result: Result<T, RpcFailure>, code: i32, message: &str) {
+pub fn assert_error<T: std::fmt::Debug>(result: Result<T, RpcError>, code: i32, message: &str) {
     match result {
-        Err(e) => assert_eq!((e.code, e.message.as_str()), (code, message), "wrong error"),
+        Err(e) => assert_eq!((e.code, e.message().as_str()), (code, message), "wrong error"),
         Ok(v) => panic!("expected {code} {message}, got {v:?}"),
     }
 }
@@ -132,7 +132,7 @@ pub fn authorized_user(auth: enums::auth::Authorization) -> types::User {
 }
 
 /// `users.getUsers([inputUserSelf])`.
-pub fn get_self(api: &Api, ctx: &CallContext) -> Result<types::User, RpcFailure> {
+pub fn get_self(api: &Api, ctx: &CallContext) -> Result<types::User, RpcError> {
     let users = call(api, ctx, &functions::users::GetUsers { id: vec![types::InputUserSelf {}.into()] })?;
     match users.into_iter().next() {
         Some(enums::User::User(u)) => Ok(u),

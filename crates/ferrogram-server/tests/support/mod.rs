@@ -18,7 +18,7 @@ use ferrogram_mtproto::authkey::{plain, AuthKey, AuthKeyError};
 use ferrogram_mtproto::crypto::rsa::{RsaPrivateKey, RsaPublicKey};
 use ferrogram_mtproto::session::client::{ClientSession, Event, RequestId};
 use ferrogram_mtproto::session::msg_id::{IdKind, MsgIdGenerator};
-use ferrogram_mtproto::session::{RpcErrorMessage, SessionError};
+use ferrogram_mtproto::session::{RpcError, SessionError};
 use ferrogram_mtproto::transport::{strip_padding, Codec, Incoming, TransportError, TransportKind};
 use ferrogram_server::net::{LocalServer, ServerOptions};
 use ferrogram_tl::{enums, functions, types, Deserializable, RawQuery, RemoteCall, Serializable};
@@ -67,8 +67,8 @@ pub enum ClientError {
     #[error("request rejected with bad_msg_notification {0}")]
     Rejected(i32),
     /// The server answered the call with an RPC error.
-    #[error("rpc error {} {}", .0.code, .0.message)]
-    Rpc(RpcErrorMessage),
+    #[error("rpc error {} {}", .0.code, .0.message())]
+    Rpc(RpcError),
     /// The answer does not decode as the method's result type.
     #[error("answer does not decode: {0}")]
     Decode(#[from] ferrogram_tl::DeserializeError),
@@ -76,9 +76,9 @@ pub enum ClientError {
 
 impl ClientError {
     /// `(code, message)` of an RPC error, `None` for every other failure.
-    pub fn rpc(&self) -> Option<(i32, &str)> {
+    pub fn rpc(&self) -> Option<(i32, String)> {
         match self {
-            ClientError::Rpc(e) => Some((e.code, e.message.as_str())),
+            ClientError::Rpc(e) => Some((e.code, e.message())),
             _ => None,
         }
     }
@@ -505,7 +505,7 @@ pub fn authorized_user(auth: enums::auth::Authorization) -> types::User {
 #[track_caller]
 pub fn assert_rpc_error<T: std::fmt::Debug>(result: Result<T, ClientError>, code: i32, message: &str) {
     match result {
-        Err(e) => assert_eq!(e.rpc(), Some((code, message)), "wrong failure: {e}"),
+        Err(e) => assert_eq!(e.rpc(), Some((code, message.to_string())), "wrong failure: {e}"),
         Ok(v) => panic!("expected {code} {message}, got {v:?}"),
     }
 }

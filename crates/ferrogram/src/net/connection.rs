@@ -14,7 +14,7 @@ use tokio::time::{sleep, timeout};
 
 use super::link::{unix_now, Link};
 use super::random::OsRandom;
-use crate::errors::{InvocationError, RpcError};
+use crate::errors::InvocationError;
 
 /// What a finished call hands back: the serialized result, or why there is none.
 pub(crate) type Answer = Result<Vec<u8>, InvocationError>;
@@ -315,7 +315,7 @@ impl Task {
         match event {
             Event::Result { request, result } => {
                 if let Some(reply) = self.pending.remove(&request) {
-                    let answer = result.map_err(|e| InvocationError::Rpc(RpcError::new(e.code, &e.message)));
+                    let answer = result.map_err(InvocationError::Rpc);
                     let _ = reply.send(answer);
                 }
             }

@@ -17,7 +17,7 @@ use ferrogram_mtproto::session::envelope;
 use ferrogram_mtproto::session::msg_id::{IdKind, MsgIdGenerator};
 use ferrogram_mtproto::session::salts::ServerSalts;
 use ferrogram_mtproto::session::server::ServerSession;
-use ferrogram_mtproto::session::RpcErrorMessage;
+use ferrogram_mtproto::session::RpcError;
 use ferrogram_mtproto::transport::{strip_padding, Codec, Incoming};
 use ferrogram_tl::{functions, Deserializable, Identifiable, RawQuery};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -257,9 +257,7 @@ async fn serve(shared: Arc<Shared>, mut stream: TcpStream, connection: usize) {
                 shared.calls.lock().unwrap().push(call_info.clone());
                 match (shared.handler)(&call_info) {
                     Reply::Ok(answer) => session.answer(call.msg_id, Ok(answer)),
-                    Reply::Err(code, message) => {
-                        session.answer(call.msg_id, Err(RpcErrorMessage { code, message: message.to_string() }))
-                    }
+                    Reply::Err(code, message) => session.answer(call.msg_id, Err(RpcError::new(code, message))),
                     Reply::OkThenDrop(answer) => {
                         session.answer(call.msg_id, Ok(answer));
                         drop_after = true;
