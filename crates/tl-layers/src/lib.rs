@@ -28,7 +28,6 @@
 //!
 //! [`json`] converts values to and from JSON for the CLI.
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
 
 pub mod decode;
 pub mod encode;
