@@ -60,7 +60,7 @@ pub fn factorize(pq: u64) -> Result<(u64, u64), FactorError> {
     if pq < 4 {
         return Err(FactorError(pq));
     }
-    if pq % 2 == 0 {
+    if pq.is_multiple_of(2) {
         return Ok((2, pq / 2));
     }
     let mont = Montgomery::new(pq);
@@ -119,7 +119,7 @@ pub fn is_prime_u64(n: u64) -> bool {
         return false;
     }
     for p in [2u64, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37] {
-        if n % p == 0 {
+        if n.is_multiple_of(p) {
             return n == p;
         }
     }
