@@ -32,6 +32,8 @@
 pub mod decode;
 pub mod encode;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod index;
 pub mod json;
 pub mod layers;
