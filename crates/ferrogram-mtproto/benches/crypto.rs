@@ -6,6 +6,9 @@
 //! Run: `cargo bench -p ferrogram-mtproto --bench crypto`. Figures and ratios are in
 //! `docs/PERFORMANCE.md` (section `crypto`).
 
+// `criterion_group!` defines a public function that cannot carry documentation.
+#![allow(missing_docs)]
+
 use std::hint::black_box;
 use std::time::Duration;
 

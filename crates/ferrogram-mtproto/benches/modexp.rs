@@ -13,6 +13,9 @@
 //! Run: `cargo bench -p ferrogram-mtproto --bench modexp`. Figures are in `docs/PERFORMANCE.md`
 //! (section `modexp`).
 
+// `criterion_group!` defines a public function that cannot carry documentation.
+#![allow(missing_docs)]
+
 use std::hint::black_box;
 use std::time::Duration;
 

@@ -64,11 +64,14 @@ fn client_send(step: ClientStep) -> Vec<u8> {
     }
 }
 
+/// The randomness both sides of a [`Run`] share.
+type Random = Box<dyn FnMut(&mut [u8])>;
+
 /// An honest exchange run up to a chosen point, with everything a forger needs.
 struct Run {
     client: ClientHandshake,
     server: ServerHandshake,
-    random: Box<dyn FnMut(&mut [u8])>,
+    random: Random,
     /// The client's `req_DH_params`.
     req_dh: Vec<u8>,
     nonce: [u8; 16],
@@ -76,10 +79,12 @@ struct Run {
     new_nonce: [u8; 32],
 }
 
+// `to_*`: how far the exchange is run, not a conversion of `self`.
+#[allow(clippy::wrong_self_convention)]
 impl Run {
     /// req_pq_multi -> resPQ -> req_DH_params (not yet given to the server).
     fn to_req_dh(config: ClientConfig, server_config: ServerConfig) -> Run {
-        let mut random: Box<dyn FnMut(&mut [u8])> = Box::new(rng(42));
+        let mut random: Random = Box::new(rng(42));
         let mut server = ServerHandshake::new(server_config);
         let (mut client, req_pq) = ClientHandshake::start(config, &mut random);
         let res_pq = send(server.handle(&req_pq, NOW, &mut random).unwrap());

@@ -101,3 +101,26 @@ fn mutated_real_messages() {
         server_exchange(&input(4, &rng.bytes(len)));
     }
 }
+
+/// Runs of `server_exchange` per second in each mode, on random input the size a fuzzer would
+/// try; printed, not checked. The numbers in `fuzz/README.md` come from
+/// `cargo test --release -p ferrogram-mtproto --test authkey_fuzz -- --ignored --nocapture`, with
+/// and without `--features fuzzing-cheap-crypto`.
+#[test]
+#[ignore = "a measurement, not a check: run it by hand"]
+fn exec_rate() {
+    use std::time::{Duration, Instant};
+    let mut rng = XorShift(0x5eed_1e55);
+    // The first run generates the server's RSA key: not part of the rate.
+    server_exchange(&[1]);
+    let cheap = if cfg!(feature = "fuzzing-cheap-crypto") { "cheap crypto" } else { "real crypto" };
+    for mode in 0..6u8 {
+        let (start, mut runs) = (Instant::now(), 0u64);
+        while start.elapsed() < Duration::from_secs(1) {
+            let len = (rng.next() % 400) as usize;
+            server_exchange(&input(mode, &rng.bytes(len)));
+            runs += 1;
+        }
+        println!("{cheap}, mode {mode}: {runs} runs/s");
+    }
+}

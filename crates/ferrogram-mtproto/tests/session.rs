@@ -46,6 +46,8 @@ struct Pair {
     rng: Rng,
 }
 
+// `to_server`/`to_client`: the direction packets travel, not a conversion of `self`.
+#[allow(clippy::wrong_self_convention)]
 impl Pair {
     fn new() -> Self {
         let key = key(1);
@@ -187,6 +189,8 @@ fn a_skewed_clock_is_corrected_from_the_servers_notice() {
     }
 }
 
+// `to_server`/`to_client`: the direction packets travel, not a conversion of `self`.
+#[allow(clippy::wrong_self_convention)]
 impl Pair {
     fn to_server_at(&mut self, client_now: Duration, server_now: Duration) -> Vec<Handled> {
         let mut handled = vec![];

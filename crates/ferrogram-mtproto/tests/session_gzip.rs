@@ -51,6 +51,8 @@ struct Pair {
     rng: Rng,
 }
 
+// `to_server`/`to_client`: the direction packets travel, not a conversion of `self`.
+#[allow(clippy::wrong_self_convention)]
 impl Pair {
     fn new(limits: InflateLimits) -> Self {
         let key = AuthKey::from_bytes([0x5a; 256]);

@@ -6,6 +6,9 @@
 //! live) and by the kernel's peak resident size (`VmHWM`, Linux). This file holds one test, so
 //! nothing else in the process runs beside it.
 
+// A global allocator can only be written with `unsafe` (it wraps `System` unchanged).
+#![allow(unsafe_code)]
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;

@@ -4,6 +4,9 @@
 //!
 //! Run: `cargo bench -p ferrogram-tl --bench tl`
 
+// `criterion_group!` defines a public function that cannot carry documentation.
+#![allow(missing_docs)]
+
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 
 mod tl_data;

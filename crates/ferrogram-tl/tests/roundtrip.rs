@@ -24,18 +24,24 @@ pub struct Gen {
 }
 
 impl Gen {
+    /// A generator for one sample, seeded by its constructor id.
     pub fn new(seed: u32, mode: Mode) -> Self {
         Gen { state: (seed as u64) << 1 | 1 | 0x9e37_79b9_7f4a_7c15, mode }
     }
+    /// The next pseudo-random number.
+    // An endless generator, not an `Iterator`: the generated samples call `g.next()`.
+    #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> u64 {
         self.state ^= self.state >> 12;
         self.state ^= self.state << 25;
         self.state ^= self.state >> 27;
         self.state.wrapping_mul(0x2545_f491_4f6c_dd1d)
     }
+    /// A number in `0..n`.
     pub fn below(&mut self, n: usize) -> usize {
         (self.next() % n as u64) as usize
     }
+    /// Whether the next optional field is present.
     pub fn present(&mut self) -> bool {
         match self.mode {
             Mode::Absent => false,
@@ -43,6 +49,7 @@ impl Gen {
             Mode::Mixed => self.next() & 1 == 1,
         }
     }
+    /// The length of the next vector at nesting `depth`.
     pub fn len(&mut self, depth: u32) -> usize {
         match self.mode {
             Mode::Absent => 0,
@@ -50,15 +57,18 @@ impl Gen {
             _ => 1 + self.below(2),
         }
     }
+    /// The next string.
     pub fn string(&mut self) -> String {
         // Lengths around the 1-byte/4-byte length-prefix boundary (253/254) too.
         let len = [0, 1, 3, 4, 7, 253, 254, 300][self.below(8)];
         (0..len).map(|i| char::from(b'a' + ((self.state as usize + i) % 26) as u8)).collect()
     }
+    /// The next byte string.
     pub fn bytes(&mut self) -> Vec<u8> {
         let len = [0, 2, 5, 253, 254, 1000][self.below(6)];
         (0..len).map(|_| self.next() as u8).collect()
     }
+    /// The next `int128`/`int256`.
     pub fn array<const N: usize>(&mut self) -> [u8; N] {
         let mut a = [0u8; N];
         for b in a.iter_mut() {
@@ -78,7 +88,10 @@ mod mtproto {
     include!(concat!(env!("OUT_DIR"), "/mtproto_roundtrip.rs"));
 }
 
-fn run(cases: Vec<(&'static str, fn(Mode))>, min: usize) {
+/// A generated test case: its TL name, and the check to run in a [`Mode`].
+pub type Case = (&'static str, fn(Mode));
+
+fn run(cases: Vec<Case>, min: usize) {
     assert!(cases.len() >= min, "only {} cases generated", cases.len());
     let mut failures = Vec::new();
     for (name, case) in &cases {

@@ -212,10 +212,10 @@ pub fn html_to_markdown(html: &str) -> String {
                     "strong" | "b" => out.push_str("**"),
                     "em" | "i" => out.push('*'),
                     "code" => out.push('`'),
-                    "br" | "p" | "li" | "ul" | "ol" | "tr" | "td" | "th" | "table" | "tbody" | "thead" => {
-                        if !out.ends_with(' ') && !out.is_empty() {
-                            out.push(' ');
-                        }
+                    "br" | "p" | "li" | "ul" | "ol" | "tr" | "td" | "th" | "table" | "tbody" | "thead"
+                        if !out.ends_with(' ') && !out.is_empty() =>
+                    {
+                        out.push(' ')
                     }
                     _ => {}
                 }

@@ -179,7 +179,7 @@ fn parse_type(text: &str, generics: &[String]) -> Result<Type, String> {
     if !is_identifier(&name) {
         return Err(format!("bad type name `{text}`"));
     }
-    let generic_ref = namespace.is_empty() && generics.iter().any(|g| *g == name);
+    let generic_ref = namespace.is_empty() && generics.contains(&name);
     let bare = percent || name.chars().next().is_some_and(|c| c.is_ascii_lowercase());
     Ok(Type { namespace, name, bare, generic_ref, generic_arg: arg })
 }

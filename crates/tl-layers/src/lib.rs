@@ -28,11 +28,12 @@
 //!
 //! [`json`] converts values to and from JSON for the CLI.
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
 
 pub mod decode;
 pub mod encode;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod index;
 pub mod json;
 pub mod layers;

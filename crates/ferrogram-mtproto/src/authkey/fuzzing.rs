@@ -3,6 +3,10 @@
 //! key exchange fed arbitrary bytes must answer or fail, never panic, and never allocate from a
 //! length it read without checking it against the input.
 //!
+//! Built with the `fuzzing-cheap-crypto` feature, the exchange's RSA and Diffie–Hellman arithmetic
+//! is replaced by cheap stand-ins and `pq` has tiny factors (`crypto/cheap.rs`), so the modes past
+//! `req_DH_params` run about a hundred times as often per second (`fuzz/README.md`).
+//!
 //! Arbitrary bytes alone almost never get past `req_DH_params` (they would have to be RSA-encrypted
 //! to the server's key), so the first input byte picks how far an honest client goes first, and
 //! the rest is the fuzzer's part at that depth:

@@ -63,7 +63,7 @@ pub fn temp_key_iv(new_nonce: &[u8; 32], server_nonce: &[u8; 16]) -> ([u8; 32], 
     (key, iv)
 }
 
-/// `new_nonce_hash1/2/3`: the lower 128 bits of SHA1(new_nonce + [n] + auth_key_aux_hash).
+/// `new_nonce_hash1/2/3`: the lower 128 bits of SHA1(new_nonce + \[n\] + auth_key_aux_hash).
 pub fn new_nonce_hash(new_nonce: &[u8; 32], n: u8, auth_key: &[u8; 256]) -> [u8; 16] {
     let h = Sha1::new().chain_update(new_nonce).chain_update([n]).chain_update(auth_key_aux_hash(auth_key)).finalize();
     let mut out = [0u8; 16];

@@ -482,8 +482,8 @@ fn neg_inverse_mod_2_64(n0: u64) -> u64 {
 /// Diffie–Hellman), by the Lim–Lee comb (C. H. Lim, P. J. Lee, "More flexible exponentiation with
 /// precomputation", CRYPTO '94).
 ///
-/// An exponent of up to `L` bits is cut into [`COMB_TEETH`] rows of `a = L / 8` bits, each row
-/// into [`COMB_TABLES`] blocks of `b = a / 4` bits. Table `j` holds, for every 8-bit pattern `u`,
+/// An exponent of up to `L` bits is cut into 8 rows (`COMB_TEETH`) of `a = L / 8` bits, each row
+/// into 4 blocks (`COMB_TABLES`) of `b = a / 4` bits. Table `j` holds, for every 8-bit pattern `u`,
 /// the product of `g^(2^(i a + j b))` over the bits `i` set in `u`. Then `g^e` is `b` steps of one
 /// squaring and one table multiplication per block: for 2048 bits, 63 squarings and 256
 /// multiplications instead of 2048 squarings and ~300 multiplications (4 tables of 255 residues,

@@ -60,7 +60,7 @@ pub fn factorize(pq: u64) -> Result<(u64, u64), FactorError> {
     if pq < 4 {
         return Err(FactorError(pq));
     }
-    if pq % 2 == 0 {
+    if pq.is_multiple_of(2) {
         return Ok((2, pq / 2));
     }
     let mont = Montgomery::new(pq);
@@ -119,7 +119,7 @@ pub fn is_prime_u64(n: u64) -> bool {
         return false;
     }
     for p in [2u64, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37] {
-        if n % p == 0 {
+        if n.is_multiple_of(p) {
             return n == p;
         }
     }
@@ -156,15 +156,25 @@ pub fn is_prime_u64(n: u64) -> bool {
     true
 }
 
+/// The bit range `[2^LOW, 2^HIGH)` of the server's primes: Telegram's own are in `[2^29, 2^31)`.
+#[cfg(not(feature = "fuzzing-cheap-crypto"))]
+const PRIME_BITS: (u32, u32) = (29, 31);
+/// With `fuzzing-cheap-crypto`, the server's primes are tiny, so the client factors `pq` in a
+/// few steps rather than tens of thousands (the longest part of a key exchange once its
+/// exponentiations are cheap).
+#[cfg(feature = "fuzzing-cheap-crypto")]
+const PRIME_BITS: (u32, u32) = (9, 11);
+
 /// The server's `pq`: two distinct random primes in `[2^29, 2^31)` (Telegram's own are in that
 /// range), returned as `(pq, p, q)` with `p < q`. Each candidate is 4 little-endian random bytes
 /// with the top bit cleared, rejected unless in range and prime.
 pub fn generate_pq(random: &mut dyn RandomSource) -> (u64, u64, u64) {
+    let (low, high) = PRIME_BITS;
     let prime = |random: &mut dyn RandomSource| loop {
         let mut b = [0u8; 4];
         random.fill(&mut b);
-        let candidate = u32::from_le_bytes(b) as u64 & 0x7fff_ffff;
-        if candidate >= 1 << 29 && is_prime_u64(candidate) {
+        let candidate = u32::from_le_bytes(b) as u64 & ((1 << high) - 1);
+        if candidate >= 1 << low && is_prime_u64(candidate) {
             return candidate;
         }
     };

@@ -129,7 +129,7 @@ pub fn decrypt(key: &AuthKey, side: Side, packet: &[u8]) -> Result<Decrypted, En
         return Err(EnvelopeError::WrongAuthKeyId { expected: key.id(), got });
     }
     let encrypted = &packet[24..];
-    if encrypted.len() % 16 != 0 {
+    if !encrypted.len().is_multiple_of(16) {
         return Err(EnvelopeError::NotBlockAligned(encrypted.len()));
     }
     let mut msg_key = [0u8; 16];

@@ -81,7 +81,7 @@ fn result_link(model: &Model<'_>, ty: &Type) -> String {
         return format!("the result of the wrapped query (`{}`)", ty.name);
     }
     match model.rust_type(ty, &[]) {
-        Ok(path) if path.starts_with(&model.root) => format!("[`{ty}`]({path})"),
+        Some(path) if path.starts_with(&model.root) => format!("[`{ty}`]({path})"),
         _ => format!("`{ty}`"),
     }
 }

@@ -206,7 +206,7 @@ fn emit_struct(out: &mut String, model: &Model<'_>, docs: &Docs, def: &Definitio
     // serialize_bare
     let _ = writeln!(out, "impl{ser_bounds} {name}{generics} {{");
     out.push_str("    /// Writes the fields without the constructor id (the bare form).\n");
-    let _ = writeln!(out, "    pub fn serialize_bare(&self, {}buf: &mut ::std::vec::Vec<u8>) {{", "");
+    out.push_str("    pub fn serialize_bare(&self, buf: &mut ::std::vec::Vec<u8>) {\n");
     if fields.is_empty() && !def.params.iter().any(|p| p.ty == ParameterType::Flags) {
         out.push_str("        let _ = buf;\n");
     }
@@ -303,7 +303,7 @@ fn emit_struct(out: &mut String, model: &Model<'_>, docs: &Docs, def: &Definitio
         let ret = if def.ty.generic_ref {
             format!("{}::Return", def.ty.name)
         } else {
-            model.rust_type(&def.ty, &def.generics).unwrap_or_else(|_| "()".into())
+            model.rust_type(&def.ty, &def.generics).unwrap_or_else(|| "()".into())
         };
         let call_bounds = bounds(def, "crate::RemoteCall");
         let _ =

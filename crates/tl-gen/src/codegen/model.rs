@@ -40,7 +40,7 @@ pub struct Model<'a> {
     /// (boxed type of the containing constructor, boxed field type) pairs in one recursion cycle:
     /// such fields are boxed.
     pub boxed_edges: HashSet<(String, String)>,
-    /// Boxed types whose enum is estimated larger than [`LARGE_ENUM_BYTES`]: optional fields of
+    /// Boxed types whose enum is estimated larger than `LARGE_ENUM_BYTES`: optional fields of
     /// these types are boxed, so that a `None` costs 8 bytes instead of the whole enum.
     pub large_types: HashSet<String>,
 }
@@ -103,7 +103,7 @@ impl<'a> Model<'a> {
             }
             for ty in tys {
                 self.rust_type(ty, &def.generics)
-                    .map_err(|_| GenError::UnknownType { definition: def.full_name(), ty: ty.to_string() })?;
+                    .ok_or_else(|| GenError::UnknownType { definition: def.full_name(), ty: ty.to_string() })?;
             }
         }
         for (name, ctors) in &self.types {
@@ -239,10 +239,10 @@ impl<'a> Model<'a> {
         self.by_name.get(&full).or_else(|| self.by_name.get(full.trim_start_matches("mt_"))).copied()
     }
 
-    /// The Rust type for a TL type reference, without boxing.
-    pub fn rust_type(&self, ty: &Type, generics: &[String]) -> Result<String, ()> {
+    /// The Rust type for a TL type reference, without boxing; `None` if the schema has no such type.
+    pub fn rust_type(&self, ty: &Type, generics: &[String]) -> Option<String> {
         if ty.generic_ref {
-            return if generics.contains(&ty.name) { Ok(ty.name.clone()) } else { Err(()) };
+            return if generics.contains(&ty.name) { Some(ty.name.clone()) } else { None };
         }
         if ty.namespace.is_empty() {
             let prim = match ty.name.as_str() {
@@ -257,26 +257,26 @@ impl<'a> Model<'a> {
                 _ => None,
             };
             if let Some(p) = prim {
-                return Ok(p.to_string());
+                return Some(p.to_string());
             }
             if ty.name == "Vector" || ty.name == "vector" {
-                let arg = ty.generic_arg.as_ref().ok_or(())?;
-                return Ok(format!("::std::vec::Vec<{}>", self.rust_type(arg, generics)?));
+                let arg = ty.generic_arg.as_ref()?;
+                return Some(format!("::std::vec::Vec<{}>", self.rust_type(arg, generics)?));
             }
         }
         if ty.bare {
-            return self.bare_constructor(ty).map(|c| self.struct_path(c)).ok_or(());
+            return self.bare_constructor(ty).map(|c| self.struct_path(c));
         }
         if self.types.contains_key(&ty.full_name()) {
-            Ok(self.enum_path(ty))
+            Some(self.enum_path(ty))
         } else {
-            Err(())
+            None
         }
     }
 
     /// The Rust field type of a parameter of constructor/function `def`, boxed if recursive.
     pub fn field_type(&self, def: &Definition, ty: &Type, optional: bool) -> String {
-        let inner = self.rust_type(ty, &def.generics).unwrap_or_else(|_| "()".into());
+        let inner = self.rust_type(ty, &def.generics).unwrap_or_else(|| "()".into());
         if self.is_boxed(def, ty, optional) {
             format!("::std::boxed::Box<{inner}>")
         } else {
@@ -300,11 +300,20 @@ impl<'a> Model<'a> {
         if ty.generic_ref || self.is_boxed(def, ty, false) {
             return false;
         }
-        match ty.name.as_str() {
-            "int" | "long" | "double" | "string" | "bytes" | "int128" | "int256" | "Bool" | "true" | "Vector"
-            | "vector" => true,
-            _ => false,
-        }
+        matches!(
+            ty.name.as_str(),
+            "int"
+                | "long"
+                | "double"
+                | "string"
+                | "bytes"
+                | "int128"
+                | "int256"
+                | "Bool"
+                | "true"
+                | "Vector"
+                | "vector"
+        )
     }
 }
 
