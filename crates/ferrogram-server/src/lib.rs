@@ -14,9 +14,6 @@ pub mod api;
 pub mod budgets;
 pub mod codes;
 pub mod context;
-// Temporary: two lints in `net/mod.rs` (two complex types, one redundant doc link target) are
-// fixed on the branch that is rewriting that file; remove this once it is merged.
-#[allow(clippy::type_complexity, rustdoc::redundant_explicit_links)]
 pub mod net;
 pub mod phone;
 mod private_files;

@@ -85,7 +85,7 @@ impl From<InflateError> for SessionError {
 }
 
 /// An RPC error as the server sends it (`rpc_error error_code:int error_message:string`): the
-/// crate's one [`RpcError`](crate::RpcError) type.
+/// crate's one [`RpcError`] type.
 pub use crate::RpcError;
 
 /// The constructor id a TL object starts with, if it has four bytes.

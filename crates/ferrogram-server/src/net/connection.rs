@@ -508,7 +508,6 @@ impl Connection {
                         answer_once(&shared, site, &mut facts, &call.body, &mut served)
                     }))
                     .unwrap_or_else(|_| Err(RpcError::new(500, "INTERNAL")));
-                    let result = result;
                     lock(&session).answer(call.msg_id, result);
                 }
                 shared.count_answers((key_id, session_id), &session);

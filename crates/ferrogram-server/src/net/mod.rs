@@ -3,7 +3,7 @@
 //! Each connection gets a transport [`Codec`](ferrogram_mtproto::transport::Codec) that detects
 //! what the client speaks, runs the server side of the key exchange for plain messages, and for
 //! encrypted ones finds the auth key, decrypts, and hands the message to its
-//! [`ServerSession`](ferrogram_mtproto::session::server::ServerSession). Calls are lifted into our
+//! [`ServerSession`]. Calls are lifted into our
 //! layer, answered by [`Api::call`](crate::Api::call), and lowered back into the client's layer.
 //! Sessions outlive connections, so a client that reconnects and resends gets its cached answer;
 //! a call that changed the store has its answer recorded with the change, so even a restarted
