@@ -125,7 +125,7 @@ fn encrypt_message(c: &mut Criterion) {
 fn key_exchange(c: &mut Criterion) {
     let mut random = xorshift(9);
     let rsa = RsaPrivateKey::generate(&mut random);
-    let now = 1_700_000_000;
+    let now = std::time::Duration::from_secs(1_700_000_000);
     let mut group = c.benchmark_group("key_exchange");
     group.sample_size(20).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(4));
     group.bench_function("ferrogram_client_and_server", |b| {

@@ -8,6 +8,7 @@
 //! server's private key.
 
 use std::sync::OnceLock;
+use std::time::Duration;
 
 use ferrogram_mtproto::authkey::client::{ClientConfig, ClientHandshake, ClientStep};
 use ferrogram_mtproto::authkey::server::{ServerConfig, ServerHandshake, ServerStep, MAX_KEY_ID_RETRIES};
@@ -20,7 +21,7 @@ use ferrogram_tl::{Deserializable, Serializable};
 use num_bigint::BigUint;
 use sha1::{Digest, Sha1};
 
-const NOW: i64 = 1_700_000_000;
+const NOW: Duration = Duration::from_secs(1_700_000_000);
 
 /// A deterministic random source (xorshift64).
 fn rng(mut seed: u64) -> impl FnMut(&mut [u8]) {
@@ -139,7 +140,7 @@ impl Run {
             g,
             dh_prime: dh_prime.to_vec(),
             g_a: g_a.to_vec(),
-            server_time: NOW as i32,
+            server_time: NOW.as_secs() as i32,
         };
         self.forged_dh_params_with(inner, hash_ok)
     }
@@ -219,7 +220,7 @@ fn client_rejects_wrong_nonces_inside_the_encrypted_answer() {
             g: 3,
             dh_prime: dh::telegram_dh_prime(),
             g_a: valid_g_a(),
-            server_time: NOW as i32,
+            server_time: NOW.as_secs() as i32,
         };
         if field == 0 {
             inner.nonce[15] ^= 1;

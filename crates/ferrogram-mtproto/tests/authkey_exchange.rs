@@ -4,6 +4,7 @@
 //! first salt and (client side) time offset.
 
 use std::sync::OnceLock;
+use std::time::Duration;
 
 use ferrogram_mtproto::authkey::client::{ClientConfig, ClientDone, ClientHandshake, ClientStep};
 use ferrogram_mtproto::authkey::server::{ServerConfig, ServerHandshake, ServerKey, ServerStep};
@@ -39,8 +40,8 @@ struct Outcome {
 /// Runs a whole exchange. `key_id_taken` is the server's view of its key store.
 fn exchange(
     config: ClientConfig,
-    client_now: i64,
-    server_now: i64,
+    client_now: Duration,
+    server_now: Duration,
     seed: u64,
     key_id_taken: &mut dyn FnMut(i64) -> bool,
 ) -> Result<Outcome, AuthKeyError> {
@@ -78,7 +79,7 @@ fn config() -> ClientConfig {
 
 #[test]
 fn permanent_key_agrees_on_both_sides() {
-    let now = 1_700_000_000;
+    let now = Duration::from_secs(1_700_000_000);
     let out = exchange(config(), now, now, 1, &mut |_| false).unwrap();
     assert_eq!(out.client.auth_key, out.server.auth_key);
     assert_eq!(out.client.auth_key.id(), out.server.auth_key.id());
@@ -97,7 +98,7 @@ fn permanent_key_agrees_on_both_sides() {
 
 #[test]
 fn first_salt_is_new_nonce_xor_server_nonce() {
-    let now = 1_700_000_000;
+    let now = Duration::from_secs(1_700_000_000);
     let out = exchange(config(), now, now, 3, &mut |_| false).unwrap();
     let req = functions::ReqDhParams::from_bytes(&out.from_client[1]).unwrap();
     let inner = server_key().rsa_pad_decrypt(&req.encrypted_data).unwrap();
@@ -110,7 +111,7 @@ fn first_salt_is_new_nonce_xor_server_nonce() {
 
 #[test]
 fn temporary_key_agrees_on_both_sides() {
-    let now = 1_700_000_000;
+    let now = Duration::from_secs(1_700_000_000);
     let config = ClientConfig { temp_expires_in: Some(86_400), dc_id: -10_002, ..config() };
     let out = exchange(config, now, now, 4, &mut |_| false).unwrap();
     assert_eq!(out.client.auth_key, out.server.auth_key);
@@ -128,9 +129,10 @@ fn temporary_key_agrees_on_both_sides() {
 
 #[test]
 fn client_learns_the_servers_clock_offset() {
-    let now = 1_700_000_000;
+    let now = Duration::from_secs(1_700_000_000);
     for offset in [-3_600, -1, 0, 42, 7 * 86_400] {
-        let out = exchange(config(), now, now + offset, 5, &mut |_| false).unwrap();
+        let out =
+            exchange(config(), now, Duration::from_secs((1_700_000_000 + offset) as u64), 5, &mut |_| false).unwrap();
         assert_eq!(out.client.time_offset as i64, offset);
         assert_eq!(out.client.auth_key, out.server.auth_key);
     }
@@ -138,7 +140,7 @@ fn client_learns_the_servers_clock_offset() {
 
 #[test]
 fn key_id_collision_makes_the_client_retry_with_the_previous_keys_aux_hash() {
-    let now = 1_700_000_000;
+    let now = Duration::from_secs(1_700_000_000);
     // The server's store "already has" the first two keys this exchange produces.
     let mut seen = Vec::new();
     let mut taken = |id: i64| {

@@ -8,6 +8,7 @@
 //! vector Telethon publishes for it first, so the exchanges below run on Telethon's exact bytes.
 
 use std::sync::OnceLock;
+use std::time::Duration;
 
 use ferrogram_mtproto::authkey::client::{ClientConfig, ClientHandshake, ClientStep};
 use ferrogram_mtproto::authkey::server::{ServerConfig, ServerHandshake, ServerKey, ServerStep};
@@ -19,7 +20,7 @@ use ferrogram_tl::{Deserializable, DeserializeError, Serializable};
 use num_bigint::BigUint;
 use sha1::{Digest, Sha1};
 
-const NOW: i64 = 1_700_000_000;
+const NOW: Duration = Duration::from_secs(1_700_000_000);
 const DC: i32 = 2;
 
 /// A deterministic random source (xorshift64), the seeded generator of every test here.

@@ -1,5 +1,7 @@
 //! The client side of the key exchange (<https://core.telegram.org/mtproto/auth_key>).
 
+use std::time::Duration;
+
 use ferrogram_tl::mtproto::{enums, functions, types};
 use ferrogram_tl::{Deserializable, Serializable};
 
@@ -103,8 +105,15 @@ impl ClientHandshake {
         (ClientHandshake { config, state: State::ResPq { nonce } }, body)
     }
 
-    /// Handles the body of the server's answer; `now` is the local Unix time in seconds.
-    pub fn handle(&mut self, body: &[u8], now: i64, random: &mut dyn RandomSource) -> Result<ClientStep, AuthKeyError> {
+    /// Handles the body of the server's answer; `now` is the local Unix time (a [`Duration`]
+    /// since the epoch, as everywhere in this crate).
+    pub fn handle(
+        &mut self,
+        body: &[u8],
+        now: Duration,
+        random: &mut dyn RandomSource,
+    ) -> Result<ClientStep, AuthKeyError> {
+        let now = super::unix_seconds(now);
         let state = std::mem::replace(&mut self.state, State::Over);
         let result = match state {
             State::ResPq { nonce } => self.on_res_pq(nonce, body, random),

@@ -31,7 +31,7 @@ use super::{plain, with_hash_and_padding};
 use crate::crypto::rsa::RsaPrivateKey;
 use crate::crypto::{ige, kdf};
 
-const NOW: i64 = 1_700_000_000;
+const NOW: std::time::Duration = std::time::Duration::from_secs(1_700_000_000);
 
 /// The server key every run uses (generating one costs far more than a run).
 fn server_key() -> &'static RsaPrivateKey {

@@ -13,7 +13,7 @@
 //! let key = RsaPrivateKey::generate(&mut random);
 //! let mut server = ServerHandshake::new(ServerConfig::new(key.clone(), 2));
 //! let (mut client, mut request) = ClientHandshake::start(ClientConfig::new(vec![key.public_key().clone()], 2), &mut random);
-//! let now = 1_700_000_000;
+//! let now = std::time::Duration::from_secs(1_700_000_000);
 //! let (client_key, server_key) = loop {
 //!     let (reply, server_done) = match server.handle(&request, now, &mut random).unwrap() {
 //!         ServerStep::Send(bytes) => (bytes, None),
@@ -206,4 +206,9 @@ fn be_u64(bytes: &[u8]) -> Result<u64, AuthKeyError> {
         return Err(AuthKeyError::Pq("not 1..=8 bytes"));
     }
     Ok(bytes.iter().fold(0u64, |acc, &b| acc << 8 | b as u64))
+}
+
+/// Whole seconds of a Unix time (what the key exchange's `server_time` and checks work in).
+fn unix_seconds(now: std::time::Duration) -> i64 {
+    i64::try_from(now.as_secs()).unwrap_or(i64::MAX)
 }

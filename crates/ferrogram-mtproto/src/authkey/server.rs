@@ -18,6 +18,8 @@
 //! [`ServerHandshake::handle_with_key_check`]), the server answers `dh_gen_retry` and the client
 //! draws a new `b`; after [`MAX_KEY_ID_RETRIES`] such collisions it gives up with `dh_gen_fail`.
 
+use std::time::Duration;
+
 use ferrogram_tl::mtproto::{enums, types};
 use ferrogram_tl::{Deserializable, Serializable};
 
@@ -123,9 +125,15 @@ impl ServerHandshake {
         ServerHandshake { config, state: State::Start }
     }
 
-    /// Handles the body of the client's message; `now` is the server's Unix time in seconds.
-    /// Every new key id counts as free (see [`handle_with_key_check`](Self::handle_with_key_check)).
-    pub fn handle(&mut self, body: &[u8], now: i64, random: &mut dyn RandomSource) -> Result<ServerStep, AuthKeyError> {
+    /// Handles the body of the client's message; `now` is the server's Unix time (a [`Duration`]
+    /// since the epoch, as everywhere in this crate). Every new key id counts as free (see
+    /// [`handle_with_key_check`](Self::handle_with_key_check)).
+    pub fn handle(
+        &mut self,
+        body: &[u8],
+        now: Duration,
+        random: &mut dyn RandomSource,
+    ) -> Result<ServerStep, AuthKeyError> {
         self.handle_with_key_check(body, now, random, &mut |_| false)
     }
 
@@ -134,10 +142,11 @@ impl ServerHandshake {
     pub fn handle_with_key_check(
         &mut self,
         body: &[u8],
-        now: i64,
+        now: Duration,
         random: &mut dyn RandomSource,
         key_id_taken: &mut dyn FnMut(i64) -> bool,
     ) -> Result<ServerStep, AuthKeyError> {
+        let now = super::unix_seconds(now);
         // On error the state stays `Over`: after a -404 the exchange is not resumed.
         match std::mem::replace(&mut self.state, State::Over) {
             State::Start => self.on_req_pq(body, random),

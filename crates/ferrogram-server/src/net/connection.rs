@@ -381,7 +381,7 @@ impl Connection {
             let _worker = shared.key_exchanges.workers.acquire().await.map_err(|e| e.to_string())?;
             let api = shared.api.clone();
             let computed = tokio::task::spawn_blocking(move || {
-                let step = handshake.handle_with_key_check(&body, now.as_secs() as i64, &mut *os_random(), &mut |id| {
+                let step = handshake.handle_with_key_check(&body, now, &mut *os_random(), &mut |id| {
                     matches!(api.auth_key(id), Ok(Some(_)))
                 });
                 (handshake, step)

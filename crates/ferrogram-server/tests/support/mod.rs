@@ -301,7 +301,7 @@ impl RawClient {
             self.send_frame(&plain::wrap(msg_id, &body)).await?;
             let answer = self.recv_frame().await?;
             let (_, answer) = plain::unwrap(strip_padding(&answer))?;
-            match handshake.handle(answer, unix_now().as_secs() as i64, &mut os_fill)? {
+            match handshake.handle(answer, unix_now(), &mut os_fill)? {
                 ClientStep::Send(next) => body = next,
                 ClientStep::Done(done) => break done,
             }

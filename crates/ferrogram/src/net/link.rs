@@ -119,8 +119,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Link<S> {
             self.send(&plain::wrap(ids.next(now, IdKind::Client), &body)).await?;
             let answer = self.recv().await?;
             let (_, answer) = plain::unwrap(&answer)?;
-            let now = unix_now().as_secs() as i64;
-            match handshake.handle(answer, now, &mut OsRandom)? {
+            match handshake.handle(answer, unix_now(), &mut OsRandom)? {
                 ClientStep::Send(next) => body = next,
                 ClientStep::Done(done) => return Ok(done),
             }

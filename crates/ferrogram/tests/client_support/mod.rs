@@ -218,7 +218,7 @@ async fn serve(shared: Arc<Shared>, mut stream: TcpStream, connection: usize) {
                 let (_, body) = plain::unwrap(payload).unwrap();
                 let hs = handshake
                     .get_or_insert_with(|| ServerHandshake::new(ServerConfig::new(shared.rsa.clone(), shared.dc_id)));
-                let reply = match hs.handle(body, now().as_secs() as i64, &mut random) {
+                let reply = match hs.handle(body, now(), &mut random) {
                     Ok(ServerStep::Send(reply)) => reply,
                     Ok(ServerStep::Done { send, key }) => {
                         shared.keys.lock().unwrap().insert(key.auth_key.id(), (key.auth_key, key.first_salt));
