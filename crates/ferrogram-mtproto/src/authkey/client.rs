@@ -6,7 +6,8 @@ use ferrogram_tl::mtproto::{enums, functions, types};
 use ferrogram_tl::{Deserializable, Serializable};
 
 use super::{
-    be_minimal, be_u64, check_hashed, first_salt, new_nonce_hash_fail, with_hash_and_padding, AuthKey, AuthKeyError,
+    be_minimal, be_u64, check_hashed, check_nonces, first_salt, new_nonce_hash_fail, with_hash_and_padding, AuthKey,
+    AuthKeyError,
 };
 use crate::crypto::{dh, ige, kdf, pq, rsa::RsaPublicKey};
 use crate::RandomSource;
@@ -278,21 +279,6 @@ impl ClientHandshake {
             _ => Err(AuthKeyError::DhGenFail),
         }
     }
-}
-
-fn check_nonces(
-    nonce: &[u8; 16],
-    server_nonce: &[u8; 16],
-    expected: &[u8; 16],
-    expected_server: &[u8; 16],
-) -> Result<(), AuthKeyError> {
-    if nonce != expected {
-        return Err(AuthKeyError::NonceMismatch);
-    }
-    if server_nonce != expected_server {
-        return Err(AuthKeyError::ServerNonceMismatch);
-    }
-    Ok(())
 }
 
 /// Draws `b`, computes `g_b` and the key, and builds `set_client_DH_params`.

@@ -208,6 +208,22 @@ fn be_u64(bytes: &[u8]) -> Result<u64, AuthKeyError> {
     Ok(bytes.iter().fold(0u64, |acc, &b| acc << 8 | b as u64))
 }
 
+/// Both sides: the nonces an answer carries must be the exchange's own.
+pub(crate) fn check_nonces(
+    nonce: &[u8; 16],
+    server_nonce: &[u8; 16],
+    expected: &[u8; 16],
+    expected_server: &[u8; 16],
+) -> Result<(), AuthKeyError> {
+    if nonce != expected {
+        return Err(AuthKeyError::NonceMismatch);
+    }
+    if server_nonce != expected_server {
+        return Err(AuthKeyError::ServerNonceMismatch);
+    }
+    Ok(())
+}
+
 /// Whole seconds of a Unix time (what the key exchange's `server_time` and checks work in).
 fn unix_seconds(now: std::time::Duration) -> i64 {
     i64::try_from(now.as_secs()).unwrap_or(i64::MAX)

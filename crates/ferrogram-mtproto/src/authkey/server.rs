@@ -24,7 +24,7 @@ use ferrogram_tl::mtproto::{enums, types};
 use ferrogram_tl::{Deserializable, Serializable};
 
 use super::inner_data::decrypt_inner_data;
-use super::{be_minimal, check_hashed, first_salt, with_hash_and_padding, AuthKey, AuthKeyError};
+use super::{be_minimal, check_hashed, check_nonces, first_salt, with_hash_and_padding, AuthKey, AuthKeyError};
 use crate::crypto::{dh, ige, kdf, pq, rsa::RsaPrivateKey};
 use crate::RandomSource;
 
@@ -298,21 +298,6 @@ impl ServerHandshake {
             },
         })
     }
-}
-
-fn check_nonces(
-    nonce: &[u8; 16],
-    server_nonce: &[u8; 16],
-    expected: &[u8; 16],
-    expected_server: &[u8; 16],
-) -> Result<(), AuthKeyError> {
-    if nonce != expected {
-        return Err(AuthKeyError::NonceMismatch);
-    }
-    if server_nonce != expected_server {
-        return Err(AuthKeyError::ServerNonceMismatch);
-    }
-    Ok(())
 }
 
 /// Bytes of the server's secret DH exponent `a`.
