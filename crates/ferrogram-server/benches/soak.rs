@@ -108,7 +108,7 @@ async fn soak(options: &Options, addr: SocketAddr, key: RsaPublicKey, pid: &str)
     }
     for n in 0..options.slow {
         let counters = counters.clone();
-        tasks.spawn(async move { slow_client(crowd_address(options_offset(n)), addr, end, counters).await });
+        tasks.spawn(async move { slow_client(crowd_address(slow_client_index(n)), addr, end, counters).await });
     }
     let latencies = Arc::new(std::sync::Mutex::new(Vec::new()));
     let next_number = Arc::new(AtomicU64::new(0));
@@ -177,9 +177,9 @@ async fn soak(options: &Options, addr: SocketAddr, key: RsaPublicKey, pid: &str)
     );
 }
 
-/// Slow clients take the addresses after the idle ones.
-fn options_offset(n: usize) -> usize {
-    // Idle clients use at most 20 addresses (10,000 of them); slow ones start after those.
+/// The crowd index of slow client `n`: after every index idle clients may take (at most 10,000
+/// of them, on 20 addresses), so the two kinds never share an address.
+fn slow_client_index(n: usize) -> usize {
     10_000 + n
 }
 
