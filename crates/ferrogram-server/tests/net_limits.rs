@@ -216,3 +216,52 @@ async fn a_ping_delay_disconnect_not_renewed_closes_the_connection() {
     assert!(after >= Duration::from_millis(900) && after < Duration::from_secs(5), "closed after {after:?}");
     server.shutdown().await;
 }
+
+/// A container of `count` `help.getNearestDc` calls, as one request body (its messages' ids lie
+/// a few seconds before the container's own, as the spec requires).
+fn container_of_calls(count: usize) -> Vec<u8> {
+    use ferrogram_mtproto::session::msg_id::{IdKind, MsgIdGenerator};
+    use ferrogram_tl::mtproto::{Message, MsgContainer};
+    let mut ids = MsgIdGenerator::new();
+    let earlier = unix_now() - Duration::from_secs(2);
+    let body = ferrogram_tl::Serializable::to_bytes(&ferrogram_tl::functions::help::GetNearestDc {});
+    let messages = (0..count)
+        .map(|i| Message { msg_id: ids.next(earlier, IdKind::Client), seq_no: 2 * i as i32 + 1, body: body.clone() })
+        .collect();
+    ferrogram_tl::Serializable::to_bytes(&MsgContainer { messages })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_container_over_1020_messages_is_refused_whole_and_one_at_the_limit_runs_whole() {
+    let server = server_with(NetLimits::default()).await;
+    let mut c = RawClient::to_dc(&server, 2, TransportKind::Intermediate).await.unwrap();
+    c.exchange_key(server.public_key()).await.unwrap();
+    c.invoke(&ferrogram_tl::functions::help::GetConfig {}).await.unwrap();
+    let runs = || server.api().executions("help.getNearestDc");
+    // The container must be the packet's only message: acknowledgements waiting to go would be
+    // packed with it (making it a nested container), so they are let go first.
+    let mut drop_acks = |c: &mut RawClient| {
+        let session = c.session_mut().expect("a session");
+        while session.poll_transmit(unix_now(), &mut os_fill).is_some() {}
+    };
+    drop_acks(&mut c);
+
+    // 1021 messages: refused with bad_msg_notification 64, none of them run.
+    match c.invoke_raw(container_of_calls(1021)).await {
+        Err(ClientError::Rejected(64)) => {}
+        other => panic!("expected bad_msg_notification 64, got {other:?}"),
+    }
+    assert_eq!(runs(), 0);
+
+    // 1020: every one runs, none silently dropped.
+    drop_acks(&mut c);
+    let packet = c.seal(container_of_calls(1020)).unwrap();
+    c.send_frame(&packet).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while runs() < 1020 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(runs(), 1020);
+    fresh_login(&server, "9996620601").await;
+    server.shutdown().await;
+}
