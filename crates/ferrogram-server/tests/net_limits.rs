@@ -240,7 +240,7 @@ async fn a_container_over_1020_messages_is_refused_whole_and_one_at_the_limit_ru
     let runs = || server.api().executions("help.getNearestDc");
     // The container must be the packet's only message: acknowledgements waiting to go would be
     // packed with it (making it a nested container), so they are let go first.
-    let mut drop_acks = |c: &mut RawClient| {
+    let drop_acks = |c: &mut RawClient| {
         let session = c.session_mut().expect("a session");
         while session.poll_transmit(unix_now(), &mut os_fill).is_some() {}
     };
