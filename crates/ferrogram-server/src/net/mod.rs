@@ -13,6 +13,7 @@
 
 mod calls;
 mod connection;
+mod guard;
 pub mod keys;
 pub mod layers;
 pub mod limits;
