@@ -280,6 +280,12 @@ impl RawClient {
     /// `request`.
     pub async fn send_sealed(&mut self, request: RequestId, packet: &[u8]) -> Result<Vec<u8>, ClientError> {
         self.send_frame(packet).await?;
+        self.answer_to(request).await
+    }
+
+    /// Reads until the answer to `request` arrives. A message the server refused (bad salt,
+    /// clock) is queued again by the session and goes out with the acks after each packet.
+    async fn answer_to(&mut self, request: RequestId) -> Result<Vec<u8>, ClientError> {
         loop {
             let frame = self.recv_frame().await?;
             let session = self.session.as_mut().ok_or(ClientError::NoKey)?;
@@ -348,16 +354,7 @@ impl RawClient {
         };
         let request = self.session.as_mut().ok_or(ClientError::NoKey)?.enqueue(body);
         self.flush().await?;
-        loop {
-            let frame = self.recv_frame().await?;
-            let session = self.session.as_mut().ok_or(ClientError::NoKey)?;
-            session.handle_packet(strip_padding(&frame), unix_now())?;
-            if let Some(answer) = take_answer(session, request) {
-                return answer;
-            }
-            // A refused message (bad salt, clock) is queued again; acks go out too.
-            self.flush().await?;
-        }
+        self.answer_to(request).await
     }
 
     /// Invokes a typed request.
