@@ -562,7 +562,10 @@ impl ClientSession {
                     18 | 19 | 20 | 48 => self.resend_fresh(refused),
                     code => {
                         for (_, s) in refused {
-                            self.events.push_back(Event::Rejected { request: s.request, error_code: code });
+                            // A refused ping of the timers' own is nobody's to hear about.
+                            if !self.pings.remove(&s.request) {
+                                self.events.push_back(Event::Rejected { request: s.request, error_code: code });
+                            }
                         }
                     }
                 }
