@@ -7,6 +7,7 @@
 
 pub mod authkey;
 pub mod crypto;
+pub mod endpoint;
 mod rpc_error;
 pub mod session;
 pub mod transport;

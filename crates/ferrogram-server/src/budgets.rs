@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use ferrogram_mtproto::endpoint::EndpointConfig;
 use ferrogram_mtproto::session::server::{AnswerCacheLimits, MAX_FUTURE, MAX_PAST};
 
 /// The shortest [`Budgets::answer_retention`] honoured: a recorded answer must outlive every
@@ -49,6 +50,12 @@ pub struct Budgets {
     /// How often the server prunes what the limits above let go (default a minute; it also
     /// prunes once at start).
     pub prune_interval: Duration,
+    /// Most bytes of updates queued for one session whose client does not read them (default
+    /// 1 MiB). Past it they are replaced by one `updatesTooLong`, and the client fetches what it
+    /// missed with `updates.getDifference`.
+    pub session_update_bytes: usize,
+    /// Most auth keys kept in memory (default 100,000); others are read from the store again.
+    pub cached_auth_keys: usize,
 }
 
 impl Default for Budgets {
@@ -64,6 +71,8 @@ impl Default for Budgets {
             unused_key_lifetime: 3_600,
             expired_code_retention: 86_400,
             prune_interval: Duration::from_secs(60),
+            session_update_bytes: 1024 * 1024,
+            cached_auth_keys: 100_000,
         }
     }
 }
@@ -76,6 +85,20 @@ impl Budgets {
             max_answers: self.session_answers,
             max_bytes: self.session_answer_bytes.min(self.total_answer_bytes),
             rerun_dropped: true,
+        }
+    }
+
+    /// The session layer's bounds under these budgets.
+    pub fn endpoint_config(&self) -> EndpointConfig {
+        EndpointConfig {
+            max_sessions: self.max_sessions,
+            max_sessions_per_key: self.max_sessions_per_key,
+            total_answer_bytes: self.total_answer_bytes,
+            answer_cache: self.answer_cache(),
+            max_keys: self.cached_auth_keys,
+            max_queued_update_bytes: self.session_update_bytes,
+            activity_report_interval: Duration::from_secs(self.session_touch_interval().max(1) as u64),
+            ..EndpointConfig::default()
         }
     }
 

@@ -124,6 +124,19 @@ pub enum Handled {
 struct Outgoing {
     body: Vec<u8>,
     kind: IdKind,
+    /// Queued by [`ServerSession::push_update`]: counts against the pushed-bytes bound.
+    pushed: bool,
+}
+
+/// What [`ServerSession::push_update`] did with an update.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pushed {
+    /// Queued to send.
+    Queued,
+    /// The session's queue of unsent updates was full: they were all replaced by one
+    /// `updatesTooLong`, which tells the client to fetch what it missed with
+    /// `updates.getDifference`.
+    TooLong,
 }
 
 /// The server's state of one client session.
@@ -151,6 +164,8 @@ pub struct ServerSession {
     disconnect_at: Option<Duration>,
     /// The client's `ping_delay_disconnect` delay passed without a new one.
     disconnect_due: bool,
+    /// Bytes of the updates queued by [`ServerSession::push_update`] and not yet sent.
+    pushed_bytes: usize,
 }
 
 impl std::fmt::Debug for ServerSession {
@@ -185,6 +200,7 @@ impl ServerSession {
             inflate_limits: InflateLimits::default(),
             disconnect_at: None,
             disconnect_due: false,
+            pushed_bytes: 0,
         }
     }
 
@@ -283,7 +299,7 @@ impl ServerSession {
                 server_salt: self.salts.current(now),
             })
             .to_bytes();
-            self.outbox.push_back(Outgoing { body, kind: IdKind::ServerOther });
+            self.outbox.push_back(Outgoing { body, kind: IdKind::ServerOther, pushed: false });
         }
         // Every gzip_packed of this packet, in a container or not, draws on one budget.
         let mut budget = InflateBudget::new(self.inflate_limits);
@@ -345,7 +361,7 @@ impl ServerSession {
             })
             .to_bytes()
         };
-        self.outbox.push_back(Outgoing { body, kind: IdKind::ServerResponse });
+        self.outbox.push_back(Outgoing { body, kind: IdKind::ServerResponse, pushed: false });
     }
 
     fn take_message(
@@ -362,7 +378,7 @@ impl ServerSession {
         }
         if !self.received.insert(msg_id) {
             if let Some(answer) = self.answers.get(&msg_id) {
-                self.outbox.push_back(Outgoing { body: answer.clone(), kind: IdKind::ServerResponse });
+                self.outbox.push_back(Outgoing { body: answer.clone(), kind: IdKind::ServerResponse, pushed: false });
                 return Ok(Handled::Duplicate);
             }
             // Remembered, not running, and no answer left: the answer was dropped from the cache.
@@ -385,7 +401,9 @@ impl ServerSession {
 
     /// Answers service messages; everything else is a call for the application.
     fn take_object(&mut self, msg_id: i64, body: Vec<u8>, now: Duration) {
-        let respond = |s: &mut Self, body: Vec<u8>| s.outbox.push_back(Outgoing { body, kind: IdKind::ServerResponse });
+        let respond = |s: &mut Self, body: Vec<u8>| {
+            s.outbox.push_back(Outgoing { body, kind: IdKind::ServerResponse, pushed: false })
+        };
         match constructor_of(&body).unwrap_or_default() {
             functions::Ping::CONSTRUCTOR_ID => {
                 if let Ok(ping) = functions::Ping::from_bytes_exact(&body) {
@@ -479,7 +497,7 @@ impl ServerSession {
         };
         let body = RpcResult { req_msg_id, result: inner }.to_bytes();
         self.cache_answer(req_msg_id, &body);
-        self.outbox.push_back(Outgoing { body, kind: IdKind::ServerResponse });
+        self.outbox.push_back(Outgoing { body, kind: IdKind::ServerResponse, pushed: false });
     }
 
     /// Keeps `body` for a resend of `req_msg_id`, within the cache's limits.
@@ -501,9 +519,27 @@ impl ServerSession {
         self.answer_bytes += cost;
     }
 
-    /// Queues an object the server sends on its own (updates).
-    pub fn push(&mut self, body: Vec<u8>) {
-        self.outbox.push_back(Outgoing { body, kind: IdKind::ServerOther });
+    /// Queues an update (a boxed `Updates`) for the client, with at most `max_queued_bytes` of
+    /// updates waiting to be sent. Past that bound (a client that does not read, or reads
+    /// slowly) the waiting updates are dropped and one `updatesTooLong` queued in their place:
+    /// Telegram's signal to recover them with `updates.getDifference`, so nothing is lost and
+    /// the queue stays bounded.
+    pub fn push_update(&mut self, body: Vec<u8>, max_queued_bytes: usize) -> Pushed {
+        if self.pushed_bytes + body.len() <= max_queued_bytes {
+            self.pushed_bytes += body.len();
+            self.outbox.push_back(Outgoing { body, kind: IdKind::ServerOther, pushed: true });
+            return Pushed::Queued;
+        }
+        self.outbox.retain(|out| !out.pushed);
+        let too_long = ferrogram_tl::enums::Updates::TooLong(ferrogram_tl::types::UpdatesTooLong {}).to_bytes();
+        self.pushed_bytes = too_long.len();
+        self.outbox.push_back(Outgoing { body: too_long, kind: IdKind::ServerOther, pushed: true });
+        Pushed::TooLong
+    }
+
+    /// Bytes of pushed updates waiting to be sent.
+    pub fn queued_update_bytes(&self) -> usize {
+        self.pushed_bytes
     }
 
     /// Whether [`poll_transmit`](Self::poll_transmit) has something to send.
@@ -535,6 +571,9 @@ impl ServerSession {
                 break;
             }
             let Some(out) = self.outbox.pop_front() else { break };
+            if out.pushed {
+                self.pushed_bytes = self.pushed_bytes.saturating_sub(out.body.len());
+            }
             size += out.body.len();
             let content = constructor_of(&out.body).is_none_or(is_content_related);
             messages.push(Message {

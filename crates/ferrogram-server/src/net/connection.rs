@@ -1,15 +1,15 @@
 //! One client connection: transport detection, key exchange, encrypted sessions, calls.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::time::Duration;
 
 use ferrogram_mtproto::authkey::server::{ServerConfig, ServerHandshake, ServerStep};
 use ferrogram_mtproto::authkey::{plain, AuthKey};
-use ferrogram_mtproto::crypto::Side;
+use ferrogram_mtproto::endpoint::{ConnectionHandle, EndpointError, Received, SessionKey};
 use ferrogram_mtproto::session::envelope;
 use ferrogram_mtproto::session::msg_id::{IdKind, MsgIdGenerator};
-use ferrogram_mtproto::session::salts::ServerSalts;
-use ferrogram_mtproto::session::server::{Call, Handled, ServerSession};
+use ferrogram_mtproto::session::server::{Call, Handled};
 use ferrogram_mtproto::transport::{strip_padding, Codec, Incoming};
 use ferrogram_mtproto::RandomSource;
 use std::time::Instant;
@@ -91,41 +91,42 @@ struct Connection {
     random: Box<dyn RandomSource + Send>,
     handshake: Option<ServerHandshake>,
     plain_ids: MsgIdGenerator,
-    keys: HashMap<i64, AuthKey>,
-    /// Salts of keys made on this connection, which also accept the key exchange's first salt.
-    first_salts: HashMap<i64, ServerSalts>,
     /// What calls need to know of each key, read from the store once (see [`KeyFacts`]).
     key_facts: HashMap<i64, KeyFacts>,
-    /// Sessions the frames of the current read reached, with the calls they await; the calls
-    /// run together once the read is handled, then every session sends what it has.
-    reached: Vec<Reached>,
+    /// Sessions the frames of the current read reached, with the calls they brought; the calls
+    /// run together once the read is handled, then the connection sends what it has.
+    reached: Vec<(SessionKey, Vec<Call>)>,
     /// A transport error code to send after the answers of the current read, before closing.
     closing_status: Option<i32>,
     out: Vec<u8>,
-    /// This connection's id among the process's, for [`Shared::claim`].
-    id: u64,
-    /// Woken when a call that ran on another connection left an answer for this one to send.
-    wake: Arc<tokio::sync::Notify>,
-    /// Sessions this connection received messages of (it may send for them).
-    owned: Vec<OwnedSession>,
+    /// This connection in the server's endpoint; disconnected when the connection ends.
+    handle: Registered,
     /// Whether the layer this connection is served in was logged (once, at its first call).
     layer_logged: bool,
     /// This connection's place among the key exchanges of its address, while one is running.
     exchange: Option<ExchangeSlot>,
 }
 
-/// A session by (auth_key_id, session_id), as this connection holds it.
-type OwnedSession = ((i64, i64), Arc<Mutex<ServerSession>>);
+/// A connection made in the endpoint, with the [`Notify`](tokio::sync::Notify) that wakes it
+/// when the endpoint has something for it to send; both go when the connection's task ends.
+struct Registered {
+    shared: Arc<Shared>,
+    handle: ConnectionHandle,
+    wake: Arc<tokio::sync::Notify>,
+}
 
-/// Ids of connections, unique in the process.
-static NEXT_CONNECTION_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+impl Registered {
+    fn new(shared: &Arc<Shared>) -> Registered {
+        let wake = Arc::new(tokio::sync::Notify::new());
+        let handle = shared.connect(wake.clone());
+        Registered { shared: shared.clone(), handle, wake }
+    }
+}
 
-/// A session that frames of the current read were handled by, and the calls they brought.
-struct Reached {
-    session: Arc<Mutex<ServerSession>>,
-    key_id: i64,
-    session_id: i64,
-    calls: Vec<Call>,
+impl Drop for Registered {
+    fn drop(&mut self) {
+        self.shared.disconnect(self.handle);
+    }
 }
 
 async fn serve(mut stream: TcpStream, peer: std::net::SocketAddr, dc: i32, shared: Arc<Shared>) -> Result<(), Closed> {
@@ -134,23 +135,19 @@ async fn serve(mut stream: TcpStream, peer: std::net::SocketAddr, dc: i32, share
         dc,
         peer,
         codec: Codec::server(None, None).with_max_frame_len(limits.max_frame_bytes),
-        shared,
+        shared: shared.clone(),
         random: os_random(),
         handshake: None,
         plain_ids: MsgIdGenerator::new(),
-        keys: HashMap::new(),
-        first_salts: HashMap::new(),
         key_facts: HashMap::new(),
         reached: Vec::new(),
         closing_status: None,
         out: Vec::new(),
-        id: NEXT_CONNECTION_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
-        wake: Arc::new(tokio::sync::Notify::new()),
-        owned: Vec::new(),
+        handle: Registered::new(&shared),
         layer_logged: false,
         exchange: None,
     };
-    let wake = conn.wake.clone();
+    let wake = conn.handle.wake.clone();
     let mut buf = vec![0u8; 64 * 1024];
     let mut deadlines = Deadlines::new(&limits, Instant::now());
     loop {
@@ -158,7 +155,7 @@ async fn serve(mut stream: TcpStream, peer: std::net::SocketAddr, dc: i32, share
             read = stream.read(&mut buf) => read.map_err(|e| e.to_string())?,
             () = wake.notified() => {
                 // Another connection ran a call of a session the client now uses this one for.
-                conn.transmit_owned()?;
+                conn.transmit()?;
                 flush(&mut stream, &mut conn.out, &limits).await?;
                 continue;
             }
@@ -197,6 +194,7 @@ async fn serve(mut stream: TcpStream, peer: std::net::SocketAddr, dc: i32, share
         // The calls of every frame of this read run in one blocking task, and whatever was
         // answered goes out in one write, even when the connection is about to close (a -404).
         conn.run_calls().await;
+        conn.reached.clear();
         let transmitted = conn.transmit();
         if let Some(code) = conn.closing_status.take() {
             let _ = conn.codec.pack_status(code, &mut *conn.random, &mut conn.out);
@@ -268,10 +266,8 @@ impl Connection {
             ServerStep::Done { send, key } => {
                 api.register_auth_key(&key.auth_key, self.dc, key.temp_expires_in, now.as_secs() as i64)
                     .map_err(|e| format!("storing a new key: {e}"))?;
-                let salts = ServerSalts::new(shared.salt_secret, key.auth_key.id())
-                    .with_first_salt(key.first_salt, now.as_secs() + FIRST_SALT_LIFETIME);
-                self.first_salts.insert(key.auth_key.id(), salts);
-                self.keys.insert(key.auth_key.id(), key.auth_key);
+                let first_salt = (key.first_salt, now + Duration::from_secs(FIRST_SALT_LIFETIME));
+                shared.endpoint().insert_key(key.auth_key, Some(first_salt));
                 self.handshake = None;
                 self.exchange = None;
                 send
@@ -286,62 +282,49 @@ impl Connection {
         self.send(&plain::wrap(msg_id, &reply))
     }
 
-    /// An encrypted message: find the key, decrypt, pass to the session, run the calls.
+    /// An encrypted message: the endpoint finds its key (read from the store if it has none at
+    /// hand), decrypts it and hands it to its session; the calls it brings wait in `reached`.
     async fn handle_encrypted(&mut self, key_id: i64, payload: &[u8]) -> Result<(), Closed> {
-        let key = match self.keys.get(&key_id) {
-            Some(key) => key.clone(),
-            None => match self.shared.api.auth_key(key_id) {
-                Ok(Some(record)) => {
-                    let key = AuthKey::from_bytes(record.key);
-                    self.keys.insert(key_id, key.clone());
-                    key
-                }
-                Ok(None) => {
-                    self.closing_status = Some(AUTH_KEY_NOT_FOUND);
-                    return Err(format!("unknown auth key {key_id:016x}"));
-                }
-                Err(e) => return Err(format!("looking up an auth key: {e}")),
-            },
-        };
-        let message = envelope::decrypt(&key, Side::Client, payload).map_err(|e| e.to_string())?;
         let now = unix_now();
-        let session_id = message.session_id;
-        // Salts and the announcement's unique id are only needed for a session seen first here.
-        let (first_salts, salt_secret, random) = (&self.first_salts, self.shared.salt_secret, &mut self.random);
-        let (session, seen) = self.shared.session((key_id, session_id), now.as_secs() as i64, || {
-            let salts = first_salts.get(&key_id).cloned().unwrap_or_else(|| ServerSalts::new(salt_secret, key_id));
-            let mut unique_id = [0u8; 8];
-            random.fill(&mut unique_id);
-            ServerSession::new(key.clone(), session_id, salts, i64::from_le_bytes(unique_id))
-        });
-        if seen.touch_store {
+        let mut looked_up = false;
+        let received = loop {
+            let handled = self.shared.endpoint().handle(self.handle.handle, now, payload, &mut *self.random);
+            match handled {
+                Err(EndpointError::UnknownKey(_)) if !looked_up => {
+                    looked_up = true;
+                    match self.shared.api.auth_key(key_id) {
+                        Ok(Some(record)) => self.shared.endpoint().insert_key(AuthKey::from_bytes(record.key), None),
+                        Ok(None) => {
+                            self.closing_status = Some(AUTH_KEY_NOT_FOUND);
+                            return Err(format!("unknown auth key {key_id:016x}"));
+                        }
+                        Err(e) => return Err(format!("looking up an auth key: {e}")),
+                    }
+                }
+                other => break other.map_err(|e| e.to_string())?,
+            }
+        };
+        let Received { session, record_activity, handled, calls, .. } = received;
+        if record_activity {
             // On creation, then now and then: pruning drops sessions idle in the store.
-            if let Err(error) = self.shared.api.store().touch_session(key_id, session_id, now.as_secs() as i64) {
+            if let Err(error) = self.shared.api.store().touch_session(session.0, session.1, now.as_secs() as i64) {
                 tracing::warn!(%error, "cannot record a session");
             }
         }
         // A message the session cannot read (a gzip bomb, say) closes the connection, but only
         // after what the session has to say (its error answer, the calls of the messages before
         // it) is run and sent like any other read's.
-        let (calls, unreadable): (Vec<Call>, Option<String>) = {
-            let mut session = lock(&session);
-            let unreadable = match session.handle(message, now) {
-                Ok(Handled::Refused(refusal)) => {
-                    tracing::debug!(?refusal, "message refused");
-                    None
-                }
-                Ok(Handled::Accepted | Handled::Duplicate) => None,
-                Err(e) => Some(e.to_string()),
-            };
-            (std::iter::from_fn(|| session.poll_call()).collect(), unreadable)
+        let unreadable = match handled {
+            Ok(Handled::Refused(refusal)) => {
+                tracing::debug!(?refusal, "message refused");
+                None
+            }
+            Ok(Handled::Accepted | Handled::Duplicate) => None,
+            Err(e) => Some(e.to_string()),
         };
-        self.shared.claim((key_id, session_id), self.id, &self.wake);
-        if !self.owned.iter().any(|(_, s)| Arc::ptr_eq(s, &session)) {
-            self.owned.push(((key_id, session_id), session.clone()));
-        }
-        match self.reached.iter_mut().find(|r| Arc::ptr_eq(&r.session, &session)) {
-            Some(reached) => reached.calls.extend(calls),
-            None => self.reached.push(Reached { session, key_id, session_id, calls }),
+        match self.reached.iter_mut().find(|(key, _)| *key == session) {
+            Some((_, waiting)) => waiting.extend(calls),
+            None => self.reached.push((session, calls)),
         }
         unreadable.map_or(Ok(()), Err)
     }
@@ -350,26 +333,21 @@ impl Connection {
     /// task (the store is synchronous, and a 2FA check spends tens of milliseconds in PBKDF2),
     /// and hands each answer to its session.
     async fn run_calls(&mut self) {
-        let batch: Vec<Reached> = self
+        let batch: Vec<(SessionKey, Vec<Call>)> = self
             .reached
             .iter_mut()
-            .filter(|r| !r.calls.is_empty())
-            .map(|r| Reached {
-                session: r.session.clone(),
-                key_id: r.key_id,
-                session_id: r.session_id,
-                calls: std::mem::take(&mut r.calls),
-            })
+            .filter(|(_, calls)| !calls.is_empty())
+            .map(|(key, calls)| (*key, std::mem::take(calls)))
             .collect();
         if batch.is_empty() {
             return;
         }
         let shared = self.shared.clone();
-        let dc = self.dc;
+        let (dc, connection) = (self.dc, self.handle.handle);
         let mut facts = std::mem::take(&mut self.key_facts);
         let mut served: Option<ServedLayer> = None;
         let ran = tokio::task::spawn_blocking(move || {
-            for Reached { session, key_id, session_id, calls } in batch {
+            for ((key_id, session_id), calls) in batch {
                 for call in calls {
                     // A handler that panics fails its own call, not the batch or the connection.
                     // (Its transaction is rolled back, so nothing of it is kept or recorded.)
@@ -378,10 +356,11 @@ impl Connection {
                         answer_once(&shared, site, &mut facts, &call.body, &mut served)
                     }))
                     .unwrap_or_else(|_| Err(RpcError::new(500, "INTERNAL")));
-                    lock(&session).answer(call.msg_id, result);
+                    shared.endpoint().answer((key_id, session_id), call.msg_id, result, connection);
                 }
-                shared.count_answers((key_id, session_id), &session);
             }
+            // Answers for sessions the client moved to another connection go out there.
+            shared.wake_connections();
             (facts, served)
         })
         .await;
@@ -399,64 +378,23 @@ impl Connection {
         }
     }
 
-    /// Every packet the sessions reached by the current read have to send, into `out`.
+    /// Every packet the sessions this connection sends for have to send, into `out`.
     fn transmit(&mut self) -> Result<(), Closed> {
         let now = unix_now();
-        for reached in std::mem::take(&mut self.reached) {
-            // A session the client moved to a newer connection sends there.
-            if !self.shared.owns_or_wake((reached.key_id, reached.session_id), self.id) {
-                continue;
-            }
-            let packets: Vec<Vec<u8>> = {
-                let mut session = lock(&reached.session);
-                std::iter::from_fn(|| session.poll_transmit(now, &mut *self.random)).collect()
-            };
-            for packet in packets {
-                self.send(&packet)?;
-            }
+        loop {
+            let packet = self.shared.endpoint().poll_transmit(self.handle.handle, now, &mut *self.random);
+            let Some(packet) = packet else { return Ok(()) };
+            self.send(&packet)?;
         }
-        Ok(())
     }
 
     /// The earliest timer of the sessions this connection sends for (Unix time).
-    fn session_timeout(&self) -> Option<std::time::Duration> {
-        self.owned.iter().filter_map(|(_, session)| lock(session).poll_timeout()).min()
+    fn session_timeout(&self) -> Option<Duration> {
+        self.shared.endpoint().poll_timeout(self.handle.handle)
     }
 
     /// Runs the sessions' due timers; whether one asks for this connection to be closed.
     fn session_timeouts_close(&mut self) -> bool {
-        let now = unix_now();
-        let mut close = false;
-        for (key, session) in &self.owned {
-            // A session the client moved to a newer connection is that connection's to close.
-            if !self.shared.owns_or_wake(*key, self.id) {
-                continue;
-            }
-            let mut session = lock(session);
-            session.handle_timeout(now);
-            close |= session.take_disconnect();
-        }
-        close
+        self.shared.endpoint().handle_timeout(self.handle.handle, unix_now())
     }
-
-    /// Every packet the sessions this connection still sends for have to send, into `out`.
-    fn transmit_owned(&mut self) -> Result<(), Closed> {
-        let now = unix_now();
-        let shared = self.shared.clone();
-        self.owned.retain(|(key, _)| shared.owns_or_wake(*key, self.id));
-        for (_, session) in self.owned.clone() {
-            let packets: Vec<Vec<u8>> = {
-                let mut session = lock(&session);
-                std::iter::from_fn(|| session.poll_transmit(now, &mut *self.random)).collect()
-            };
-            for packet in packets {
-                self.send(&packet)?;
-            }
-        }
-        Ok(())
-    }
-}
-
-fn lock(session: &Mutex<ServerSession>) -> std::sync::MutexGuard<'_, ServerSession> {
-    session.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }

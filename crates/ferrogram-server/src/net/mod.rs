@@ -1,14 +1,15 @@
 //! The network shell of the server: tokio listeners, one per DC, around the sans-IO core.
 //!
 //! Each connection gets a transport [`Codec`](ferrogram_mtproto::transport::Codec) that detects
-//! what the client speaks, runs the server side of the key exchange for plain messages, and for
-//! encrypted ones finds the auth key, decrypts, and hands the message to its
-//! [`ServerSession`]. Calls are lifted into our
-//! layer, answered by [`Api::call`](crate::Api::call), and lowered back into the client's layer.
-//! Sessions outlive connections, so a client that reconnects and resends gets its cached answer;
-//! a call that changed the store has its answer recorded with the change, so even a restarted
-//! server answers a replay of it from the record instead of running it again. What the server
-//! keeps is bounded by [`Budgets`], and pruned at start and every
+//! what the client speaks, and runs the server side of the key exchange for plain messages.
+//! Encrypted ones go to the process's one
+//! [`ferrogram_mtproto::endpoint::ServerEndpoint`], which owns every auth key's
+//! sessions: it decrypts, routes to the session, and says which connection sends what. Calls are
+//! lifted into our layer, answered by [`Api::call`](crate::Api::call), and lowered back into the
+//! client's layer. Sessions outlive connections, so a client that reconnects and resends gets its
+//! cached answer; a call that changed the store has its answer recorded with the change, so even
+//! a restarted server answers a replay of it from the record instead of running it again. What
+//! the server keeps is bounded by [`Budgets`], and pruned at start and every
 //! [`Budgets::prune_interval`].
 
 mod calls;
@@ -17,7 +18,6 @@ mod guard;
 pub mod keys;
 pub mod layers;
 pub mod limits;
-pub mod sessions;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -25,7 +25,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use ferrogram_mtproto::crypto::rsa::{RsaPrivateKey, RsaPublicKey};
-use ferrogram_mtproto::session::server::ServerSession;
+use ferrogram_mtproto::endpoint::{ConnectionHandle, EndpointEvent, ServerEndpoint};
 use ferrogram_tl_layers::Layers;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -34,7 +34,8 @@ use tokio::task::JoinHandle;
 use crate::api::{os_random, Api, ApiConfig, DcConfig};
 use crate::budgets::Budgets;
 use crate::store::StoreError;
-use sessions::{Lookup, SessionKey, SessionTable, SharedSession};
+use std::collections::HashMap;
+use tokio::sync::Notify;
 
 /// The DC a single `--listen` address serves (the interop contract: DC 2 on the given port).
 pub const MAIN_DC: i32 = 2;
@@ -109,14 +110,13 @@ pub enum ServerError {
 pub(crate) struct Shared {
     pub(crate) api: Arc<Api>,
     pub(crate) rsa_key: RsaPrivateKey,
-    pub(crate) salt_secret: [u8; 32],
     pub(crate) layers: Layers,
     pub(crate) budgets: Budgets,
-    /// Sessions by (auth_key_id, session_id), within the budgets; they outlive connections.
-    /// Each notes the connection that last received a message of it: what the session has to
-    /// send goes there, the client's newest connection. A call still running on an old
-    /// connection when the client resends it on a new one is answered on the new one.
-    pub(crate) sessions: Mutex<SessionTable>,
+    /// The sessions of every auth key, within the budgets; they outlive connections. Each
+    /// sends on the connection that last received one of its messages, the client's newest.
+    endpoint: Mutex<ServerEndpoint>,
+    /// How to wake each connection when the endpoint has something for it to send.
+    wakers: Mutex<HashMap<ConnectionHandle, Arc<Notify>>>,
     /// The network shell's limits.
     pub(crate) limits: limits::NetLimits,
     /// Open connections, in total and per IP address.
@@ -126,46 +126,72 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    fn table(&self) -> std::sync::MutexGuard<'_, SessionTable> {
-        self.sessions.lock().unwrap_or_else(|p| p.into_inner())
+    /// The endpoint, locked (briefly: a packet's decryption and checks, an answer, a poll).
+    pub(crate) fn endpoint(&self) -> std::sync::MutexGuard<'_, ServerEndpoint> {
+        self.endpoint.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The session `key`, used at `now` (Unix seconds), made by `create` if it is new.
-    pub(crate) fn session(
-        &self,
-        key: SessionKey,
-        now: i64,
-        create: impl FnOnce() -> ServerSession,
-    ) -> (SharedSession, Lookup) {
-        self.table().get_or_insert(key, now, create)
+    fn wakers(&self) -> std::sync::MutexGuard<'_, HashMap<ConnectionHandle, Arc<Notify>>> {
+        self.wakers.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Makes connection `id` (woken by `wake`) the one session `key` sends on.
-    pub(crate) fn claim(&self, key: SessionKey, id: u64, wake: &Arc<tokio::sync::Notify>) {
-        self.table().claim(key, id, wake);
+    /// A new connection in the endpoint, woken by `wake`.
+    pub(crate) fn connect(&self, wake: Arc<Notify>) -> ConnectionHandle {
+        let handle = self.endpoint().connect();
+        self.wakers().insert(handle, wake);
+        handle
     }
 
-    /// Whether connection `id` sends for session `key`; if another connection does, it is woken
-    /// to send what the session has.
-    pub(crate) fn owns_or_wake(&self, key: SessionKey, id: u64) -> bool {
-        self.table().owns_or_wake(key, id)
+    /// The connection is gone.
+    pub(crate) fn disconnect(&self, handle: ConnectionHandle) {
+        self.endpoint().disconnect(handle);
+        self.wakers().remove(&handle);
     }
 
-    /// Recounts the answer cache of a session just answered on, within the total budget.
-    pub(crate) fn count_answers(&self, key: SessionKey, session: &SharedSession) {
-        self.table().count_answers(key, session);
+    /// Wakes every connection the endpoint reports as having something to send.
+    pub(crate) fn wake_connections(&self) {
+        let due: Vec<ConnectionHandle> = {
+            let mut endpoint = self.endpoint();
+            std::iter::from_fn(|| endpoint.poll_event()).map(|EndpointEvent::Transmit(handle)| handle).collect()
+        };
+        let wakers = self.wakers();
+        for handle in due {
+            if let Some(wake) = wakers.get(&handle) {
+                wake.notify_one();
+            }
+        }
     }
 
     /// Prunes the store and the session table of what is no longer needed at `now`.
     fn prune(&self, now: i64) {
         match self.api.prune(now, &self.budgets) {
-            Ok(pruned) if !pruned.is_empty() => tracing::info!(?pruned, "pruned the store"),
+            Ok(pruned) if !pruned.is_empty() => {
+                tracing::info!(?pruned, "pruned the store");
+                if pruned.auth_keys > 0 {
+                    self.forget_pruned_keys();
+                }
+            }
             Ok(_) => {}
             Err(error) => tracing::warn!(%error, "cannot prune the store"),
         }
-        let idle = self.table().prune_idle(now, self.budgets.session_idle);
+        let now = Duration::from_secs(now.max(0) as u64);
+        let idle = self.endpoint().prune_idle(now, Duration::from_secs(self.budgets.session_idle.max(0) as u64));
         if idle > 0 {
             tracing::debug!(sessions = idle, "dropped idle sessions from memory");
+        }
+    }
+}
+
+impl Shared {
+    /// Drops from the endpoint the keys the store no longer has, so their clients are told the
+    /// key is unknown (-404) instead of being served with a key nothing backs. The store is read
+    /// without holding the endpoint.
+    fn forget_pruned_keys(&self) {
+        let cached = self.endpoint().key_ids();
+        let gone: Vec<i64> = cached.into_iter().filter(|id| matches!(self.api.auth_key(*id), Ok(None))).collect();
+        let mut endpoint = self.endpoint();
+        for id in gone {
+            endpoint.forget_key(id);
         }
     }
 }
@@ -259,10 +285,10 @@ impl LocalServer {
         );
         let shared = Arc::new(Shared {
             api: Arc::new(api),
-            salt_secret: keys::salt_secret(&rsa_key),
+            endpoint: Mutex::new(ServerEndpoint::new(options.budgets.endpoint_config(), keys::salt_secret(&rsa_key))),
+            wakers: Mutex::new(HashMap::new()),
             rsa_key,
             layers: load_layers(options.layers_dir.as_deref())?,
-            sessions: Mutex::new(SessionTable::new(&options.budgets)),
             budgets: options.budgets.clone(),
             connections: limits::ConnectionGate::new(&options.limits),
             key_exchanges: limits::KeyExchangeGate::new(&options.limits, std::time::Instant::now()),
@@ -327,13 +353,13 @@ impl LocalServer {
 
     /// How many sessions the server keeps in memory, and the bytes of their answer caches.
     pub fn session_stats(&self) -> SessionStats {
-        let table = self.shared.table();
-        SessionStats { sessions: table.len(), answer_bytes: table.answer_bytes() }
+        let stats = self.shared.endpoint().stats();
+        SessionStats { sessions: stats.sessions, answer_bytes: stats.answer_bytes }
     }
 
     /// Sessions of one auth key kept in memory.
     pub fn sessions_of_key(&self, auth_key_id: i64) -> usize {
-        self.shared.table().len_for_key(auth_key_id)
+        self.shared.endpoint().sessions_of_key(auth_key_id)
     }
 
     /// Prunes the store and the in-memory sessions as the server does periodically, as if the
