@@ -336,3 +336,23 @@ fn ping_delay_disconnect_closes_the_connection_the_session_sends_on() {
     assert_eq!(endpoint.stats().connections, 0);
     assert_eq!(endpoint.stats().sessions, 1, "the session outlives the connection");
 }
+
+#[test]
+fn closing_a_keys_connections_reports_each_that_sends_for_it_once() {
+    let (key, other) = (key(50), key(51));
+    let mut endpoint = endpoint_with(EndpointConfig::default(), &[&key, &other]);
+    let (a, b, c) = (endpoint.connect(), endpoint.connect(), endpoint.connect());
+    let mut first = client(&key, 50);
+    first.enqueue(call());
+    send(&mut endpoint, a, &mut first, T0);
+    let mut second = client(&key, 52);
+    second.enqueue(call());
+    send(&mut endpoint, b, &mut second, T0);
+    let mut unrelated = client(&other, 51);
+    unrelated.enqueue(call());
+    send(&mut endpoint, c, &mut unrelated, T0);
+    assert_eq!(endpoint.close_connections_of(key.id()), 2);
+    let events: Vec<EndpointEvent> = std::iter::from_fn(|| endpoint.poll_event()).collect();
+    assert_eq!(events, vec![EndpointEvent::Close(a), EndpointEvent::Close(b)]);
+    assert_eq!(endpoint.stats().sessions, 3, "sessions stay");
+}

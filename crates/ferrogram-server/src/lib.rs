@@ -8,12 +8,15 @@
 //! - [`budgets`]: what the server keeps and for how long, whatever clients send.
 //! - [`phone`], [`codes`]: phone numbers (validation, home DC) and login codes (making, logging).
 //! - [`context`]: what a handler knows about a call.
+//! - [`faults`]: failures a test injects (method errors, withheld updates; dropped connections
+//!   through [`net::LocalServer`]).
 #![forbid(unsafe_code)]
 
 pub mod api;
 pub mod budgets;
 pub mod codes;
 pub mod context;
+pub mod faults;
 pub mod net;
 pub mod phone;
 mod private_files;
@@ -22,4 +25,5 @@ pub mod store;
 pub use api::{os_random, AdminError, AdminUser, Api, ApiConfig, DcConfig};
 pub use budgets::Budgets;
 pub use context::{CallContext, RpcError};
+pub use faults::Faults;
 pub use store::{Store, StoreError};

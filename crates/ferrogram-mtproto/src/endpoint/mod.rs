@@ -132,6 +132,8 @@ pub enum EndpointEvent {
     /// The connection has packets to send ([`ServerEndpoint::poll_transmit`]): an answer to a
     /// call that ran elsewhere, or a pushed update.
     Transmit(ConnectionHandle),
+    /// The connection is to be closed ([`ServerEndpoint::close_connections_of`]).
+    Close(ConnectionHandle),
 }
 
 /// Where [`ServerEndpoint::push`] put an update.
@@ -359,11 +361,33 @@ impl ServerEndpoint {
         close
     }
 
+    /// Asks for every connection that sends for a session of `auth_key_id` to be closed (as
+    /// when a network drops): each is reported once as [`EndpointEvent::Close`]. The sessions
+    /// stay, as they would on Telegram's side of a dropped connection. Returns how many.
+    pub fn close_connections_of(&mut self, auth_key_id: i64) -> usize {
+        let mut closing: Vec<ConnectionHandle> = self
+            .connections
+            .iter()
+            .filter(|(handle, owned)| {
+                owned
+                    .iter()
+                    .any(|key| key.0 == auth_key_id && self.table.get(*key).is_some_and(|e| e.owner == Some(**handle)))
+            })
+            .map(|(handle, _)| *handle)
+            .collect();
+        closing.sort();
+        for handle in &closing {
+            self.events.push_back(EndpointEvent::Close(*handle));
+        }
+        closing.len()
+    }
+
     /// The next event for the shell.
     pub fn poll_event(&mut self) -> Option<EndpointEvent> {
         let event = self.events.pop_front()?;
-        let EndpointEvent::Transmit(connection) = event;
-        self.waking.remove(&connection);
+        if let EndpointEvent::Transmit(connection) = event {
+            self.waking.remove(&connection);
+        }
         Some(event)
     }
 

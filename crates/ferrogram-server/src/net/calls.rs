@@ -97,6 +97,11 @@ fn run_call(
     }
     let call = lift(&shared.layers, body, known.layer)?;
     served.get_or_insert(ServedLayer { announced: call.announced, layer: call.layer });
+    let caller = || shared.api.auth_key(key_id).ok().flatten().and_then(|record| record.user_id);
+    if let Some(error) = call.method.and_then(|method| shared.faults.take_method_fault(method, caller)) {
+        tracing::info!(method = call.method, error = %error, "answered with an injected fault");
+        return Err(error);
+    }
     let ctx = CallContext {
         dc_id: dc,
         auth_key_id: key_id,

@@ -20,7 +20,7 @@ use tokio::sync::watch;
 use super::calls::{answer_once, CallSite, KeyFacts, ServedLayer};
 use super::guard::{flush, refuse, sleep_until_unix, Closed, Deadlines, TRANSPORT_FLOOD};
 use super::limits::ExchangeSlot;
-use super::{unix_now, Shared};
+use super::{unix_now, ConnectionSignal, Shared};
 use crate::api::os_random;
 use crate::context::RpcError;
 
@@ -107,19 +107,19 @@ struct Connection {
     exchange: Option<ExchangeSlot>,
 }
 
-/// A connection made in the endpoint, with the [`Notify`](tokio::sync::Notify) that wakes it
-/// when the endpoint has something for it to send; both go when the connection's task ends.
+/// A connection made in the endpoint, with the signal that wakes it when the endpoint has
+/// something for it to send (or it is to close); both go when the connection's task ends.
 struct Registered {
     shared: Arc<Shared>,
     handle: ConnectionHandle,
-    wake: Arc<tokio::sync::Notify>,
+    signal: Arc<ConnectionSignal>,
 }
 
 impl Registered {
     fn new(shared: &Arc<Shared>) -> Registered {
-        let wake = Arc::new(tokio::sync::Notify::new());
-        let handle = shared.connect(wake.clone());
-        Registered { shared: shared.clone(), handle, wake }
+        let signal = Arc::new(ConnectionSignal::default());
+        let handle = shared.connect(signal.clone());
+        Registered { shared: shared.clone(), handle, signal }
     }
 }
 
@@ -147,14 +147,18 @@ async fn serve(mut stream: TcpStream, peer: std::net::SocketAddr, dc: i32, share
         layer_logged: false,
         exchange: None,
     };
-    let wake = conn.handle.wake.clone();
+    let signal = conn.handle.signal.clone();
     let mut buf = vec![0u8; 64 * 1024];
     let mut deadlines = Deadlines::new(&limits, Instant::now());
     loop {
         let n = tokio::select! {
             read = stream.read(&mut buf) => read.map_err(|e| e.to_string())?,
-            () = wake.notified() => {
-                // Another connection ran a call of a session the client now uses this one for.
+            () = signal.wake.notified() => {
+                if signal.close.load(std::sync::atomic::Ordering::Relaxed) {
+                    return Err("closed on request (an injected drop)".into());
+                }
+                // Another connection ran a call of a session the client now uses this one for,
+                // or an update was pushed.
                 conn.transmit()?;
                 flush(&mut stream, &mut conn.out, &limits).await?;
                 continue;

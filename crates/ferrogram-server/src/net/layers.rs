@@ -64,6 +64,22 @@ pub fn lower(layers: &Layers, call: &LiftedCall, answer: Vec<u8>) -> Result<Vec<
     })
 }
 
+/// `updates` (a boxed `Updates` of our layer) in the layer a client announced (`None`: ours), or
+/// `None` (logged) if it does not translate.
+pub fn lower_updates(layers: &Layers, announced: Option<i32>, updates: &[u8]) -> Option<Vec<u8>> {
+    let layer = layers.layer_for(announced.unwrap_or(ferrogram_tl::LAYER))?;
+    if layer == layers.our_layer() {
+        return Some(updates.to_vec());
+    }
+    match layers.object_to_layer(layer, "Updates", updates) {
+        Ok(bytes) => Some(bytes),
+        Err(error) => {
+            tracing::warn!(%error, layer, "an update does not translate to the client's layer");
+            None
+        }
+    }
+}
+
 /// The id of the method inside the `invokeWithLayer`/`initConnection`/... wrappers.
 fn innermost_method(query: &[u8]) -> Option<u32> {
     let mut current = query.to_vec();

@@ -18,6 +18,7 @@ mod guard;
 pub mod keys;
 pub mod layers;
 pub mod limits;
+mod pushes;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -106,6 +107,15 @@ pub enum ServerError {
     Layers(#[from] ferrogram_tl_layers::LayersError),
 }
 
+/// How the shell reaches one connection's task from elsewhere.
+#[derive(Debug, Default)]
+pub(crate) struct ConnectionSignal {
+    /// Notified when the endpoint has something for the connection to send, or it is to close.
+    pub(crate) wake: Notify,
+    /// Set when the connection is to be closed.
+    pub(crate) close: std::sync::atomic::AtomicBool,
+}
+
 /// What all connections share.
 pub(crate) struct Shared {
     pub(crate) api: Arc<Api>,
@@ -115,8 +125,10 @@ pub(crate) struct Shared {
     /// The sessions of every auth key, within the budgets; they outlive connections. Each
     /// sends on the connection that last received one of its messages, the client's newest.
     endpoint: Mutex<ServerEndpoint>,
-    /// How to wake each connection when the endpoint has something for it to send.
-    wakers: Mutex<HashMap<ConnectionHandle, Arc<Notify>>>,
+    /// How to reach each connection's task: to send what the endpoint has for it, or to close.
+    wakers: Mutex<HashMap<ConnectionHandle, Arc<ConnectionSignal>>>,
+    /// Faults tests inject.
+    pub(crate) faults: Arc<crate::Faults>,
     /// The network shell's limits.
     pub(crate) limits: limits::NetLimits,
     /// Open connections, in total and per IP address.
@@ -131,14 +143,14 @@ impl Shared {
         self.endpoint.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn wakers(&self) -> std::sync::MutexGuard<'_, HashMap<ConnectionHandle, Arc<Notify>>> {
+    fn wakers(&self) -> std::sync::MutexGuard<'_, HashMap<ConnectionHandle, Arc<ConnectionSignal>>> {
         self.wakers.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// A new connection in the endpoint, woken by `wake`.
-    pub(crate) fn connect(&self, wake: Arc<Notify>) -> ConnectionHandle {
+    /// A new connection in the endpoint, reached through `signal`.
+    pub(crate) fn connect(&self, signal: Arc<ConnectionSignal>) -> ConnectionHandle {
         let handle = self.endpoint().connect();
-        self.wakers().insert(handle, wake);
+        self.wakers().insert(handle, signal);
         handle
     }
 
@@ -148,16 +160,24 @@ impl Shared {
         self.wakers().remove(&handle);
     }
 
-    /// Wakes every connection the endpoint reports as having something to send.
+    /// Wakes every connection the endpoint reports as having something to send or as to be
+    /// closed.
     pub(crate) fn wake_connections(&self) {
-        let due: Vec<ConnectionHandle> = {
+        let events: Vec<EndpointEvent> = {
             let mut endpoint = self.endpoint();
-            std::iter::from_fn(|| endpoint.poll_event()).map(|EndpointEvent::Transmit(handle)| handle).collect()
+            std::iter::from_fn(|| endpoint.poll_event()).collect()
         };
         let wakers = self.wakers();
-        for handle in due {
-            if let Some(wake) = wakers.get(&handle) {
-                wake.notify_one();
+        for event in events {
+            let handle = match event {
+                EndpointEvent::Transmit(handle) => handle,
+                EndpointEvent::Close(handle) => handle,
+            };
+            if let Some(signal) = wakers.get(&handle) {
+                if matches!(event, EndpointEvent::Close(_)) {
+                    signal.close.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+                signal.wake.notify_one();
             }
         }
     }
@@ -287,6 +307,7 @@ impl LocalServer {
             api: Arc::new(api),
             endpoint: Mutex::new(ServerEndpoint::new(options.budgets.endpoint_config(), keys::salt_secret(&rsa_key))),
             wakers: Mutex::new(HashMap::new()),
+            faults: Arc::new(crate::Faults::default()),
             rsa_key,
             layers: load_layers(options.layers_dir.as_deref())?,
             budgets: options.budgets.clone(),
@@ -344,6 +365,43 @@ impl LocalServer {
     /// The RPC layer, for admin functions (create users and bots, read codes, inject faults).
     pub fn api(&self) -> &Arc<Api> {
         &self.shared.api
+    }
+
+    /// Faults to inject into the next calls and updates (method errors, withheld updates).
+    pub fn faults(&self) -> &crate::Faults {
+        &self.shared.faults
+    }
+
+    /// Withholds the next `count` updates from every device (auth key) `user_id` is signed in
+    /// with (`0` cancels): a real gap, which each client must notice and recover with
+    /// `updates.getDifference`. Returns how many keys it applies to.
+    pub fn withhold_updates(&self, user_id: i64, count: u32) -> Result<usize, StoreError> {
+        let keys = self.shared.api.store().signed_in_keys(user_id)?;
+        for key in &keys {
+            self.shared.faults.withhold_updates_of_key(*key, count);
+        }
+        Ok(keys.len())
+    }
+
+    /// Closes every connection of `user_id`'s signed-in auth keys, as a dropped network would:
+    /// the sessions stay, the clients reconnect and carry on. Returns how many were closed.
+    pub fn drop_connections(&self, user_id: i64) -> Result<usize, StoreError> {
+        let keys = self.shared.api.store().signed_in_keys(user_id)?;
+        let closed = {
+            let mut endpoint = self.shared.endpoint();
+            keys.iter().map(|key| endpoint.close_connections_of(*key)).sum()
+        };
+        self.shared.wake_connections();
+        Ok(closed)
+    }
+
+    /// Pushes `updates` (a boxed `Updates` of our layer) to every auth key `user_id` is signed in
+    /// with, as the server does for the updates calls produce (within
+    /// [`Budgets::session_update_bytes`], and subject to [`Self::withhold_updates`]).
+    pub fn push_to_user(&self, user_id: i64, updates: &[u8]) -> Result<(), StoreError> {
+        let keys = self.shared.api.store().signed_in_keys(user_id)?;
+        pushes::deliver(&self.shared, keys.into_iter().map(|key| (key, updates.to_vec())));
+        Ok(())
     }
 
     /// The limits the server runs with.

@@ -15,6 +15,7 @@
 //! The binding of auth keys to users follows <https://core.telegram.org/api/auth>: "Authorization
 //! is associated with a client's encryption key identifier: auth_key_id".
 
+mod admin;
 mod answers;
 mod attempts;
 mod conn;

@@ -134,6 +134,8 @@ pub struct RawClient {
     layer: i32,
     initialized: bool,
     read_buf: Vec<u8>,
+    /// Updates the server pushed, oldest first, not yet taken with [`RawClient::next_update`].
+    updates: std::collections::VecDeque<Vec<u8>>,
 }
 
 impl RawClient {
@@ -173,6 +175,7 @@ impl RawClient {
             layer: ferrogram_tl::LAYER,
             initialized: false,
             read_buf: vec![0; 64 * 1024],
+            updates: std::collections::VecDeque::new(),
         })
     }
 
@@ -283,6 +286,29 @@ impl RawClient {
         self.answer_to(request).await
     }
 
+    /// The next update the server pushes (one already received first), within the read timeout.
+    pub async fn next_update(&mut self) -> Result<Vec<u8>, ClientError> {
+        loop {
+            if let Some(update) = self.updates.pop_front() {
+                return Ok(update);
+            }
+            let frame = self.recv_frame().await?;
+            let session = self.session.as_mut().ok_or(ClientError::NoKey)?;
+            session.handle_packet(strip_padding(&frame), unix_now())?;
+            while let Some(event) = session.poll_event() {
+                if let Event::Update(body) = event {
+                    self.updates.push_back(body);
+                }
+            }
+            self.flush().await?;
+        }
+    }
+
+    /// Updates received and not yet taken.
+    pub fn pending_updates(&self) -> usize {
+        self.updates.len()
+    }
+
     /// Reads until the answer to `request` arrives. A message the server refused (bad salt,
     /// clock) is queued again by the session and goes out with the acks after each packet.
     async fn answer_to(&mut self, request: RequestId) -> Result<Vec<u8>, ClientError> {
@@ -290,7 +316,7 @@ impl RawClient {
             let frame = self.recv_frame().await?;
             let session = self.session.as_mut().ok_or(ClientError::NoKey)?;
             session.handle_packet(strip_padding(&frame), unix_now())?;
-            if let Some(answer) = take_answer(session, request) {
+            if let Some(answer) = take_answer(session, request, &mut self.updates) {
                 return answer;
             }
             self.flush().await?;
@@ -423,10 +449,15 @@ impl RawClient {
 }
 
 /// The answer to `request` among the session's events, if it came.
-fn take_answer(session: &mut ClientSession, request: RequestId) -> Option<Result<Vec<u8>, ClientError>> {
+fn take_answer(
+    session: &mut ClientSession,
+    request: RequestId,
+    updates: &mut std::collections::VecDeque<Vec<u8>>,
+) -> Option<Result<Vec<u8>, ClientError>> {
     let mut answer = None;
     while let Some(event) = session.poll_event() {
         match event {
+            Event::Update(body) => updates.push_back(body),
             Event::Result { request: r, result } if r == request => answer = Some(result.map_err(ClientError::Rpc)),
             Event::Rejected { request: r, error_code } if r == request => {
                 answer = Some(Err(ClientError::Rejected(error_code)))
