@@ -15,8 +15,12 @@ pub struct ClientArgs {
     /// The session file (SQLite); created on first use.
     #[arg(long, default_value = "ferrogram.session")]
     session: PathBuf,
-    /// A local server's data dir: connect to it (its address is given with --server) trusting
-    /// its `server-public.pem`.
+    /// A local server's info file (`server.json`, printed by `ferrogram serve` at start), or the
+    /// directory holding it: connect to that server, trusting its key.
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["server", "server_key"])]
+    server_info: Option<PathBuf>,
+    /// A local server's data dir: connect to it (at --server, else at the address in its
+    /// `server.json`) trusting its `server-public.pem`.
     #[arg(long)]
     data_dir: Option<PathBuf>,
     /// The server's address (DC --dc), instead of Telegram's production DCs.
@@ -41,9 +45,15 @@ pub struct ClientArgs {
 
 impl ClientArgs {
     fn client(&self) -> anyhow::Result<Client> {
-        let server = match self.server {
-            None => None,
-            Some(addr) => {
+        let info_file = match (&self.server_info, &self.data_dir, self.server) {
+            (Some(path), _, _) => Some(path.clone()),
+            (None, Some(dir), None) => Some(dir.join(ferrogram::client::server_info::SERVER_INFO_FILE)),
+            _ => None,
+        };
+        let server = match (self.server, info_file) {
+            (None, Some(path)) => Some(ferrogram::ServerInfo::read(&path)?.address()?),
+            (None, None) => None,
+            (Some(addr), _) => {
                 let pem_path = match (&self.server_key, &self.data_dir) {
                     (Some(path), _) => path.clone(),
                     (None, Some(dir)) => dir.join(ferrogram_server::net::keys::PUBLIC_KEY_FILE),

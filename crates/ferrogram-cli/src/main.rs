@@ -2,6 +2,7 @@
 //! client for trying the API by hand.
 
 mod account;
+mod admin;
 mod demo;
 mod serve;
 
@@ -36,6 +37,9 @@ enum Command {
     ImportSession(account::ImportArgs),
     /// Create a bot on a server's data dir and print its token.
     CreateBot(serve::CreateBotArgs),
+    /// Ask a running local server's admin channel: make users and bots, read codes, inject
+    /// faults (a failing method, withheld updates, dropped connections).
+    Admin(admin::AdminArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -65,6 +69,7 @@ fn main() -> std::process::ExitCode {
             Command::Logout(args) => account::logout(args).await,
             Command::Invoke(args) => account::invoke(args).await,
             Command::ImportSession(args) => account::import_session(args),
+            Command::Admin(args) => admin::admin(args).await,
         }
     });
     match result {

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::Context as _;
+use ferrogram::client::server_info::{AdminInfo, DcInfo, ServerInfo, SERVER_INFO_FILE};
 use ferrogram_server::net::limits::NetLimits;
 use ferrogram_server::net::{LocalServer, ServerOptions};
 
@@ -39,6 +40,17 @@ pub struct ServeArgs {
     /// Key exchanges started per second over the whole server (past it: -429).
     #[arg(long, default_value_t = NetLimits::default().key_exchanges_per_second)]
     key_exchanges_per_second: u32,
+    /// Where to write `server.json` (addresses, public key, admin channel) and
+    /// `server-public.pem` for clients to find; default: the data dir, or with --memory a
+    /// directory under the system's temp dir named after the port (printed at start).
+    #[arg(long, value_name = "DIR")]
+    info_dir: Option<PathBuf>,
+    /// Where the admin channel (`ferrogram admin`) listens.
+    #[arg(long, default_value = "127.0.0.1:0", value_name = "ADDR")]
+    admin_listen: SocketAddr,
+    /// Run no admin channel.
+    #[arg(long)]
+    no_admin: bool,
 }
 
 /// Runs the server until SIGINT or SIGTERM.
@@ -55,6 +67,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             key_exchanges_per_second: args.key_exchanges_per_second,
             ..NetLimits::default()
         },
+        admin_listen: (!args.no_admin).then_some(args.admin_listen),
         ..ServerOptions::ephemeral()
     };
     let server = LocalServer::start(options).await.context("starting the server")?;
@@ -62,14 +75,55 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         eprintln!("DC {dc} listening on {addr}");
     }
     eprintln!("RSA key fingerprint {:016x}", server.public_key().fingerprint() as u64);
+    let info_dir = match (&args.info_dir, &args.data_dir) {
+        (Some(dir), _) | (None, Some(dir)) => dir.clone(),
+        (None, None) => std::env::temp_dir().join(format!("ferrogram-{}", args.listen.port())),
+    };
+    let info_file = publish_info(&server, &info_dir)?;
+    eprintln!("server info: {} (ferrogram login --server-info {})", info_file.display(), info_file.display());
+    if let Some((addr, _)) = server.admin() {
+        eprintln!("admin channel on {addr} (ferrogram admin --server-info {} --help)", info_file.display());
+    }
     if let Some(dir) = &args.data_dir {
-        eprintln!("public key: {}", dir.join(ferrogram_server::net::keys::PUBLIC_KEY_FILE).display());
         eprintln!("login codes: {}", dir.join("codes.jsonl").display());
     }
     wait_for_signal().await;
     eprintln!("stopping");
     server.shutdown().await;
     Ok(())
+}
+
+/// Writes `server.json` and `server-public.pem` into `dir` (made private if new) for clients and
+/// `ferrogram admin`; returns the info file's path.
+fn publish_info(server: &LocalServer, dir: &std::path::Path) -> anyhow::Result<PathBuf> {
+    create_private_dir(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let mut dcs: Vec<DcInfo> = server
+        .dcs()
+        .iter()
+        .map(|(id, addr)| DcInfo { id: *id, host: addr.ip().to_string(), port: addr.port() })
+        .collect();
+    dcs.sort_by_key(|dc| dc.id);
+    let admin = server.admin().map(|(addr, token)| AdminInfo { address: addr.to_string(), token: token.to_owned() });
+    let info = ServerInfo::new(dcs, server.main_dc(), server.public_key(), admin);
+    // (The server itself publishes the key in its data dir; elsewhere it is written here, in
+    // two steps so a reader never sees half of it.)
+    let pem = dir.join(ferrogram_server::net::keys::PUBLIC_KEY_FILE);
+    if !pem.exists() || server.api().codes_file().is_none_or(|codes| codes.parent() != Some(dir)) {
+        let tmp = dir.join(format!("{}.tmp", ferrogram_server::net::keys::PUBLIC_KEY_FILE));
+        std::fs::write(&tmp, server.public_key().to_pem()).with_context(|| format!("writing {}", tmp.display()))?;
+        std::fs::rename(&tmp, &pem).with_context(|| format!("writing {}", pem.display()))?;
+    }
+    let path = dir.join(SERVER_INFO_FILE);
+    info.write(&path)?;
+    Ok(path)
+}
+
+fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
 }
 
 #[cfg(unix)]

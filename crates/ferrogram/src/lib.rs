@@ -11,7 +11,8 @@ pub use errors::{InvocationError, RpcError};
 pub use session::{MemorySession, SessionData, SessionStore, SqliteSession, StringSession};
 
 pub use auth::{LoginToken, PasswordToken, SignInError, SignInResult, StartCallbacks};
-pub use client::{Client, ClientConfig, ServerAddress};
+pub use client::{Client, ClientConfig, ServerAddress, ServerInfo, ServerInfoError};
+pub use ferrogram_mtproto::crypto::rsa::RsaPublicKey;
 pub use ferrogram_mtproto::transport::TransportKind;
 
 /// The README's examples, compiled and run as doc tests (here, where the client, the generated

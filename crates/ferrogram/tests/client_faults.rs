@@ -47,6 +47,7 @@ async fn start_server(listen: SocketAddr, data_dir: Option<&Path>) -> LocalServe
         layers_dir: None,
         limits: Default::default(),
         budgets: Default::default(),
+        admin_listen: None,
     };
     LocalServer::start(options).await.expect("server starts")
 }

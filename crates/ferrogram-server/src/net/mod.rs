@@ -12,6 +12,7 @@
 //! the server keeps is bounded by [`Budgets`], and pruned at start and every
 //! [`Budgets::prune_interval`].
 
+pub mod admin;
 mod calls;
 mod connection;
 mod guard;
@@ -64,6 +65,10 @@ pub struct ServerOptions {
     pub limits: limits::NetLimits,
     /// What the server keeps in memory and on disk, and for how long.
     pub budgets: Budgets,
+    /// Where to run the admin channel (JSON lines: make users, read codes, inject faults from
+    /// any language; see [`LocalServer::admin`]), if anywhere. Loopback addresses only make
+    /// sense: the channel is guarded by a random token, not by TLS.
+    pub admin_listen: Option<SocketAddr>,
 }
 
 impl ServerOptions {
@@ -78,6 +83,7 @@ impl ServerOptions {
             layers_dir: None,
             limits: limits::NetLimits::default(),
             budgets: Budgets::default(),
+            admin_listen: None,
         }
     }
 }
@@ -203,6 +209,26 @@ impl Shared {
 }
 
 impl Shared {
+    /// See [`LocalServer::withhold_updates`].
+    pub(crate) fn withhold_updates(&self, user_id: i64, count: u32) -> Result<usize, StoreError> {
+        let keys = self.api.store().signed_in_keys(user_id)?;
+        for key in &keys {
+            self.faults.withhold_updates_of_key(*key, count);
+        }
+        Ok(keys.len())
+    }
+
+    /// See [`LocalServer::drop_connections`].
+    pub(crate) fn drop_connections(&self, user_id: i64) -> Result<usize, StoreError> {
+        let keys = self.api.store().signed_in_keys(user_id)?;
+        let closed = {
+            let mut endpoint = self.endpoint();
+            keys.iter().map(|key| endpoint.close_connections_of(*key)).sum()
+        };
+        self.wake_connections();
+        Ok(closed)
+    }
+
     /// Drops from the endpoint the keys the store no longer has, so their clients are told the
     /// key is unknown (-404) instead of being served with a key nothing backs. The store is read
     /// without holding the endpoint.
@@ -251,6 +277,8 @@ pub struct SessionStats {
 /// stop it.
 pub struct LocalServer {
     shared: Arc<Shared>,
+    /// The admin channel's address and token.
+    admin: Option<(SocketAddr, Arc<str>)>,
     dcs: Vec<(i32, SocketAddr)>,
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
@@ -324,7 +352,24 @@ impl LocalServer {
             tracing::info!(dc, %addr, "listening");
             tasks.push(tokio::spawn(connection::accept_loop(listener, dc, shared.clone(), stopped.clone())));
         }
-        Ok(LocalServer { shared, dcs, stop, tasks })
+        let admin = match options.admin_listen {
+            None => None,
+            Some(addr) => {
+                let listener = TcpListener::bind(addr)
+                    .await
+                    .map_err(|e| ServerError::Io { what: format!("binding the admin channel to {addr}"), source: e })?;
+                let local = listener
+                    .local_addr()
+                    .map_err(|e| ServerError::Io { what: "reading the admin address".into(), source: e })?;
+                let mut secret = [0u8; 16];
+                os_random().fill(&mut secret);
+                let token: Arc<str> = secret.iter().map(|b| format!("{b:02x}")).collect::<String>().into();
+                tracing::info!(addr = %local, "admin channel listening");
+                tasks.push(tokio::spawn(admin::admin_loop(listener, shared.clone(), token.clone(), stopped.clone())));
+                Some((local, token))
+            }
+        };
+        Ok(LocalServer { shared, admin, dcs, stop, tasks })
     }
 
     /// The address DC `dc_id` listens on.
@@ -376,23 +421,18 @@ impl LocalServer {
     /// with (`0` cancels): a real gap, which each client must notice and recover with
     /// `updates.getDifference`. Returns how many keys it applies to.
     pub fn withhold_updates(&self, user_id: i64, count: u32) -> Result<usize, StoreError> {
-        let keys = self.shared.api.store().signed_in_keys(user_id)?;
-        for key in &keys {
-            self.shared.faults.withhold_updates_of_key(*key, count);
-        }
-        Ok(keys.len())
+        self.shared.withhold_updates(user_id, count)
     }
 
     /// Closes every connection of `user_id`'s signed-in auth keys, as a dropped network would:
     /// the sessions stay, the clients reconnect and carry on. Returns how many were closed.
     pub fn drop_connections(&self, user_id: i64) -> Result<usize, StoreError> {
-        let keys = self.shared.api.store().signed_in_keys(user_id)?;
-        let closed = {
-            let mut endpoint = self.shared.endpoint();
-            keys.iter().map(|key| endpoint.close_connections_of(*key)).sum()
-        };
-        self.shared.wake_connections();
-        Ok(closed)
+        self.shared.drop_connections(user_id)
+    }
+
+    /// Where the admin channel listens (see [`ServerOptions::admin_listen`]), and its token.
+    pub fn admin(&self) -> Option<(SocketAddr, &str)> {
+        self.admin.as_ref().map(|(addr, token)| (*addr, &**token))
     }
 
     /// Pushes `updates` (a boxed `Updates` of our layer) to every auth key `user_id` is signed in

@@ -4,6 +4,7 @@
 
 mod config;
 pub mod dcs;
+pub mod server_info;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -15,6 +16,7 @@ use ferrogram_mtproto::transport::TransportError;
 use ferrogram_tl::{enums, functions, Deserializable, RawQuery, RemoteCall, Serializable, LAYER};
 
 pub use config::{ClientConfig, ServerAddress};
+pub use server_info::{ServerInfo, ServerInfoError};
 
 use crate::errors::InvocationError;
 use crate::net::{Connection, ConnectionParams, KeyState};

@@ -23,7 +23,7 @@
 //! ```
 
 mod memory;
-mod private_file;
+pub(crate) mod private_file;
 mod sqlite;
 pub mod string;
 

@@ -39,3 +39,25 @@ pub(super) fn prepare(path: &Path) -> io::Result<()> {
     let _ = path;
     Ok(())
 }
+
+/// Writes `bytes` to `path` (replacing it), readable by its owner only on Unix.
+pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).write(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        options.mode(MODE);
+        let mut file = options.open(path)?;
+        file.set_permissions(std::fs::Permissions::from_mode(MODE))?;
+        file.write_all(bytes)?;
+        file.sync_all()
+    }
+    #[cfg(not(unix))]
+    {
+        let mut file = options.open(path)?;
+        file.write_all(bytes)?;
+        file.sync_all()
+    }
+}

@@ -1,0 +1,161 @@
+//! `ferrogram admin`: a running local server's admin channel from the command line: make users
+//! and bots, read login codes, and inject faults (a method failing, withheld updates, dropped
+//! connections) into a server a test did not start in-process.
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use ferrogram::client::server_info::{ServerInfo, SERVER_INFO_FILE};
+use serde_json::{json, Value};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+/// Options of `ferrogram admin`.
+#[derive(Debug, clap::Args)]
+pub struct AdminArgs {
+    /// The server's info file (`server.json`, printed by `ferrogram serve` at start) or the
+    /// directory holding it.
+    #[arg(long, value_name = "PATH", conflicts_with = "data_dir")]
+    server_info: Option<PathBuf>,
+    /// The server's data dir (its `server.json` is used).
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: AdminCommand,
+}
+
+/// What to ask the server.
+#[derive(Debug, clap::Subcommand)]
+pub enum AdminCommand {
+    /// Create an account (sign in to it with the test number's code, or read the code with `codes`).
+    CreateUser {
+        /// Phone number (`+` optional).
+        #[arg(long)]
+        phone: String,
+        /// First name.
+        #[arg(long)]
+        first_name: String,
+        /// Last name.
+        #[arg(long)]
+        last_name: Option<String>,
+        /// Username without `@`.
+        #[arg(long)]
+        username: Option<String>,
+        /// A 2FA password.
+        #[arg(long)]
+        password: Option<String>,
+    },
+    /// Create a bot and print its token.
+    CreateBot {
+        /// The bot's name.
+        name: String,
+    },
+    /// Print the most recent login codes, newest first.
+    Codes {
+        /// How many.
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+    },
+    /// Answer the next call(s) of METHOD with ERROR instead of running them.
+    FailMethod {
+        /// The method's TL name, e.g. `messages.sendMessage`.
+        method: String,
+        /// The error, e.g. `FLOOD_WAIT_5`, `USER_MIGRATE_3`, `INTERNAL`.
+        error: String,
+        /// The error code (default: Telegram's for the name: 420, 303, 500, 401 or 400).
+        #[arg(long)]
+        code: Option<i32>,
+        /// How many calls it hits.
+        #[arg(long, default_value_t = 1)]
+        times: u32,
+        /// Only this user's calls (phone number).
+        #[arg(long)]
+        phone: Option<String>,
+    },
+    /// Do not send the next COUNT updates to any device of a user (a gap to recover with
+    /// updates.getDifference).
+    WithholdUpdates {
+        /// The user's phone number.
+        #[arg(long)]
+        phone: String,
+        /// How many updates (0 cancels).
+        #[arg(long, default_value_t = 1)]
+        count: u32,
+    },
+    /// Close every connection of a user, as a dropped network would.
+    DropConnections {
+        /// The user's phone number.
+        #[arg(long)]
+        phone: String,
+    },
+    /// Drop every waiting fault.
+    ClearFaults,
+}
+
+impl AdminCommand {
+    fn request(&self) -> Value {
+        match self {
+            AdminCommand::CreateUser { phone, first_name, last_name, username, password } => json!({
+                "command": "create_user", "phone": phone, "first_name": first_name,
+                "last_name": last_name, "username": username, "password": password,
+            }),
+            AdminCommand::CreateBot { name } => json!({ "command": "create_bot", "name": name }),
+            AdminCommand::Codes { limit } => json!({ "command": "codes", "limit": limit }),
+            AdminCommand::FailMethod { method, error, code, times, phone } => json!({
+                "command": "fail_method", "method": method, "error": error, "code": code,
+                "times": times, "phone": phone,
+            }),
+            AdminCommand::WithholdUpdates { phone, count } => {
+                json!({ "command": "withhold_updates", "phone": phone, "count": count })
+            }
+            AdminCommand::DropConnections { phone } => json!({ "command": "drop_connections", "phone": phone }),
+            AdminCommand::ClearFaults => json!({ "command": "clear_faults" }),
+        }
+    }
+}
+
+/// Sends one request to the server's admin channel and prints the answer as JSON.
+pub async fn admin(args: AdminArgs) -> anyhow::Result<()> {
+    let path = match (&args.server_info, &args.data_dir) {
+        (Some(path), _) => path.clone(),
+        (None, Some(dir)) => dir.join(SERVER_INFO_FILE),
+        (None, None) => {
+            anyhow::bail!("which server? give --server-info PATH (printed by `ferrogram serve`) or --data-dir DIR")
+        }
+    };
+    let info = ServerInfo::read(&path)?;
+    let admin = info.admin.with_context(|| format!("the server of {} runs no admin channel", path.display()))?;
+    let mut request = args.command.request();
+    request["token"] = json!(admin.token);
+    let stream = tokio::net::TcpStream::connect(&admin.address)
+        .await
+        .with_context(|| format!("connecting to the admin channel at {} (is the server running?)", admin.address))?;
+    let (read, mut write) = stream.into_split();
+    write.write_all(format!("{request}\n").as_bytes()).await.context("sending the request")?;
+    let line = BufReader::new(read)
+        .lines()
+        .next_line()
+        .await
+        .context("reading the answer")?
+        .context("the server closed the channel without an answer")?;
+    let mut answer: Value = serde_json::from_str(&line).context("the answer is not JSON")?;
+    if answer["ok"] != json!(true) {
+        anyhow::bail!("{}", answer["error"].as_str().unwrap_or("the server refused the request"));
+    }
+    if let Some(object) = answer.as_object_mut() {
+        object.remove("ok");
+    }
+    match &args.command {
+        AdminCommand::CreateBot { .. } => println!("{}", answer["token"].as_str().unwrap_or_default()),
+        AdminCommand::Codes { .. } => {
+            for code in answer["codes"].as_array().into_iter().flatten() {
+                println!(
+                    "{} {}",
+                    code["phone"].as_str().unwrap_or_default(),
+                    code["code"].as_str().unwrap_or_default()
+                );
+            }
+        }
+        _ => println!("{}", serde_json::to_string_pretty(&answer)?),
+    }
+    Ok(())
+}

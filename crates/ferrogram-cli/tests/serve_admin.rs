@@ -1,0 +1,101 @@
+//! `ferrogram serve --memory` publishes where it is (server.json, its key) for clients and
+//! `ferrogram admin`, which makes users and injects faults a `ferrogram` client then meets.
+
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_ferrogram");
+
+/// A `ferrogram serve` child, killed when dropped.
+struct Served(Child);
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn serve(info_dir: &Path) -> Served {
+    let child = Command::new(BIN)
+        .args(["serve", "--memory", "--listen", "127.0.0.1:0", "--info-dir"])
+        .arg(info_dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("ferrogram serve starts");
+    let served = Served(child);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !info_dir.join("server.json").exists() {
+        assert!(Instant::now() < deadline, "no server.json after a minute");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    served
+}
+
+fn run(args: &[&str], dir: &Path) -> Output {
+    Command::new(BIN).args(args).current_dir(dir).output().expect("ferrogram runs")
+}
+
+fn text(output: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
+}
+
+#[test]
+fn a_memory_server_is_found_through_its_info_file_and_admin_faults_reach_a_client() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let info_dir = dir.path().join("info");
+    let _server = serve(&info_dir);
+    let info = info_dir.join("server.json").display().to_string();
+    assert!(info_dir.join("server-public.pem").exists());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&info).expect("exists").permissions().mode();
+        assert_eq!(mode & 0o077, 0, "server.json holds the admin token: owner only");
+    }
+
+    let made = run(
+        &["admin", "--server-info", &info, "create-user", "--phone", "+9996620071", "--first-name", "Ann"],
+        dir.path(),
+    );
+    assert!(made.status.success(), "{}", text(&made));
+    assert!(text(&made).contains("\"id\": \"1000001\""), "{}", text(&made));
+    let again = run(
+        &["admin", "--server-info", &info, "create-user", "--phone", "9996620071", "--first-name", "Ann"],
+        dir.path(),
+    );
+    assert!(!again.status.success());
+    assert!(text(&again).contains("already registered"), "{}", text(&again));
+
+    let login = run(&["login", "--server-info", &info, "--phone", "+9996620071", "--code", "22222"], dir.path());
+    assert!(login.status.success(), "{}", text(&login));
+    let codes = run(&["admin", "--data-dir", &info_dir.display().to_string(), "codes"], dir.path());
+    assert!(text(&codes).contains("9996620071 22222"), "{}", text(&codes));
+
+    let fault = run(
+        &[
+            "admin",
+            "--server-info",
+            &info,
+            "fail-method",
+            "users.getUsers",
+            "PEER_ID_INVALID",
+            "--phone",
+            "+9996620071",
+        ],
+        dir.path(),
+    );
+    assert!(fault.status.success(), "{}", text(&fault));
+    let whoami = run(&["whoami", "--server-info", &info], dir.path());
+    assert!(!whoami.status.success() && text(&whoami).contains("PEER_ID_INVALID"), "{}", text(&whoami));
+    let whoami = run(&["whoami", "--server-info", &info], dir.path());
+    assert!(whoami.status.success() && text(&whoami).contains("Ann"), "{}", text(&whoami));
+
+    let unknown = run(&["admin", "--server-info", &info, "fail-method", "no.method", "INTERNAL"], dir.path());
+    assert!(!unknown.status.success() && text(&unknown).contains("no method"), "{}", text(&unknown));
+    let nowhere = run(&["admin", "--server-info", "/nonexistent/server.json", "codes"], dir.path());
+    assert!(!nowhere.status.success());
+    assert!(text(&nowhere).contains("cannot use the server info file /nonexistent/server.json"), "{}", text(&nowhere));
+}
