@@ -15,6 +15,7 @@ mod failure;
 pub mod info;
 pub mod login;
 pub mod password;
+pub(crate) mod peers;
 mod tl;
 
 use std::collections::HashMap;
