@@ -366,4 +366,17 @@ fn bots_cannot_keep_contacts() {
         call(&api, &ctx, &functions::contacts::ResolveUsername { username: "helper_bot".into(), referer: None })
             .unwrap();
     assert!(only_user(&me.users).is_self);
+    let enums::users::UserFull::UserFull(full) =
+        call(&api, &ctx, &functions::users::GetFullUser { id: types::InputUserSelf {}.into() }).unwrap();
+    let enums::UserFull::UserFull(inner) = full.full_user;
+    assert!(matches!(inner.bot_info.as_deref(), Some(enums::BotInfo::BotInfo(i)) if i.user_id == Some(bot.id)));
+    // The admin functions keep usernames unique in any case too.
+    let taken = ferrogram_server::AdminUser {
+        phone: "+15550001242".into(),
+        first_name: "H".into(),
+        username: Some("HELPER_BOT".into()),
+        ..Default::default()
+    };
+    assert!(matches!(api.create_user(&taken, T0), Err(ferrogram_server::AdminError::UsernameTaken(_))));
+    assert!(matches!(api.create_bot("helper", T0), Err(ferrogram_server::AdminError::UsernameTaken(_))));
 }
