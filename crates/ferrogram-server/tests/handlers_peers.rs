@@ -260,6 +260,8 @@ fn search_splits_contacts_from_public_users_and_clamps_its_limit() {
     // LIKE's wildcards are matched literally.
     let enums::contacts::Found::Found(found) = search("%", 10).unwrap();
     assert!(found.users.is_empty());
+    let enums::contacts::Found::Found(found) = search(&"b".repeat(100_000), 10).unwrap();
+    assert!(found.users.is_empty(), "longer than any name");
     assert_error(search("  ", 10), 400, "SEARCH_QUERY_EMPTY");
     assert_error(search("@", 10), 400, "QUERY_TOO_SHORT");
 }

@@ -209,6 +209,16 @@ impl Api {
         if q.is_empty() {
             return Err(fail(errors, "QUERY_TOO_SHORT"));
         }
+        if q.chars().count() > MAX_NAME_CHARS {
+            // Longer than any name or username: it is the prefix of nothing.
+            return Ok(enums::contacts::Found::from(types::contacts::Found {
+                my_results: Vec::new(),
+                results: Vec::new(),
+                chats: Vec::new(),
+                users: Vec::new(),
+            })
+            .to_bytes());
+        }
         let limit = req.limit.clamp(1, MAX_SEARCH_RESULTS) as usize;
         let mut found = self.store.search_users(me.id, q, limit).map_err(internal)?;
         if req.bots {
