@@ -400,3 +400,50 @@ fn hashes_contacts_and_usernames_survive_a_restart() {
         call(&api, &a, &functions::contacts::ResolveUsername { username: "bob_b".into(), referer: None }).unwrap();
     assert_eq!(only_user(&found.users), &bob_for_ada);
 }
+
+#[test]
+fn add_contact_by_a_nameable_user_and_resolve_by_phone() {
+    let People { api, ada: (a, ada), bob: (b, bob), carol: (c, _) } = people();
+    // Ada finds Bob by his number (anyone may be found by number), then adds him by id.
+    let enums::contacts::ResolvedPeer::ResolvedPeer(found) =
+        call(&api, &a, &functions::contacts::ResolvePhone { phone: "+1 555 000 1239".into() }).unwrap();
+    assert_eq!(found.peer, types::PeerUser { user_id: bob.id }.into());
+    let bob_for_ada = only_user(&found.users).clone();
+    assert!(!bob_for_ada.contact && bob_for_ada.phone.is_none());
+    let resolve = |phone: &str| call(&api, &a, &functions::contacts::ResolvePhone { phone: phone.into() });
+    assert_error(resolve("+15559990000"), 400, "PHONE_NOT_OCCUPIED");
+    assert_error(resolve("nope"), 400, "PHONE_NUMBER_INVALID");
+
+    let add = |ctx: &CallContext, id: enums::InputUser, first: &str, last: &str| {
+        call(
+            &api,
+            ctx,
+            &functions::contacts::AddContact {
+                add_phone_privacy_exception: false,
+                id,
+                first_name: first.into(),
+                last_name: last.into(),
+                phone: String::new(),
+                note: None,
+            },
+        )
+    };
+    let enums::Updates::Updates(updates) = add(&a, input_user(&bob_for_ada), " Bobby ", "B").unwrap() else {
+        panic!("an updates")
+    };
+    assert!(updates.updates.is_empty() && updates.seq == 0);
+    let added = only_user(&updates.users);
+    assert!(added.contact && added.first_name.as_deref() == Some("Bobby") && added.last_name.as_deref() == Some("B"));
+    let ids = call(&api, &a, &functions::contacts::GetContactIDs { hash: 0 }).unwrap();
+    assert_eq!(ids, vec![i32::try_from(bob.id).unwrap()]);
+    // Bob now sees Ada's phone: she has him in her contacts.
+    let enums::contacts::ResolvedPeer::ResolvedPeer(ada_for_bob) =
+        call(&api, &b, &functions::contacts::ResolvePhone { phone: PHONE_DC2.into() }).unwrap();
+    assert_eq!(only_user(&ada_for_bob.users).phone.as_deref(), Some("15550001236"));
+
+    assert_error(add(&a, input_user(&bob_for_ada), " ", ""), 400, "CONTACT_NAME_EMPTY");
+    assert_error(add(&a, types::InputUserSelf {}.into(), "Me", ""), 400, "CONTACT_ID_INVALID");
+    // Carol cannot use the hash Ada got for Bob.
+    assert_error(add(&c, input_user(&bob_for_ada), "Bob", ""), 400, "CONTACT_ID_INVALID");
+    assert_eq!(ada.id, only_user(&ada_for_bob.users).id);
+}

@@ -278,6 +278,9 @@ impl Api {
         const GET_DIFFERENCE: u32 = updates::GetDifference::CONSTRUCTOR_ID;
         // Peers: contacts, usernames, profiles (contacts.rs, profile.rs).
         const IMPORT_CONTACTS: u32 = contacts::ImportContacts::CONSTRUCTOR_ID;
+        const ADD_CONTACT: u32 = contacts::AddContact::CONSTRUCTOR_ID;
+        const GET_CONTACT_IDS: u32 = contacts::GetContactIDs::CONSTRUCTOR_ID;
+        const RESOLVE_PHONE: u32 = contacts::ResolvePhone::CONSTRUCTOR_ID;
         const GET_CONTACTS: u32 = contacts::GetContacts::CONSTRUCTOR_ID;
         const DELETE_CONTACTS: u32 = contacts::DeleteContacts::CONSTRUCTOR_ID;
         const SEARCH_CONTACTS: u32 = contacts::Search::CONSTRUCTOR_ID;
@@ -364,6 +367,9 @@ impl Api {
             GET_STATE => self.get_state(ctx, decode(query)?),
             GET_DIFFERENCE => self.get_difference(ctx, decode(query)?),
             IMPORT_CONTACTS => self.import_contacts(ctx, decode(query)?),
+            ADD_CONTACT => self.add_contact(ctx, decode(query)?),
+            GET_CONTACT_IDS => self.get_contact_ids(ctx, decode(query)?),
+            RESOLVE_PHONE => self.resolve_phone(ctx, decode(query)?),
             GET_CONTACTS => self.get_contacts(ctx, decode(query)?),
             DELETE_CONTACTS => self.delete_contacts(ctx, decode(query)?),
             SEARCH_CONTACTS => self.search_contacts(ctx, decode(query)?),
