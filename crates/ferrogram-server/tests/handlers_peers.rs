@@ -257,6 +257,19 @@ fn search_splits_contacts_from_public_users_and_clamps_its_limit() {
     }
     let enums::contacts::Found::Found(found) = search("bob", i32::MAX).unwrap();
     assert_eq!(found.users.len(), 2);
+    // Any word of a name: Bob's last name.
+    call(
+        &api,
+        &b,
+        &functions::account::UpdateProfile { first_name: None, last_name: Some("Van Dyke".into()), about: None },
+    )
+    .unwrap();
+    for q in ["dyk", "van d", "bob van"] {
+        let enums::contacts::Found::Found(found) = search(q, 10).unwrap();
+        assert_eq!(found.results, vec![types::PeerUser { user_id: bob.id }.into()], "{q}");
+    }
+    let enums::contacts::Found::Found(found) = search("an dyke", 10).unwrap();
+    assert!(found.users.is_empty(), "not from inside a word");
     // LIKE's wildcards are matched literally.
     let enums::contacts::Found::Found(found) = search("%", 10).unwrap();
     assert!(found.users.is_empty());

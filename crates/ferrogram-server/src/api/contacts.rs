@@ -275,10 +275,10 @@ impl Api {
         .to_bytes())
     }
 
-    /// `contacts.search`: users whose name or username starts with `q` (a leading `@` is
-    /// dropped): the caller's contacts in `my_results`, others (who have a username, so are
-    /// public) in `results`; `limit` clamped to `1..=`[`MAX_SEARCH_RESULTS`]. No chats or
-    /// channels exist to be found.
+    /// `contacts.search`: users with a word of their name (or of the name the caller saved), or
+    /// their username, starting with `q` (a leading `@` is dropped): the caller's contacts in
+    /// `my_results`, others (who have a username, so are public) in `results`; `limit` clamped
+    /// to `1..=`[`MAX_SEARCH_RESULTS`]. No chats or channels exist to be found.
     pub(crate) fn search_contacts(&self, ctx: &CallContext, req: contacts::Search) -> Result<Vec<u8>, RpcError> {
         let errors = contacts::Search::POSSIBLE_ERRORS;
         let me = self.caller(ctx, contacts::Search::BOTS_CAN_USE)?;
