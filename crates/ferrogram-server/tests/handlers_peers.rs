@@ -323,6 +323,13 @@ fn settings_a_signed_in_client_reads() {
     assert_error(get(types::InputNotifyPeer { peer: types::InputPeerEmpty {}.into() }.into()), 400, "PEER_ID_INVALID");
     let channel = types::InputPeerChannel { channel_id: 1, access_hash: 1 };
     assert_error(get(types::InputNotifyPeer { peer: channel.into() }.into()), 400, "CHANNEL_INVALID");
+    let privacy = |key: enums::InputPrivacyKey| {
+        let enums::account::PrivacyRules::PrivacyRules(rules) =
+            call(&api, &a, &functions::account::GetPrivacy { key }).unwrap();
+        rules.rules
+    };
+    assert_eq!(privacy(types::InputPrivacyKeyPhoneNumber {}.into()), vec![types::PrivacyValueAllowContacts {}.into()]);
+    assert_eq!(privacy(types::InputPrivacyKeyStatusTimestamp {}.into()), vec![types::PrivacyValueAllowAll {}.into()]);
     let enums::account::ContentSettings::ContentSettings(content) =
         call(&api, &a, &functions::account::GetContentSettings {}).unwrap();
     assert!(!content.sensitive_enabled && content.sensitive_can_change);

@@ -294,6 +294,7 @@ impl Api {
         const UPDATE_STATUS: u32 = account::UpdateStatus::CONSTRUCTOR_ID;
         const GET_NOTIFY_SETTINGS: u32 = account::GetNotifySettings::CONSTRUCTOR_ID;
         const GET_CONTENT_SETTINGS: u32 = account::GetContentSettings::CONSTRUCTOR_ID;
+        const GET_PRIVACY: u32 = account::GetPrivacy::CONSTRUCTOR_ID;
         // What clients ask at start (startup.rs).
         const GET_APP_CONFIG: u32 = help::GetAppConfig::CONSTRUCTOR_ID;
         const GET_COUNTRIES: u32 = help::GetCountriesList::CONSTRUCTOR_ID;
@@ -383,6 +384,7 @@ impl Api {
             UPDATE_STATUS => self.update_status(ctx, decode(query)?),
             GET_NOTIFY_SETTINGS => self.get_notify_settings(ctx, decode(query)?),
             GET_CONTENT_SETTINGS => self.get_content_settings(ctx, decode(query)?),
+            GET_PRIVACY => self.get_privacy(ctx, decode(query)?),
             GET_APP_CONFIG => self.get_app_config(ctx, decode(query)?),
             GET_COUNTRIES => self.get_countries_list(ctx, decode(query)?),
             GET_PROMO_DATA => self.get_promo_data(ctx, decode(query)?),
