@@ -5,16 +5,22 @@
 //!
 //! It unwraps `invokeWithLayer`, `initConnection`, `invokeWithoutUpdates` and `invokeAfterMsg`
 //! itself (<https://core.telegram.org/api/invoking>), and serves the methods around a login
-//! (<https://core.telegram.org/api/auth>): see [`login`], [`password`] and [`info`]. Every other
+//! (<https://core.telegram.org/api/auth>): see [`login`], [`password`] and [`info`]; peers
+//! (<https://core.telegram.org/api/peers>): contacts and usernames in [`contacts`], the caller's
+//! profile and settings in [`profile`]; and what clients ask at start in [`startup`]. Every other
 //! method answers `400 INPUT_METHOD_INVALID`.
 //!
 //! Time comes from [`CallContext::now`], randomness from the [`RandomSource`] given at
 //! construction: the dispatcher has no clock and no randomness of its own.
 
+pub mod contacts;
 mod failure;
 pub mod info;
 pub mod login;
 pub mod password;
+pub(crate) mod peers;
+pub mod profile;
+pub mod startup;
 mod tl;
 
 use std::collections::HashMap;
@@ -111,6 +117,9 @@ pub enum AdminError {
     /// An account with this phone number exists.
     #[error("phone number {0} is already registered")]
     PhoneTaken(String),
+    /// Another account has this username (in any case).
+    #[error("username {0} is already taken")]
+    UsernameTaken(String),
     /// The name gives no usable bot username.
     #[error("bot name {0:?} has no letters or digits")]
     InvalidBotName(String),
@@ -245,7 +254,7 @@ impl Api {
     }
 
     fn dispatch(&self, ctx: &CallContext, query: &[u8], depth: u32) -> Result<Vec<u8>, RpcError> {
-        use functions::{account, auth, help, updates, users};
+        use functions::{account, auth, contacts, help, langpack, updates, users};
         const INVOKE_WITH_LAYER: u32 = functions::InvokeWithLayer::<RawQuery>::CONSTRUCTOR_ID;
         const INIT_CONNECTION: u32 = functions::InitConnection::<RawQuery>::CONSTRUCTOR_ID;
         const INVOKE_WITHOUT_UPDATES: u32 = functions::InvokeWithoutUpdates::<RawQuery>::CONSTRUCTOR_ID;
@@ -267,6 +276,33 @@ impl Api {
         const GET_FULL_USER: u32 = users::GetFullUser::CONSTRUCTOR_ID;
         const GET_STATE: u32 = updates::GetState::CONSTRUCTOR_ID;
         const GET_DIFFERENCE: u32 = updates::GetDifference::CONSTRUCTOR_ID;
+        // Peers: contacts, usernames, profiles (contacts.rs, profile.rs).
+        const IMPORT_CONTACTS: u32 = contacts::ImportContacts::CONSTRUCTOR_ID;
+        const ADD_CONTACT: u32 = contacts::AddContact::CONSTRUCTOR_ID;
+        const GET_CONTACT_IDS: u32 = contacts::GetContactIDs::CONSTRUCTOR_ID;
+        const RESOLVE_PHONE: u32 = contacts::ResolvePhone::CONSTRUCTOR_ID;
+        const GET_CONTACTS: u32 = contacts::GetContacts::CONSTRUCTOR_ID;
+        const DELETE_CONTACTS: u32 = contacts::DeleteContacts::CONSTRUCTOR_ID;
+        const SEARCH_CONTACTS: u32 = contacts::Search::CONSTRUCTOR_ID;
+        const RESOLVE_USERNAME: u32 = contacts::ResolveUsername::CONSTRUCTOR_ID;
+        const GET_STATUSES: u32 = contacts::GetStatuses::CONSTRUCTOR_ID;
+        const GET_BLOCKED: u32 = contacts::GetBlocked::CONSTRUCTOR_ID;
+        const GET_TOP_PEERS: u32 = contacts::GetTopPeers::CONSTRUCTOR_ID;
+        const UPDATE_USERNAME: u32 = account::UpdateUsername::CONSTRUCTOR_ID;
+        const CHECK_USERNAME: u32 = account::CheckUsername::CONSTRUCTOR_ID;
+        const UPDATE_PROFILE: u32 = account::UpdateProfile::CONSTRUCTOR_ID;
+        const UPDATE_STATUS: u32 = account::UpdateStatus::CONSTRUCTOR_ID;
+        const GET_NOTIFY_SETTINGS: u32 = account::GetNotifySettings::CONSTRUCTOR_ID;
+        const GET_CONTENT_SETTINGS: u32 = account::GetContentSettings::CONSTRUCTOR_ID;
+        const GET_PRIVACY: u32 = account::GetPrivacy::CONSTRUCTOR_ID;
+        // What clients ask at start (startup.rs).
+        const GET_APP_CONFIG: u32 = help::GetAppConfig::CONSTRUCTOR_ID;
+        const GET_COUNTRIES: u32 = help::GetCountriesList::CONSTRUCTOR_ID;
+        const GET_PROMO_DATA: u32 = help::GetPromoData::CONSTRUCTOR_ID;
+        const GET_TOS_UPDATE: u32 = help::GetTermsOfServiceUpdate::CONSTRUCTOR_ID;
+        const GET_LANGUAGES: u32 = langpack::GetLanguages::CONSTRUCTOR_ID;
+        const GET_LANG_PACK: u32 = langpack::GetLangPack::CONSTRUCTOR_ID;
+        const GET_STRINGS: u32 = langpack::GetStrings::CONSTRUCTOR_ID;
 
         if depth > MAX_WRAPPER_DEPTH {
             return Err(fail(&[], "INPUT_REQUEST_TOO_LONG"));
@@ -331,6 +367,31 @@ impl Api {
             GET_FULL_USER => self.get_full_user(ctx, decode(query)?),
             GET_STATE => self.get_state(ctx, decode(query)?),
             GET_DIFFERENCE => self.get_difference(ctx, decode(query)?),
+            IMPORT_CONTACTS => self.import_contacts(ctx, decode(query)?),
+            ADD_CONTACT => self.add_contact(ctx, decode(query)?),
+            GET_CONTACT_IDS => self.get_contact_ids(ctx, decode(query)?),
+            RESOLVE_PHONE => self.resolve_phone(ctx, decode(query)?),
+            GET_CONTACTS => self.get_contacts(ctx, decode(query)?),
+            DELETE_CONTACTS => self.delete_contacts(ctx, decode(query)?),
+            SEARCH_CONTACTS => self.search_contacts(ctx, decode(query)?),
+            RESOLVE_USERNAME => self.resolve_username(ctx, decode(query)?),
+            GET_STATUSES => self.get_statuses(ctx, decode(query)?),
+            GET_BLOCKED => self.get_blocked(ctx, decode(query)?),
+            GET_TOP_PEERS => self.get_top_peers(ctx, decode(query)?),
+            UPDATE_USERNAME => self.update_username(ctx, decode(query)?),
+            CHECK_USERNAME => self.check_username(ctx, decode(query)?),
+            UPDATE_PROFILE => self.update_profile(ctx, decode(query)?),
+            UPDATE_STATUS => self.update_status(ctx, decode(query)?),
+            GET_NOTIFY_SETTINGS => self.get_notify_settings(ctx, decode(query)?),
+            GET_CONTENT_SETTINGS => self.get_content_settings(ctx, decode(query)?),
+            GET_PRIVACY => self.get_privacy(ctx, decode(query)?),
+            GET_APP_CONFIG => self.get_app_config(ctx, decode(query)?),
+            GET_COUNTRIES => self.get_countries_list(ctx, decode(query)?),
+            GET_PROMO_DATA => self.get_promo_data(ctx, decode(query)?),
+            GET_TOS_UPDATE => self.get_terms_of_service_update(ctx, decode(query)?),
+            GET_LANGUAGES => self.get_languages(ctx, decode(query)?),
+            GET_LANG_PACK => self.get_lang_pack(ctx, decode(query)?),
+            GET_STRINGS => self.get_strings(ctx, decode(query)?),
             _ => {
                 // At info: this is what a user reads to see which methods their client needs.
                 let name = ferrogram_tl::name_for_id(id).unwrap_or("(not in our layer)");
@@ -443,11 +504,17 @@ impl Api {
     // ---- admin functions (tests, the CLI) ----
 
     /// Creates an account, optionally with a 2FA password or a login email. `now` is the
-    /// creation time (Unix seconds).
+    /// creation time (Unix seconds). A username is taken as given (no rules apply to the admin),
+    /// but must be free in any case ([`AdminError::UsernameTaken`]).
     pub fn create_user(&self, user: &AdminUser, now: i64) -> Result<UserRecord, AdminError> {
         let phone = PhoneNumber::parse(&user.phone).ok_or_else(|| AdminError::InvalidPhone(user.phone.clone()))?;
         if self.store.user_by_phone(phone.digits())?.is_some() {
             return Err(AdminError::PhoneTaken(phone.to_string()));
+        }
+        if let Some(name) = &user.username {
+            if self.store.user_by_username(name)?.is_some() {
+                return Err(AdminError::UsernameTaken(name.clone()));
+            }
         }
         let password = match &user.password {
             Some(password) => Some(self.password_record(password, user.password_hint.clone())?),
@@ -487,7 +554,7 @@ impl Api {
 
     /// Creates a bot named `name` and returns its token, `"{bot_id}:{secret}"`, for
     /// `auth.importBotAuthorization`. Its username is `name` reduced to letters, digits and `_`,
-    /// ending in `bot`.
+    /// ending in `bot` ([`AdminError::UsernameTaken`] if an account has it, in any case).
     pub fn create_bot(&self, name: &str, now: i64) -> Result<String, AdminError> {
         let mut username: String = name.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
         if username.is_empty() {
@@ -495,6 +562,9 @@ impl Api {
         }
         if !username.to_ascii_lowercase().ends_with("bot") {
             username.push_str("_bot");
+        }
+        if self.store.user_by_username(&username)?.is_some() {
+            return Err(AdminError::UsernameTaken(username));
         }
         let secret = codes::random_hex(&mut **self.random(), 18);
         let new = NewUser {

@@ -19,11 +19,13 @@ mod admin;
 mod answers;
 mod attempts;
 mod conn;
+mod peers;
 mod prune;
 mod records;
 
 pub use answers::{Once, RequestKey};
 pub use attempts::{AttemptSlot, CodeAttempt};
+pub use peers::{ContactRecord, UsernameChange};
 pub use prune::{Pruned, Retention};
 pub use records::{
     AuthKeyRecord, ClientInfo, CodeKind, CodeState, ExportedAuth, LoginCode, PasswordRecord, UserRecord,
@@ -37,7 +39,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 use conn::{Lent, Slot};
 
 /// The schema version this code writes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i32 = 2;
+pub const SCHEMA_VERSION: i32 = 3;
 
 /// The file name of the database inside the data dir.
 pub const DB_FILE_NAME: &str = "server.sqlite3";
@@ -136,6 +138,34 @@ CREATE INDEX IF NOT EXISTS login_codes_by_expiry ON login_codes(expires);
 CREATE INDEX IF NOT EXISTS auth_keys_signed_out ON auth_keys(created) WHERE user_id IS NULL;
 ";
 
+/// Version 3: peers (see `peers.rs`): the secret access hashes are derived from (random from
+/// SQLite's CSPRNG, made once), contacts, profile texts and case-insensitively unique usernames.
+/// Applied once, when a file older than version 3 is opened (`ALTER TABLE` is not idempotent).
+const SCHEMA_V3: &str = "
+CREATE TABLE IF NOT EXISTS peer_secret (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    secret BLOB NOT NULL CHECK (length(secret) = 32)
+);
+INSERT OR IGNORE INTO peer_secret (id, secret) VALUES (1, randomblob(32));
+CREATE TABLE IF NOT EXISTS contacts (
+    owner_id INTEGER NOT NULL REFERENCES users(id),
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    first_name TEXT NOT NULL,
+    last_name TEXT NOT NULL,
+    phone TEXT NOT NULL,
+    added INTEGER NOT NULL,
+    PRIMARY KEY (owner_id, user_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS contacts_by_user ON contacts(user_id);
+-- Usernames were unique only as written; of two that differ only in case, the older account
+-- keeps its username.
+UPDATE users SET username = NULL WHERE EXISTS (
+    SELECT 1 FROM users older WHERE older.username = users.username COLLATE NOCASE AND older.id < users.id
+);
+CREATE UNIQUE INDEX IF NOT EXISTS users_by_username ON users(username COLLATE NOCASE);
+ALTER TABLE users ADD COLUMN about TEXT;
+";
+
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -229,6 +259,8 @@ pub struct NewUser {
 pub struct Store {
     conn: Slot,
     fail_next_write: AtomicBool,
+    /// The secret access hashes are derived from (read once at open, never changes).
+    peer_secret: [u8; 32],
 }
 
 impl std::fmt::Debug for Store {
@@ -285,10 +317,14 @@ impl Store {
             // Both are idempotent (`IF NOT EXISTS`): a version-1 file gets what version 2 adds.
             tx.execute_batch(SCHEMA_V1).during("create schema")?;
             tx.execute_batch(SCHEMA_V2).during("upgrade schema to version 2")?;
+            if version < 3 {
+                tx.execute_batch(SCHEMA_V3).during("upgrade schema to version 3")?;
+            }
             tx.pragma_update(None, "user_version", SCHEMA_VERSION).during("write schema version")?;
             tx.commit().during("commit schema creation")?;
         }
-        Ok(Store { conn: Slot::new(conn), fail_next_write: AtomicBool::new(false) })
+        let peer_secret = peers::read_peer_secret(&conn)?;
+        Ok(Store { conn: Slot::new(conn), fail_next_write: AtomicBool::new(false), peer_secret })
     }
 
     /// Makes the next write fail with [`StoreError::InjectedFault`] (for tests of failure paths).
