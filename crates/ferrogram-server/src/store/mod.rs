@@ -17,16 +17,22 @@
 
 mod answers;
 mod attempts;
+pub(crate) mod chats;
 mod conn;
+pub(crate) mod messages;
 mod prune;
 mod records;
+pub(crate) mod updates;
 
 pub use answers::{Once, RequestKey};
 pub use attempts::{AttemptSlot, CodeAttempt};
+pub use chats::{ChatRow, ParticipantRow};
+pub use messages::{chat_peer, user_peer, DialogRow, HistoryQuery, MessageRow};
 pub use prune::{Pruned, Retention};
 pub use records::{
     AuthKeyRecord, ClientInfo, CodeKind, CodeState, ExportedAuth, LoginCode, PasswordRecord, UserRecord,
 };
+pub use updates::{LoggedUpdate, UpdateState, INITIAL_PTS};
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -36,7 +42,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 use conn::{Lent, Slot};
 
 /// The schema version this code writes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i32 = 2;
+pub const SCHEMA_VERSION: i32 = 4;
 
 /// The file name of the database inside the data dir.
 pub const DB_FILE_NAME: &str = "server.sqlite3";
@@ -133,6 +139,79 @@ CREATE INDEX IF NOT EXISTS answers_by_time ON answers(msg_time);
 CREATE INDEX IF NOT EXISTS sessions_by_last_seen ON sessions(last_seen);
 CREATE INDEX IF NOT EXISTS login_codes_by_expiry ON login_codes(expires);
 CREATE INDEX IF NOT EXISTS auth_keys_signed_out ON auth_keys(created) WHERE user_id IS NULL;
+";
+
+/// Version 4: messages (one copy per owner), dialogs, `random_id`s, basic groups, and every
+/// account's update state and log (see [`updates`]).
+const SCHEMA_V4: &str = "
+CREATE TABLE IF NOT EXISTS update_states (
+    user_id INTEGER PRIMARY KEY,
+    pts INTEGER NOT NULL,
+    qts INTEGER NOT NULL DEFAULT 0,
+    seq INTEGER NOT NULL DEFAULT 0,
+    date INTEGER NOT NULL,
+    next_message_id INTEGER NOT NULL,
+    pruned_to INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS update_log (
+    user_id INTEGER NOT NULL,
+    pts INTEGER NOT NULL,
+    pts_count INTEGER NOT NULL,
+    date INTEGER NOT NULL,
+    body BLOB NOT NULL,
+    PRIMARY KEY (user_id, pts)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS messages (
+    owner INTEGER NOT NULL,
+    id INTEGER NOT NULL,
+    peer INTEGER NOT NULL,
+    from_id INTEGER NOT NULL,
+    out INTEGER NOT NULL,
+    date INTEGER NOT NULL,
+    edit_date INTEGER,
+    origin_user INTEGER NOT NULL,
+    origin_id INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    body BLOB NOT NULL,
+    PRIMARY KEY (owner, id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS messages_by_peer ON messages(owner, peer, id);
+CREATE INDEX IF NOT EXISTS messages_by_origin ON messages(origin_user, origin_id);
+CREATE TABLE IF NOT EXISTS dialogs (
+    owner INTEGER NOT NULL,
+    peer INTEGER NOT NULL,
+    top_message INTEGER NOT NULL,
+    top_date INTEGER NOT NULL,
+    read_inbox_max_id INTEGER NOT NULL,
+    read_outbox_max_id INTEGER NOT NULL,
+    unread_count INTEGER NOT NULL,
+    pinned INTEGER NOT NULL,
+    PRIMARY KEY (owner, peer)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS dialogs_by_date ON dialogs(owner, top_date, top_message);
+CREATE TABLE IF NOT EXISTS random_ids (
+    user_id INTEGER NOT NULL,
+    random_id INTEGER NOT NULL,
+    message_id INTEGER NOT NULL,
+    PRIMARY KEY (user_id, random_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS chats (
+    id INTEGER PRIMARY KEY,
+    title TEXT NOT NULL,
+    creator INTEGER NOT NULL,
+    date INTEGER NOT NULL,
+    version INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS chat_participants (
+    chat_id INTEGER NOT NULL,
+    user_id INTEGER NOT NULL,
+    inviter_id INTEGER NOT NULL,
+    date INTEGER NOT NULL,
+    admin INTEGER NOT NULL,
+    PRIMARY KEY (chat_id, user_id)
+);
+CREATE INDEX IF NOT EXISTS chat_participants_by_user ON chat_participants(user_id);
+CREATE INDEX IF NOT EXISTS auth_keys_by_user ON auth_keys(user_id);
 ";
 
 /// Why a store operation failed.
@@ -284,6 +363,7 @@ impl Store {
             // Both are idempotent (`IF NOT EXISTS`): a version-1 file gets what version 2 adds.
             tx.execute_batch(SCHEMA_V1).during("create schema")?;
             tx.execute_batch(SCHEMA_V2).during("upgrade schema to version 2")?;
+            tx.execute_batch(SCHEMA_V4).during("upgrade schema to version 4")?;
             tx.pragma_update(None, "user_version", SCHEMA_VERSION).during("write schema version")?;
             tx.commit().during("commit schema creation")?;
         }
@@ -341,6 +421,33 @@ impl Store {
         let value = f(&tx)?;
         tx.commit().during(operation)?;
         Ok(value)
+    }
+
+    /// Runs `f` in one transaction like the store's own writes do (a savepoint inside a
+    /// request's transaction, see [`Store::once`]): everything it wrote is kept if it returns
+    /// `Ok`, nothing if it returns `Err`. For the handlers' writes that span several tables.
+    pub(crate) fn atomically<T, E: From<StoreError>>(
+        &self,
+        operation: &'static str,
+        f: impl FnOnce(&Connection) -> Result<T, E>,
+    ) -> Result<T, E> {
+        self.take_injected_fault()?;
+        let mut conn = self.lock();
+        if !conn.is_autocommit() {
+            let savepoint = conn.savepoint().during(operation)?;
+            let value = f(&savepoint)?;
+            savepoint.commit().during(operation)?;
+            return Ok(value);
+        }
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).during(operation)?;
+        let value = f(&tx)?;
+        tx.commit().during(operation)?;
+        Ok(value)
+    }
+
+    /// The auth keys signed in as `user_id`.
+    pub fn auth_keys_of(&self, user_id: i64) -> Result<Vec<i64>, StoreError> {
+        auth_keys_of(&self.lock(), user_id)
     }
 
     // ---- server RSA key ----
@@ -717,6 +824,12 @@ impl Store {
             bind(tx, auth_key_id, Some(export.user_id))
         })
     }
+}
+
+pub(crate) fn auth_keys_of(conn: &Connection, user_id: i64) -> Result<Vec<i64>, StoreError> {
+    let mut stmt = conn.prepare_cached("SELECT id FROM auth_keys WHERE user_id = ?1").during("list signed-in keys")?;
+    let rows = stmt.query_map([user_id], |r| r.get(0)).during("list signed-in keys")?;
+    rows.collect::<Result<Vec<i64>, _>>().during("list signed-in keys")
 }
 
 fn exists(tx: &Connection, auth_key_id: i64) -> Result<bool, StoreError> {
