@@ -82,17 +82,6 @@ pub(crate) fn participants(conn: &Connection, id: i64) -> Result<Vec<Participant
     rows.collect::<Result<Vec<_>, _>>().during("list chat members")
 }
 
-/// Whether `user_id` is a member of the basic group `id`.
-pub(crate) fn is_member(conn: &Connection, id: i64, user_id: i64) -> Result<bool, StoreError> {
-    Ok(conn
-        .prepare_cached("SELECT 1 FROM chat_participants WHERE chat_id = ?1 AND user_id = ?2")
-        .during("check chat member")?
-        .query_row(params![id, user_id], |_| Ok(()))
-        .optional()
-        .during("check chat member")?
-        .is_some())
-}
-
 /// Adds a member (bumping the version). Returns false if they were one already.
 pub(crate) fn add(conn: &Connection, id: i64, member: &ParticipantRow) -> Result<bool, StoreError> {
     let added = conn

@@ -118,6 +118,11 @@ impl Store {
         history(&self.lock(), owner, peer, query)
     }
 
+    /// The id of the message `user_id` sent with `random_id`, if one was.
+    pub fn used_random_id(&self, user_id: i64, random_id: i64) -> Result<Option<i32>, StoreError> {
+        self::random_id(&self.lock(), user_id, random_id)
+    }
+
     /// The dialog of `owner` with `peer`.
     pub fn dialog(&self, owner: i64, peer: i64) -> Result<Option<DialogRow>, StoreError> {
         dialog(&self.lock(), owner, peer)
@@ -158,6 +163,13 @@ impl Store {
         let mut rest = rows.collect::<Result<Vec<_>, _>>().during("list dialogs")?;
         found.append(&mut rest);
         Ok(found)
+    }
+
+    /// How many incoming messages `owner` has not read, in all dialogs.
+    pub fn unread_total(&self, owner: i64) -> Result<i64, StoreError> {
+        self.lock()
+            .query_row("SELECT COALESCE(SUM(unread_count), 0) FROM dialogs WHERE owner = ?1", [owner], |r| r.get(0))
+            .during("count unread messages")
     }
 
     /// How many dialogs `owner` has.
