@@ -98,19 +98,20 @@ fn users_are_found_by_self_id_or_id_and_access_hash() {
     let ctx = new_key(&api, 2, 1);
     let me = sign_up(&api, &ctx, PHONE_DC2, "Ada");
     let other = sign_up(&api, &new_key(&api, 2, 2), OTHER_PHONE_DC2, "Bob");
+    // Access hashes depend on who asks (https://core.telegram.org/api/peers): the hash Bob's
+    // own session got for himself names nobody for Ada. (handlers_peers.rs resolves others with
+    // the hashes their viewer got.)
     let ids = vec![
         types::InputUser { user_id: me.id, access_hash: 0 }.into(),
         types::InputUser { user_id: other.id, access_hash: other.access_hash.unwrap() }.into(),
         types::InputUser { user_id: other.id, access_hash: 1 }.into(),
     ];
     let users = call(&api, &ctx, &functions::users::GetUsers { id: ids }).unwrap();
-    let [enums::User::User(a), enums::User::User(b), enums::User::Empty(c)] = users.as_slice() else {
+    let [enums::User::User(a), enums::User::Empty(b), enums::User::Empty(c)] = users.as_slice() else {
         panic!("{users:?}");
     };
     assert!(a.is_self && a.phone.is_some());
-    assert!(!b.is_self && b.phone.is_none(), "another user's phone stays private");
-    assert_eq!(b.first_name.as_deref(), Some("Bob"));
-    assert_eq!(c.id, other.id);
+    assert_eq!((b.id, c.id), (other.id, other.id));
 
     let enums::users::UserFull::UserFull(full) =
         call(&api, &ctx, &functions::users::GetFullUser { id: types::InputUserSelf {}.into() }).unwrap();

@@ -10,8 +10,77 @@ use super::{tl, Api};
 use crate::context::{CallContext, RpcError};
 use crate::store::UserRecord;
 
+/// `userFull` of `user` with profile text `about`, and Telegram's defaults for all this server
+/// does not keep: default peer and notification settings (nothing overridden), no photo, no
+/// common chats, no calls.
+fn full_user(user: &UserRecord, about: Option<String>) -> types::UserFull {
+    types::UserFull {
+        blocked: false,
+        phone_calls_available: false,
+        phone_calls_private: false,
+        can_pin_message: false,
+        has_scheduled: false,
+        video_calls_available: false,
+        voice_messages_forbidden: false,
+        translations_disabled: false,
+        stories_pinned_available: false,
+        blocked_my_stories_from: false,
+        wallpaper_overridden: false,
+        contact_require_premium: false,
+        read_dates_private: false,
+        sponsored_enabled: false,
+        can_view_revenue: false,
+        bot_can_manage_emoji_status: false,
+        display_gifts_button: false,
+        noforwards_my_enabled: false,
+        noforwards_peer_enabled: false,
+        unofficial_security_risk: false,
+        id: user.id,
+        settings: types::PeerSettings::default().into(),
+        notify_settings: types::PeerNotifySettings::default().into(),
+        common_chats_count: 0,
+        about,
+        personal_photo: None,
+        profile_photo: None,
+        fallback_photo: None,
+        bot_info: None,
+        pinned_msg_id: None,
+        folder_id: None,
+        ttl_period: None,
+        theme: None,
+        private_forward_name: None,
+        bot_group_admin_rights: None,
+        bot_broadcast_admin_rights: None,
+        wallpaper: None,
+        stories: None,
+        business_work_hours: None,
+        business_location: None,
+        business_greeting_message: None,
+        business_away_message: None,
+        business_intro: None,
+        birthday: None,
+        personal_channel_id: None,
+        personal_channel_message: None,
+        stargifts_count: None,
+        starref_program: None,
+        bot_verification: None,
+        send_paid_messages_stars: None,
+        disallowed_gifts: None,
+        stars_rating: None,
+        stars_my_pending_rating: None,
+        stars_my_pending_rating_date: None,
+        main_tab: None,
+        saved_music: None,
+        note: None,
+        bot_manager_id: None,
+    }
+}
+
 /// How long a client may cache `help.getConfig`, in seconds.
 const CONFIG_LIFETIME: i64 = 3600;
+/// Users one `users.getUsers` answers at most, a bound on one call's work; the rest of a longer
+/// list is ignored.
+const MAX_GET_USERS: usize = 200;
 
 impl Api {
     /// `help.getConfig`: every DC of the process in `dc_options`, `this_dc` the call's DC, and
@@ -84,31 +153,16 @@ impl Api {
         .to_bytes())
     }
 
-    /// The user an `InputUser` names, as the signed-in `me` may see it; `None` if it names none
-    /// (wrong `access_hash`, unknown id, `inputUserEmpty`).
-    fn resolve_user(&self, me: &UserRecord, input: &enums::InputUser) -> Result<Option<(UserRecord, bool)>, RpcError> {
-        match input {
-            enums::InputUser::InputUserSelf(_) => Ok(Some((me.clone(), true))),
-            enums::InputUser::InputUser(u) if u.user_id == me.id => Ok(Some((me.clone(), true))),
-            enums::InputUser::InputUser(u) => Ok(self
-                .store
-                .user(u.user_id)
-                .map_err(|e| failure::internal(&e))?
-                .filter(|other| other.access_hash == u.access_hash)
-                .map(|other| (other, false))),
-            _ => Ok(None),
-        }
-    }
-
-    /// `users.getUsers`: the signed-in user for `inputUserSelf` or its own id; others by id and
-    /// `access_hash`; `userEmpty` for what names no one.
+    /// `users.getUsers`: each user the viewer can name (`inputUserSelf`, or an id with the
+    /// viewer's `access_hash` for it) as the viewer sees it; `userEmpty` for what names no one
+    /// (a wrong hash, an unknown id, `inputUserEmpty`).
     pub(crate) fn get_users(&self, ctx: &CallContext, req: users::GetUsers) -> Result<Vec<u8>, RpcError> {
         let (_, me) = self.user_of(ctx)?;
-        let mut found: Vec<enums::User> = Vec::with_capacity(req.id.len());
-        for input in &req.id {
-            let user = match self.resolve_user(&me, input)? {
-                Some((user, is_self)) => tl::user(&user, is_self, ctx.now),
-                None => {
+        let mut found: Vec<enums::User> = Vec::with_capacity(req.id.len().min(MAX_GET_USERS));
+        for input in req.id.iter().take(MAX_GET_USERS) {
+            let user = match self.resolve_input_user(&me, input) {
+                Ok(user) => self.user_view(&me, &user)?,
+                Err(e) if e.name == "USER_ID_INVALID" => {
                     let id = match input {
                         enums::InputUser::InputUser(u) => u.user_id,
                         enums::InputUser::FromMessage(u) => u.user_id,
@@ -116,82 +170,29 @@ impl Api {
                     };
                     types::UserEmpty { id }.into()
                 }
+                Err(e) => return Err(e),
             };
             found.push(user);
         }
         Ok(found.to_bytes())
     }
 
-    /// `users.getFullUser`.
+    /// `users.getFullUser`: any user the viewer can name, with its profile text and Telegram's
+    /// defaults for what this server does not keep (no photo, default notification and peer
+    /// settings, no common chats).
     pub(crate) fn get_full_user(&self, ctx: &CallContext, req: users::GetFullUser) -> Result<Vec<u8>, RpcError> {
         let errors = users::GetFullUser::POSSIBLE_ERRORS;
         let (_, me) = self.user_of(ctx)?;
-        let (user, is_self) = self.resolve_user(&me, &req.id)?.ok_or_else(|| fail(errors, "USER_ID_INVALID"))?;
-        // Nothing but the id is known about anyone here: every optional part is absent.
-        let full = types::UserFull {
-            blocked: false,
-            phone_calls_available: false,
-            phone_calls_private: false,
-            can_pin_message: false,
-            has_scheduled: false,
-            video_calls_available: false,
-            voice_messages_forbidden: false,
-            translations_disabled: false,
-            stories_pinned_available: false,
-            blocked_my_stories_from: false,
-            wallpaper_overridden: false,
-            contact_require_premium: false,
-            read_dates_private: false,
-            sponsored_enabled: false,
-            can_view_revenue: false,
-            bot_can_manage_emoji_status: false,
-            display_gifts_button: false,
-            noforwards_my_enabled: false,
-            noforwards_peer_enabled: false,
-            unofficial_security_risk: false,
-            id: user.id,
-            settings: types::PeerSettings::default().into(),
-            notify_settings: types::PeerNotifySettings::default().into(),
-            common_chats_count: 0,
-            about: None,
-            personal_photo: None,
-            profile_photo: None,
-            fallback_photo: None,
-            bot_info: None,
-            pinned_msg_id: None,
-            folder_id: None,
-            ttl_period: None,
-            theme: None,
-            private_forward_name: None,
-            bot_group_admin_rights: None,
-            bot_broadcast_admin_rights: None,
-            wallpaper: None,
-            stories: None,
-            business_work_hours: None,
-            business_location: None,
-            business_greeting_message: None,
-            business_away_message: None,
-            business_intro: None,
-            birthday: None,
-            personal_channel_id: None,
-            personal_channel_message: None,
-            stargifts_count: None,
-            starref_program: None,
-            bot_verification: None,
-            send_paid_messages_stars: None,
-            disallowed_gifts: None,
-            stars_rating: None,
-            stars_my_pending_rating: None,
-            stars_my_pending_rating_date: None,
-            main_tab: None,
-            saved_music: None,
-            note: None,
-            bot_manager_id: None,
-        };
+        let user = self.resolve_input_user(&me, &req.id).map_err(|e| match e.name.as_str() {
+            "USER_ID_INVALID" => fail(errors, "USER_ID_INVALID"),
+            _ => e,
+        })?;
+        let about = self.store.about(user.id).map_err(|e| failure::internal(&e))?;
+        let full = full_user(&user, about);
         Ok(enums::users::UserFull::from(types::users::UserFull {
             full_user: full.into(),
             chats: Vec::new(),
-            users: vec![tl::user(&user, is_self, ctx.now)],
+            users: vec![self.user_view(&me, &user)?],
         })
         .to_bytes())
     }

@@ -282,7 +282,7 @@ impl Api {
             return Err(fail(errors, "AUTH_KEY_INVALID"));
         }
         tracing::info!(user_id = user.id, dc = ctx.dc_id, "signed in");
-        Ok(tl::authorization(&user, ctx.now).to_bytes())
+        Ok(self.authorization(&user)?.to_bytes())
     }
 
     /// `auth.signUp`: registers a number whose code `auth.signIn` accepted.
@@ -324,7 +324,7 @@ impl Api {
             .map_err(|e| internal(&e))?
             .ok_or_else(|| fail(errors, "AUTH_KEY_INVALID"))?;
         tracing::info!(user_id = user.id, dc = ctx.dc_id, "signed up");
-        Ok(tl::authorization(&user, ctx.now).to_bytes())
+        Ok(self.authorization(&user)?.to_bytes())
     }
 
     /// `auth.logOut`: the key is no longer signed in.
@@ -359,7 +359,7 @@ impl Api {
             return Err(fail(errors, "AUTH_KEY_INVALID"));
         }
         tracing::info!(bot_id = bot.id, dc = ctx.dc_id, "bot signed in");
-        Ok(tl::authorization(&bot, ctx.now).to_bytes())
+        Ok(self.authorization(&bot)?.to_bytes())
     }
 
     /// `auth.exportAuthorization`: a one-time authorization of the signed-in user for `dc_id`.
@@ -402,6 +402,6 @@ impl Api {
             return Err(fail(errors, "AUTH_KEY_INVALID"));
         }
         tracing::info!(user_id = user.id, dc = ctx.dc_id, "authorization imported");
-        Ok(tl::authorization(&user, ctx.now).to_bytes())
+        Ok(self.authorization(&user)?.to_bytes())
     }
 }

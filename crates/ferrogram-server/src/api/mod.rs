@@ -5,7 +5,9 @@
 //!
 //! It unwraps `invokeWithLayer`, `initConnection`, `invokeWithoutUpdates` and `invokeAfterMsg`
 //! itself (<https://core.telegram.org/api/invoking>), and serves the methods around a login
-//! (<https://core.telegram.org/api/auth>): see [`login`], [`password`] and [`info`]; messages in
+//! (<https://core.telegram.org/api/auth>): see [`login`], [`password`] and [`info`]; peers
+//! (<https://core.telegram.org/api/peers>): contacts and usernames in [`contacts`], the caller's
+//! profile and settings in [`profile`]; what clients ask at start in [`startup`]; messages in
 //! private chats, Saved Messages and basic groups, and every account's updates
 //! (<https://core.telegram.org/api/updates>): see [`updates`]. Every other method answers
 //! `400 INPUT_METHOD_INVALID`.
@@ -18,6 +20,7 @@
 //! construction: the dispatcher has no clock and no randomness of its own.
 
 mod chats;
+pub mod contacts;
 mod delivery;
 mod edits;
 mod failure;
@@ -26,11 +29,11 @@ pub mod info;
 pub mod login;
 mod messages;
 pub mod password;
-mod peers_stub;
+pub(crate) mod peers;
+pub mod profile;
+pub mod startup;
 mod tl;
 pub mod updates;
-
-use self::peers_stub as peers;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -298,7 +301,7 @@ impl Api {
         depth: u32,
         pushes: &mut Vec<Push>,
     ) -> Result<Vec<u8>, RpcError> {
-        use functions::{account, auth, help, messages as msg, updates, users};
+        use functions::{account, auth, contacts, help, langpack, messages as msg, updates, users};
         const INVOKE_WITH_LAYER: u32 = functions::InvokeWithLayer::<RawQuery>::CONSTRUCTOR_ID;
         const INIT_CONNECTION: u32 = functions::InitConnection::<RawQuery>::CONSTRUCTOR_ID;
         const INVOKE_WITHOUT_UPDATES: u32 = functions::InvokeWithoutUpdates::<RawQuery>::CONSTRUCTOR_ID;
@@ -341,6 +344,29 @@ impl Api {
         const EDIT_CHAT_TITLE: u32 = msg::EditChatTitle::CONSTRUCTOR_ID;
         const GET_CHATS: u32 = msg::GetChats::CONSTRUCTOR_ID;
         const GET_FULL_CHAT: u32 = msg::GetFullChat::CONSTRUCTOR_ID;
+        // Peers: contacts, usernames, profiles (contacts.rs, profile.rs).
+        const IMPORT_CONTACTS: u32 = contacts::ImportContacts::CONSTRUCTOR_ID;
+        const GET_CONTACTS: u32 = contacts::GetContacts::CONSTRUCTOR_ID;
+        const DELETE_CONTACTS: u32 = contacts::DeleteContacts::CONSTRUCTOR_ID;
+        const SEARCH_CONTACTS: u32 = contacts::Search::CONSTRUCTOR_ID;
+        const RESOLVE_USERNAME: u32 = contacts::ResolveUsername::CONSTRUCTOR_ID;
+        const GET_STATUSES: u32 = contacts::GetStatuses::CONSTRUCTOR_ID;
+        const GET_BLOCKED: u32 = contacts::GetBlocked::CONSTRUCTOR_ID;
+        const GET_TOP_PEERS: u32 = contacts::GetTopPeers::CONSTRUCTOR_ID;
+        const UPDATE_USERNAME: u32 = account::UpdateUsername::CONSTRUCTOR_ID;
+        const CHECK_USERNAME: u32 = account::CheckUsername::CONSTRUCTOR_ID;
+        const UPDATE_PROFILE: u32 = account::UpdateProfile::CONSTRUCTOR_ID;
+        const UPDATE_STATUS: u32 = account::UpdateStatus::CONSTRUCTOR_ID;
+        const GET_NOTIFY_SETTINGS: u32 = account::GetNotifySettings::CONSTRUCTOR_ID;
+        const GET_CONTENT_SETTINGS: u32 = account::GetContentSettings::CONSTRUCTOR_ID;
+        // What clients ask at start (startup.rs).
+        const GET_APP_CONFIG: u32 = help::GetAppConfig::CONSTRUCTOR_ID;
+        const GET_COUNTRIES: u32 = help::GetCountriesList::CONSTRUCTOR_ID;
+        const GET_PROMO_DATA: u32 = help::GetPromoData::CONSTRUCTOR_ID;
+        const GET_TOS_UPDATE: u32 = help::GetTermsOfServiceUpdate::CONSTRUCTOR_ID;
+        const GET_LANGUAGES: u32 = langpack::GetLanguages::CONSTRUCTOR_ID;
+        const GET_LANG_PACK: u32 = langpack::GetLangPack::CONSTRUCTOR_ID;
+        const GET_STRINGS: u32 = langpack::GetStrings::CONSTRUCTOR_ID;
 
         if depth > MAX_WRAPPER_DEPTH {
             return Err(fail(&[], "INPUT_REQUEST_TOO_LONG"));
@@ -426,6 +452,27 @@ impl Api {
             EDIT_CHAT_TITLE => self.edit_chat_title(ctx, decode(query)?, pushes),
             GET_CHATS => self.get_chats(ctx, decode(query)?),
             GET_FULL_CHAT => self.get_full_chat(ctx, decode(query)?),
+            IMPORT_CONTACTS => self.import_contacts(ctx, decode(query)?),
+            GET_CONTACTS => self.get_contacts(ctx, decode(query)?),
+            DELETE_CONTACTS => self.delete_contacts(ctx, decode(query)?),
+            SEARCH_CONTACTS => self.search_contacts(ctx, decode(query)?),
+            RESOLVE_USERNAME => self.resolve_username(ctx, decode(query)?),
+            GET_STATUSES => self.get_statuses(ctx, decode(query)?),
+            GET_BLOCKED => self.get_blocked(ctx, decode(query)?),
+            GET_TOP_PEERS => self.get_top_peers(ctx, decode(query)?),
+            UPDATE_USERNAME => self.update_username(ctx, decode(query)?),
+            CHECK_USERNAME => self.check_username(ctx, decode(query)?),
+            UPDATE_PROFILE => self.update_profile(ctx, decode(query)?),
+            UPDATE_STATUS => self.update_status(ctx, decode(query)?),
+            GET_NOTIFY_SETTINGS => self.get_notify_settings(ctx, decode(query)?),
+            GET_CONTENT_SETTINGS => self.get_content_settings(ctx, decode(query)?),
+            GET_APP_CONFIG => self.get_app_config(ctx, decode(query)?),
+            GET_COUNTRIES => self.get_countries_list(ctx, decode(query)?),
+            GET_PROMO_DATA => self.get_promo_data(ctx, decode(query)?),
+            GET_TOS_UPDATE => self.get_terms_of_service_update(ctx, decode(query)?),
+            GET_LANGUAGES => self.get_languages(ctx, decode(query)?),
+            GET_LANG_PACK => self.get_lang_pack(ctx, decode(query)?),
+            GET_STRINGS => self.get_strings(ctx, decode(query)?),
             _ => {
                 // At info: this is what a user reads to see which methods their client needs.
                 let name = ferrogram_tl::name_for_id(id).unwrap_or("(not in our layer)");

@@ -10,7 +10,7 @@ use ferrogram_tl::functions::{account, auth};
 use ferrogram_tl::{enums, types, Serializable};
 
 use super::failure::{self, fail, flood_wait};
-use super::{tl, Api, PendingSrp};
+use super::{Api, PendingSrp};
 use crate::context::{CallContext, RpcError};
 use crate::store::{AttemptSlot, PasswordRecord, StoreError};
 
@@ -149,6 +149,6 @@ impl Api {
             return Err(fail(errors, "AUTH_KEY_INVALID"));
         }
         tracing::info!(user_id = user.id, dc = ctx.dc_id, "signed in with 2FA");
-        Ok(tl::authorization(&user, ctx.now).to_bytes())
+        Ok(self.authorization(&user)?.to_bytes())
     }
 }

@@ -20,6 +20,7 @@ mod attempts;
 pub(crate) mod chats;
 mod conn;
 pub(crate) mod messages;
+mod peers;
 mod prune;
 mod records;
 pub(crate) mod updates;
@@ -28,6 +29,7 @@ pub use answers::{Once, RequestKey};
 pub use attempts::{AttemptSlot, CodeAttempt};
 pub use chats::{ChatRow, ParticipantRow};
 pub use messages::{chat_peer, user_peer, DialogRow, HistoryQuery, MessageRow};
+pub use peers::{ContactRecord, UsernameChange};
 pub use prune::{Pruned, Retention};
 pub use records::{
     AuthKeyRecord, ClientInfo, CodeKind, CodeState, ExportedAuth, LoginCode, PasswordRecord, UserRecord,
@@ -214,6 +216,29 @@ CREATE INDEX IF NOT EXISTS chat_participants_by_user ON chat_participants(user_i
 CREATE INDEX IF NOT EXISTS auth_keys_by_user ON auth_keys(user_id);
 ";
 
+/// Version 3: peers (see `peers.rs`): the secret access hashes are derived from (random from
+/// SQLite's CSPRNG, made once), contacts, profile texts and case-insensitively unique usernames.
+/// Applied once, when a file older than version 3 is opened (`ALTER TABLE` is not idempotent).
+const SCHEMA_V3: &str = "
+CREATE TABLE IF NOT EXISTS peer_secret (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    secret BLOB NOT NULL CHECK (length(secret) = 32)
+);
+INSERT OR IGNORE INTO peer_secret (id, secret) VALUES (1, randomblob(32));
+CREATE TABLE IF NOT EXISTS contacts (
+    owner_id INTEGER NOT NULL REFERENCES users(id),
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    first_name TEXT NOT NULL,
+    last_name TEXT NOT NULL,
+    phone TEXT NOT NULL,
+    added INTEGER NOT NULL,
+    PRIMARY KEY (owner_id, user_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS contacts_by_user ON contacts(user_id);
+CREATE UNIQUE INDEX IF NOT EXISTS users_by_username ON users(username COLLATE NOCASE);
+ALTER TABLE users ADD COLUMN about TEXT;
+";
+
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -307,6 +332,8 @@ pub struct NewUser {
 pub struct Store {
     conn: Slot,
     fail_next_write: AtomicBool,
+    /// The secret access hashes are derived from (read once at open, never changes).
+    peer_secret: [u8; 32],
 }
 
 impl std::fmt::Debug for Store {
@@ -363,11 +390,16 @@ impl Store {
             // Both are idempotent (`IF NOT EXISTS`): a version-1 file gets what version 2 adds.
             tx.execute_batch(SCHEMA_V1).during("create schema")?;
             tx.execute_batch(SCHEMA_V2).during("upgrade schema to version 2")?;
+            if version < 3 {
+                tx.execute_batch(SCHEMA_V3).during("upgrade schema to version 3")?;
+            }
+            // Idempotent too (`IF NOT EXISTS`).
             tx.execute_batch(SCHEMA_V4).during("upgrade schema to version 4")?;
             tx.pragma_update(None, "user_version", SCHEMA_VERSION).during("write schema version")?;
             tx.commit().during("commit schema creation")?;
         }
-        Ok(Store { conn: Slot::new(conn), fail_next_write: AtomicBool::new(false) })
+        let peer_secret = peers::read_peer_secret(&conn)?;
+        Ok(Store { conn: Slot::new(conn), fail_next_write: AtomicBool::new(false), peer_secret })
     }
 
     /// Makes the next write fail with [`StoreError::InjectedFault`] (for tests of failure paths).
