@@ -91,7 +91,8 @@ impl Api {
             PeerRef::Chat(chat) => {
                 let members = self.store.chat_participants(chat).map_err(|e| failure::internal(&e))?;
                 if members.is_empty() {
-                    return Err(fail(errors, "PEER_ID_INVALID"));
+                    // 400 as everywhere (a method's docs data may list another code).
+                    return Err(fail(&[], "PEER_ID_INVALID"));
                 }
                 if !members.iter().any(|m| m.user_id == me.id) {
                     return Err(fail(errors, "CHAT_WRITE_FORBIDDEN"));

@@ -208,9 +208,9 @@ pub(crate) fn insert(conn: &Connection, row: &MessageRow) -> Result<(), StoreErr
         row.body
     ])
     .during("insert message")?;
-    // Saved Messages are read as they are written; so is what the owner sent.
+    // Saved Messages are read as they are written; what the owner sent is never unread.
     let unread = i32::from(!row.out);
-    let read_to = if row.out { row.id } else { 0 };
+    let read_to = if row.peer == row.owner { row.id } else { 0 };
     conn.prepare_cached(
         "INSERT INTO dialogs (owner, peer, top_message, top_date, read_inbox_max_id, read_outbox_max_id,
          unread_count, pinned) VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, 0)
