@@ -38,13 +38,13 @@ impl Api {
         Ok((chat, members))
     }
 
-    /// Delivers a service message of `me` in `chat` to `me` and `others` inside the store
-    /// change `change`, pushes it, and answers `updates` with its `updateNewMessage`.
+    /// Applies `change` (which returns the group's id) and delivers a service message of `me`
+    /// in that group to `me` and `others` in the same store transaction, pushes it, and answers
+    /// `updates` with its `updateNewMessage`.
     fn chat_event(
         &self,
         ctx: &CallContext,
         me: &UserRecord,
-        chat: Option<i64>,
         action: enums::MessageAction,
         others: Vec<i64>,
         change: impl FnOnce(&rusqlite::Connection) -> Result<i64, StoreError>,
@@ -54,13 +54,7 @@ impl Api {
         let delivered: Vec<Delivered> = self
             .store
             .atomically("change chat", |tx| {
-                let chat_id = match chat {
-                    Some(id) => {
-                        change(tx)?;
-                        id
-                    }
-                    None => change(tx)?,
-                };
+                let chat_id = change(tx)?;
                 let out = Outgoing {
                     sender: me.id,
                     place: Place::Group(chat_id),
@@ -121,7 +115,7 @@ impl Api {
             }
             Ok(chat.id)
         };
-        let updates = self.chat_event(ctx, &me, None, action, invited, change, pushes)?;
+        let updates = self.chat_event(ctx, &me, action, invited, change, pushes)?;
         Ok(Self::invited(updates))
     }
 
@@ -147,7 +141,7 @@ impl Api {
         let action = types::MessageActionChatAddUser { users: vec![user.id] }.into();
         let member = ParticipantRow { user_id: user.id, inviter_id: me.id, date: ctx.now, admin: false };
         let change = |tx: &rusqlite::Connection| chats::add(tx, chat.id, &member).map(|_| chat.id);
-        let updates = self.chat_event(ctx, &me, Some(chat.id), action, others, change, pushes)?;
+        let updates = self.chat_event(ctx, &me, action, others, change, pushes)?;
         Ok(Self::invited(updates))
     }
 
@@ -172,7 +166,7 @@ impl Api {
         let others = members.iter().map(|m| m.user_id).collect();
         let action = types::MessageActionChatDeleteUser { user_id: user.id }.into();
         let change = |tx: &rusqlite::Connection| chats::remove(tx, chat.id, user.id).map(|_| chat.id);
-        let updates = self.chat_event(ctx, &me, Some(chat.id), action, others, change, pushes)?;
+        let updates = self.chat_event(ctx, &me, action, others, change, pushes)?;
         Ok(updates.to_bytes())
     }
 
@@ -193,7 +187,7 @@ impl Api {
         let others = members.iter().map(|m| m.user_id).collect();
         let action = types::MessageActionChatEditTitle { title: title.clone() }.into();
         let change = |tx: &rusqlite::Connection| chats::set_title(tx, chat.id, &title).map(|_| chat.id);
-        let updates = self.chat_event(ctx, &me, Some(chat.id), action, others, change, pushes)?;
+        let updates = self.chat_event(ctx, &me, action, others, change, pushes)?;
         Ok(updates.to_bytes())
     }
 

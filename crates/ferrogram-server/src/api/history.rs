@@ -21,6 +21,9 @@ const MAX_HISTORY_LIMIT: i32 = 100;
 /// The most dialogs one `messages.getDialogs` returns.
 const MAX_DIALOGS_LIMIT: i32 = 100;
 
+/// Dialogs, their top messages, and the chats and users these mention.
+type DialogParts = (Vec<enums::Dialog>, Vec<enums::Message>, Vec<enums::Chat>, Vec<enums::User>);
+
 impl Api {
     /// The peer key of a chat `me` may read.
     fn readable(&self, me: &UserRecord, peer: &enums::InputPeer, errors: &[ErrorInfo]) -> Result<i64, RpcError> {
@@ -156,11 +159,7 @@ impl Api {
     }
 
     /// Dialogs with their top messages and the users and chats they mention.
-    fn dialogs_parts(
-        &self,
-        me: &UserRecord,
-        rows: &[DialogRow],
-    ) -> Result<(Vec<enums::Dialog>, Vec<enums::Message>, Vec<enums::Chat>, Vec<enums::User>), RpcError> {
+    fn dialogs_parts(&self, me: &UserRecord, rows: &[DialogRow]) -> Result<DialogParts, RpcError> {
         let (mut users, mut chats) = (BTreeSet::new(), BTreeSet::new());
         let mut dialogs = Vec::with_capacity(rows.len());
         let mut messages = Vec::with_capacity(rows.len());

@@ -2,8 +2,8 @@
 //! state (`pts`, `qts`, `seq`, `date`), the sequence its private-chat and basic-group message ids
 //! come from, and the log of its events that `updates.getDifference` serves.
 //!
-//! An event takes `pts_count` pts (a new message 1, an edit 1, a deletion of n messages n, a read
-//! 1) and is logged as the serialized `Update` the account receives, under the pts it ends at.
+//! An event takes `pts_count` pts (one for a new message, an edit or a read; one per message for
+//! a deletion) and is logged as the serialized `Update` the account receives, under the pts it ends at.
 //! The log is bounded per account: appending past its limit drops the oldest entries, and a
 //! client whose pts is older than what is kept is told `updates.differenceTooLong`.
 //!
