@@ -78,7 +78,7 @@ fn telegram_hash(ids: &[i64]) -> i64 {
 
 #[test]
 fn imported_contacts_come_with_a_hash_only_their_importer_can_use() {
-    let People { api, ada: (a, ada), bob: (b, bob), carol: (c, carol) } = people();
+    let People { api, ada: (a, ada), bob: (b, bob), carol: (c, _) } = people();
     let imported = import(
         &api,
         &a,
@@ -111,7 +111,6 @@ fn imported_contacts_come_with_a_hash_only_their_importer_can_use() {
     let peer = types::InputPeerUser { user_id: bob.id, access_hash: bob.access_hash.unwrap() };
     let settings = functions::account::GetNotifySettings { peer: types::InputNotifyPeer { peer: peer.into() }.into() };
     assert_error(call(&api, &a, &settings), 400, "PEER_ID_INVALID");
-    let _ = carol;
 
     // Bob adds Ada back: mutual, and each sees the other's number.
     let back = import(&api, &b, vec![phone_contact(1, PHONE_DC2, "")]);
@@ -161,7 +160,7 @@ fn contact_list_hash_and_deletion() {
 
 #[test]
 fn usernames_are_set_checked_and_resolved_in_any_case() {
-    let People { api, ada: (a, ada), bob: (b, bob), .. } = people();
+    let People { api, ada: (a, ada), bob: (b, _), .. } = people();
     let set =
         |ctx: &CallContext, name: &str| call(&api, ctx, &functions::account::UpdateUsername { username: name.into() });
     let enums::User::User(me) = set(&a, "Ada_Lovelace").unwrap() else { panic!() };
@@ -197,7 +196,6 @@ fn usernames_are_set_checked_and_resolved_in_any_case() {
     assert_error(resolve(&b, "ada_lovelace"), 400, "USERNAME_NOT_OCCUPIED");
     assert_error(set(&a, ""), 400, "USERNAME_NOT_MODIFIED");
     assert!(set(&b, "ada_lovelace").is_ok());
-    let _ = bob;
 }
 
 #[test]
@@ -366,4 +364,37 @@ fn bots_cannot_keep_contacts() {
         call(&api, &ctx, &functions::contacts::ResolveUsername { username: "helper_bot".into(), referer: None })
             .unwrap();
     assert!(only_user(&me.users).is_self);
+    let enums::users::UserFull::UserFull(full) =
+        call(&api, &ctx, &functions::users::GetFullUser { id: types::InputUserSelf {}.into() }).unwrap();
+    let enums::UserFull::UserFull(inner) = full.full_user;
+    assert!(matches!(inner.bot_info.as_deref(), Some(enums::BotInfo::BotInfo(i)) if i.user_id == Some(bot.id)));
+    // The admin functions keep usernames unique in any case too.
+    let taken = ferrogram_server::AdminUser {
+        phone: "+15550001242".into(),
+        first_name: "H".into(),
+        username: Some("HELPER_BOT".into()),
+        ..Default::default()
+    };
+    assert!(matches!(api.create_user(&taken, T0), Err(ferrogram_server::AdminError::UsernameTaken(_))));
+    assert!(matches!(api.create_bot("helper", T0), Err(ferrogram_server::AdminError::UsernameTaken(_))));
+}
+
+#[test]
+fn hashes_contacts_and_usernames_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, bob_for_ada) = {
+        let api = api_on(dir.path(), 1);
+        let (a, b) = (new_key(&api, 2, 1), new_key(&api, 2, 2));
+        sign_up(&api, &a, PHONE_DC2, "Ada");
+        sign_up(&api, &b, OTHER_PHONE_DC2, "Bob");
+        call(&api, &b, &functions::account::UpdateUsername { username: "bob_b".into() }).unwrap();
+        let imported = import(&api, &a, vec![phone_contact(1, OTHER_PHONE_DC2, "Robert")]);
+        (a, only_user(&imported.users).clone())
+    };
+    let api = api_on(dir.path(), 2);
+    let enums::User::User(again) = get_user(&api, &a, input_user(&bob_for_ada)) else { panic!("the hash still works") };
+    assert_eq!(again, bob_for_ada);
+    let enums::contacts::ResolvedPeer::ResolvedPeer(found) =
+        call(&api, &a, &functions::contacts::ResolveUsername { username: "bob_b".into(), referer: None }).unwrap();
+    assert_eq!(only_user(&found.users), &bob_for_ada);
 }

@@ -4,9 +4,8 @@
 //! `contacts.search`, `contacts.resolveUsername`, `contacts.getStatuses`, and the lists this
 //! server keeps empty: `contacts.getBlocked`, `contacts.getTopPeers`.
 //!
-//! Each user in an answer is the `user` as the caller sees it ([`Api::user_view`]): its
-//! `access_hash` for the caller, the name the caller saved for a contact, the phone only where
-//! the user's privacy allows.
+//! Each user in an answer is the `user` as the caller sees it: its `access_hash` for the caller,
+//! the name the caller saved for a contact, the phone only where the user's privacy allows.
 
 use ferrogram_tl::functions::contacts;
 use ferrogram_tl::{enums, types, Serializable};

@@ -12,7 +12,7 @@ use crate::store::UserRecord;
 
 /// `userFull` of `user` with profile text `about`, and Telegram's defaults for all this server
 /// does not keep: default peer and notification settings (nothing overridden), no photo, no
-/// common chats, no calls.
+/// common chats, no calls; a bot's (empty) `bot_info`.
 fn full_user(user: &UserRecord, about: Option<String>) -> types::UserFull {
     types::UserFull {
         blocked: false,
@@ -43,7 +43,18 @@ fn full_user(user: &UserRecord, about: Option<String>) -> types::UserFull {
         personal_photo: None,
         profile_photo: None,
         fallback_photo: None,
-        bot_info: None,
+        // A bot made by the admin command has no description and no commands.
+        bot_info: user.is_bot.then(|| {
+            Box::new(
+                types::BotInfo {
+                    user_id: Some(user.id),
+                    description: Some(String::new()),
+                    commands: Some(Vec::new()),
+                    ..Default::default()
+                }
+                .into(),
+            )
+        }),
         pinned_msg_id: None,
         folder_id: None,
         ttl_period: None,

@@ -133,6 +133,9 @@ pub enum AdminError {
     /// An account with this phone number exists.
     #[error("phone number {0} is already registered")]
     PhoneTaken(String),
+    /// Another account has this username (in any case).
+    #[error("username {0} is already taken")]
+    UsernameTaken(String),
     /// The name gives no usable bot username.
     #[error("bot name {0:?} has no letters or digits")]
     InvalidBotName(String),
@@ -585,11 +588,17 @@ impl Api {
     // ---- admin functions (tests, the CLI) ----
 
     /// Creates an account, optionally with a 2FA password or a login email. `now` is the
-    /// creation time (Unix seconds).
+    /// creation time (Unix seconds). A username is taken as given (no rules apply to the admin),
+    /// but must be free in any case ([`AdminError::UsernameTaken`]).
     pub fn create_user(&self, user: &AdminUser, now: i64) -> Result<UserRecord, AdminError> {
         let phone = PhoneNumber::parse(&user.phone).ok_or_else(|| AdminError::InvalidPhone(user.phone.clone()))?;
         if self.store.user_by_phone(phone.digits())?.is_some() {
             return Err(AdminError::PhoneTaken(phone.to_string()));
+        }
+        if let Some(name) = &user.username {
+            if self.store.user_by_username(name)?.is_some() {
+                return Err(AdminError::UsernameTaken(name.clone()));
+            }
         }
         let password = match &user.password {
             Some(password) => Some(self.password_record(password, user.password_hint.clone())?),
@@ -629,7 +638,7 @@ impl Api {
 
     /// Creates a bot named `name` and returns its token, `"{bot_id}:{secret}"`, for
     /// `auth.importBotAuthorization`. Its username is `name` reduced to letters, digits and `_`,
-    /// ending in `bot`.
+    /// ending in `bot` ([`AdminError::UsernameTaken`] if an account has it, in any case).
     pub fn create_bot(&self, name: &str, now: i64) -> Result<String, AdminError> {
         let mut username: String = name.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
         if username.is_empty() {
@@ -637,6 +646,9 @@ impl Api {
         }
         if !username.to_ascii_lowercase().ends_with("bot") {
             username.push_str("_bot");
+        }
+        if self.store.user_by_username(&username)?.is_some() {
+            return Err(AdminError::UsernameTaken(username));
         }
         let secret = codes::random_hex(&mut **self.random(), 18);
         let new = NewUser {

@@ -235,6 +235,11 @@ CREATE TABLE IF NOT EXISTS contacts (
     PRIMARY KEY (owner_id, user_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS contacts_by_user ON contacts(user_id);
+-- Usernames were unique only as written; of two that differ only in case, the older account
+-- keeps its username.
+UPDATE users SET username = NULL WHERE EXISTS (
+    SELECT 1 FROM users older WHERE older.username = users.username COLLATE NOCASE AND older.id < users.id
+);
 CREATE UNIQUE INDEX IF NOT EXISTS users_by_username ON users(username COLLATE NOCASE);
 ALTER TABLE users ADD COLUMN about TEXT;
 ";

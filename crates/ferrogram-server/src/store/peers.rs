@@ -19,7 +19,7 @@ pub struct ContactRecord {
     pub last_name: String,
     /// The phone number as the owner imported it.
     pub phone: String,
-    /// When the contact was added or last imported (Unix seconds).
+    /// When the contact was first added (Unix seconds).
     pub added: i64,
 }
 
@@ -270,7 +270,7 @@ mod tests {
             conn.pragma_update(None, "user_version", 2).unwrap();
             conn.execute(
                 "INSERT INTO users (id, access_hash, phone, first_name, last_name, username, home_dc, created)
-                 VALUES (7, 1, '1555', 'Ada', '', 'Ada_L', 2, 1)",
+                 VALUES (7, 1, '1555', 'Ada', '', 'Ada_L', 2, 1), (8, 1, '1556', 'Al', '', 'ada_l', 2, 1)",
                 [],
             )
             .unwrap();
@@ -278,7 +278,9 @@ mod tests {
         let store = Store::open_file(&path).unwrap();
         let version: i32 = store.lock().pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
         assert_eq!(version, SCHEMA_VERSION);
+        // Usernames that differed only in case: the older account keeps its own.
         assert_eq!(store.user_by_username("ada_l").unwrap().map(|u| u.id), Some(7));
+        assert_eq!(store.user(8).unwrap().unwrap().username, None);
         assert!(store.set_profile(7, "Ada", "L", Some("hi")).unwrap());
         assert_eq!(store.about(7).unwrap().as_deref(), Some("hi"));
         drop(store);
