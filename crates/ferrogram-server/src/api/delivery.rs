@@ -180,16 +180,20 @@ pub(crate) fn deliver(
     let mut delivered = Vec::with_capacity(others.len() + 1);
     let mut origin_id = 0;
     for owner in std::iter::once(out.sender).chain(others.iter().copied().filter(|o| *o != out.sender)) {
-        let id = store::updates::take_message_ids(conn, owner, 1)?;
-        if owner == out.sender {
-            origin_id = id;
-        }
         let reply_to = match out.reply_to {
             Some(to) if owner == out.sender => Some(to),
             Some(to) => copy_in(conn, out.sender, to, owner)?,
             None => None,
         };
-        let message = message_for(out, owner, id, reply_to);
+        // The id comes with the pts: the message is built inside the log entry's making.
+        let (id, pts, message) = store::updates::advance(conn, owner, 1, 1, out.date, keep, |id, pts| {
+            let message = message_for(out, owner, id, reply_to);
+            let update = types::UpdateNewMessage { message: message.clone(), pts, pts_count: 1 };
+            (enums::Update::from(update).to_bytes(), message)
+        })?;
+        if owner == out.sender {
+            origin_id = id;
+        }
         let row = MessageRow {
             owner,
             id,
@@ -204,9 +208,6 @@ pub(crate) fn deliver(
             body: message.to_bytes(),
         };
         store::messages::insert(conn, &row)?;
-        let pts = store::updates::append(conn, owner, 1, out.date, keep, |pts| {
-            enums::Update::from(types::UpdateNewMessage { message: message.clone(), pts, pts_count: 1 }).to_bytes()
-        })?;
         delivered.push(Delivered { owner, id, pts, message });
     }
     Ok(delivered)
@@ -385,10 +386,11 @@ impl Api {
         date: i64,
     ) -> Result<(), RpcError> {
         for d in delivered {
-            let Some(owner) = self.store.user(d.owner).map_err(|e| failure::internal(&e))? else { continue };
+            // Short updates name their peers by id only; `updates` carry them.
             let (users, chats) = if matches!(d.message, enums::Message::Message(_)) {
                 (Vec::new(), Vec::new())
             } else {
+                let Some(owner) = self.store.user(d.owner).map_err(|e| failure::internal(&e))? else { continue };
                 let (mut u, mut c) = (BTreeSet::new(), BTreeSet::new());
                 refs_of(&d.message, &mut u, &mut c);
                 self.peers_view(&owner, &u, &c)?

@@ -385,6 +385,11 @@ impl Store {
 
     fn init(conn: Connection) -> Result<Store, StoreError> {
         conn.pragma_update(None, "foreign_keys", "ON").during("enable foreign keys")?;
+        // A request's writes are savepoints of its transaction: their rollback journal (and any
+        // temporary table) stays in memory instead of a temporary file, and a page cache of
+        // 64 MiB keeps a large transaction (many requests committed together) from spilling.
+        conn.pragma_update(None, "temp_store", "MEMORY").during("keep temporary data in memory")?;
+        conn.pragma_update(None, "cache_size", -65_536).during("set the page cache size")?;
         conn.busy_timeout(std::time::Duration::from_secs(5)).during("set busy timeout")?;
         let version: i32 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).during("read schema version")?;
         if version > SCHEMA_VERSION {
@@ -520,7 +525,9 @@ impl Store {
     /// The user with this id.
     pub fn user(&self, id: i64) -> Result<Option<UserRecord>, StoreError> {
         self.lock()
-            .query_row(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"), [id], user_row)
+            .prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"))
+            .during("read user")?
+            .query_row([id], user_row)
             .optional()
             .during("read user")?
             .transpose()
@@ -590,7 +597,9 @@ impl Store {
     /// The auth key with this id.
     pub fn auth_key(&self, id: i64) -> Result<Option<AuthKeyRecord>, StoreError> {
         self.lock()
-            .query_row(&format!("SELECT {AUTH_KEY_COLUMNS} FROM auth_keys WHERE id = ?1"), [id], auth_key_row)
+            .prepare_cached(&format!("SELECT {AUTH_KEY_COLUMNS} FROM auth_keys WHERE id = ?1"))
+            .during("read auth key")?
+            .query_row([id], auth_key_row)
             .optional()
             .during("read auth key")?
             .transpose()

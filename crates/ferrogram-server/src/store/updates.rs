@@ -83,44 +83,35 @@ pub(crate) fn state(conn: &Connection, user_id: i64) -> Result<UpdateState, Stor
         .unwrap_or(UpdateState { pts: INITIAL_PTS, qts: 0, seq: 0, date: 0, pruned_to: 0 }))
 }
 
-/// Takes `count` consecutive message ids from the box of `user_id` and returns the first.
-pub(crate) fn take_message_ids(conn: &Connection, user_id: i64, count: i32) -> Result<i32, StoreError> {
-    let next: i32 = conn
-        .prepare_cached(
-            "INSERT INTO update_states (user_id, pts, date, next_message_id) VALUES (?1, ?2, 0, 1 + ?3)
-             ON CONFLICT(user_id) DO UPDATE SET next_message_id = next_message_id + ?3
-             RETURNING next_message_id",
-        )
-        .during("take message ids")?
-        .query_row(params![user_id, INITIAL_PTS, count], |r| r.get(0))
-        .during("take message ids")?;
-    Ok(next - count)
-}
-
-/// Appends an event of `pts_count` pts to the box of `user_id`: `body` gets the pts the event
-/// ends at and returns the serialized `Update` to log. The log keeps the events of the last
-/// `keep` pts at least (older ones go, in batches so that most appends delete nothing). Returns
-/// that pts.
-pub(crate) fn append(
+/// Takes `ids` consecutive message ids (the first is returned) and `pts_count` pts from the box
+/// of `user_id` in one statement, and logs the event `body` makes of the pts it ends at. The log
+/// keeps the events of the last `keep` pts at least (older ones go, in batches so that most
+/// appends delete nothing). Returns the first id, the pts and what `body` returned beside the
+/// bytes.
+pub(crate) fn advance<T>(
     conn: &Connection,
     user_id: i64,
+    ids: i32,
     pts_count: i32,
     date: i64,
     keep: u32,
-    body: impl FnOnce(i32) -> Vec<u8>,
-) -> Result<i32, StoreError> {
-    let (pts, pruned_to): (i32, i32) = conn
+    body: impl FnOnce(i32, i32) -> (Vec<u8>, T),
+) -> Result<(i32, i32, T), StoreError> {
+    let (next_id, pts, pruned_to): (i32, i32, i32) = conn
         .prepare_cached(
-            "INSERT INTO update_states (user_id, pts, date, next_message_id) VALUES (?1, ?2 + ?3, ?4, 1)
-             ON CONFLICT(user_id) DO UPDATE SET pts = pts + ?3, date = MAX(date, ?4)
-             RETURNING pts, pruned_to",
+            "INSERT INTO update_states (user_id, pts, date, next_message_id) VALUES (?1, ?2 + ?3, ?4, 1 + ?5)
+             ON CONFLICT(user_id) DO UPDATE SET pts = pts + ?3, date = MAX(date, ?4),
+             next_message_id = next_message_id + ?5
+             RETURNING next_message_id, pts, pruned_to",
         )
         .during("advance pts")?
-        .query_row(params![user_id, INITIAL_PTS, pts_count, date], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row(params![user_id, INITIAL_PTS, pts_count, date, ids], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .during("advance pts")?;
+    let first_id = next_id - ids;
+    let (bytes, made) = body(first_id, pts);
     conn.prepare_cached("INSERT INTO update_log (user_id, pts, pts_count, date, body) VALUES (?1, ?2, ?3, ?4, ?5)")
         .during("log update")?
-        .execute(params![user_id, pts, pts_count, date, body(pts)])
+        .execute(params![user_id, pts, pts_count, date, bytes])
         .during("log update")?;
     let keep = i64::from(keep.max(1));
     if i64::from(pts) - i64::from(pruned_to) > keep + (keep / 4).clamp(1, PRUNE_BATCH) {
@@ -134,7 +125,21 @@ pub(crate) fn append(
             .execute(params![user_id, cut])
             .during("prune update log")?;
     }
-    Ok(pts)
+    Ok((first_id, pts, made))
+}
+
+/// Appends an event of `pts_count` pts (no new message) to the box of `user_id`: `body` gets the
+/// pts the event ends at and returns the serialized `Update` to log (see [`advance`]). Returns
+/// that pts.
+pub(crate) fn append(
+    conn: &Connection,
+    user_id: i64,
+    pts_count: i32,
+    date: i64,
+    keep: u32,
+    body: impl FnOnce(i32) -> Vec<u8>,
+) -> Result<i32, StoreError> {
+    advance(conn, user_id, 0, pts_count, date, keep, |_, pts| (body(pts), ())).map(|(_, pts, ())| pts)
 }
 
 /// The most pts past its limit a log grows before its oldest entries are dropped at once (a
