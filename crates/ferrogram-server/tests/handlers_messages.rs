@@ -411,3 +411,78 @@ fn dialogs_request(offset_date: i32, offset_id: i32, limit: i32) -> functions::m
         hash: 0,
     }
 }
+
+#[test]
+fn pushes_go_to_signed_in_keys_through_the_invoke_wrappers() {
+    use ferrogram_tl::{RawQuery, Serializable};
+    let api = api();
+    let people = accounts(&api, 2);
+    let (ada, bob) = (&people[0], &people[1]);
+    let bob_tablet = second_key(&api, bob, 60);
+    let to_bob = peer_of(&api, ada, bob);
+    let wrapped = functions::InvokeWithLayer {
+        layer: ferrogram_tl::LAYER,
+        query: functions::InitConnection {
+            api_id: 12345,
+            device_model: "test".into(),
+            system_version: "1".into(),
+            app_version: "1".into(),
+            system_lang_code: "en".into(),
+            lang_pack: String::new(),
+            lang_code: "en".into(),
+            proxy: None,
+            params: None,
+            query: RawQuery(send_request(&to_bob, "wrapped", 1).to_bytes()),
+        },
+    };
+    let mut pushes = Vec::new();
+    let answer = api.call_with_pushes(&ada.ctx, &wrapped.to_bytes(), &mut pushes).unwrap();
+    let answer = <enums::Updates as ferrogram_tl::Deserializable>::from_bytes_exact(&answer).unwrap();
+    assert_eq!(short_sent(&answer).id, 1);
+    assert_eq!(pushes.len(), 2, "both of Bob's keys");
+    assert_eq!(short_message(&only_push(&pushes, &bob_tablet)).message, "wrapped");
+
+    // A key that logged out gets nothing any more; `Api::call` drops the pushes.
+    call(&api, &bob_tablet, &functions::auth::LogOut {}).unwrap();
+    let (_, pushes) = send(&api, &ada.ctx, &to_bob, "after log-out", 2);
+    assert_eq!(pushes.len(), 1);
+    assert!(pushes_for(&pushes, &bob_tablet).is_empty());
+
+    // A forward with one used random_id forwards nothing.
+    let forward = functions::messages::ForwardMessages {
+        silent: false,
+        background: false,
+        with_my_score: false,
+        drop_author: true,
+        drop_media_captions: false,
+        noforwards: false,
+        allow_paid_floodskip: false,
+        from_ephemeral: false,
+        from_peer: to_bob.clone(),
+        id: vec![1, 2],
+        random_id: vec![10, 2],
+        to_peer: self_peer(),
+        top_msg_id: None,
+        reply_to: None,
+        schedule_date: None,
+        schedule_repeat_period: None,
+        send_as: None,
+        quick_reply_shortcut: None,
+        effect: None,
+        video_timestamp: None,
+        allow_paid_stars: None,
+        suggested_post: None,
+    };
+    assert_error(call(&api, &ada.ctx, &forward), 500, "RANDOM_ID_DUPLICATE");
+    assert!(history_ids(&api, &ada.ctx, &history_request(&self_peer(), 0, 0, 10)).0.is_empty());
+    let mismatched = functions::messages::ForwardMessages { random_id: vec![10], ..forward.clone() };
+    assert_error(call(&api, &ada.ctx, &mismatched), 400, "RANDOM_ID_INVALID");
+    let fine = functions::messages::ForwardMessages { random_id: vec![10, 11], ..forward };
+    let (answer, _) = call_p(&api, &ada.ctx, &fine);
+    let answer = answer.unwrap();
+    let updates = &updates_list(&answer).updates;
+    assert_eq!(updates.len(), 4);
+    let enums::Update::NewMessage(first) = &updates[1] else { panic!("{updates:?}") };
+    assert!(plain(&first.message).fwd_from.is_none(), "drop_author");
+    assert_eq!(history_ids(&api, &ada.ctx, &history_request(&self_peer(), 0, 0, 10)).0, vec![4, 3]);
+}

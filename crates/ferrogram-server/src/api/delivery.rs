@@ -213,6 +213,53 @@ pub(crate) fn deliver(
     Ok(delivered)
 }
 
+/// Why a handler's store transaction was abandoned (nothing of it is kept).
+#[derive(Debug)]
+pub(crate) enum Abort {
+    /// The store failed.
+    Store(StoreError),
+    /// The call is refused with this error.
+    Refused(RpcError),
+}
+
+impl From<StoreError> for Abort {
+    fn from(error: StoreError) -> Abort {
+        Abort::Store(error)
+    }
+}
+
+impl From<Abort> for RpcError {
+    fn from(abort: Abort) -> RpcError {
+        match abort {
+            Abort::Store(error) => failure::internal(&error),
+            Abort::Refused(error) => error,
+        }
+    }
+}
+
+/// Each of `messages` (with the sender's `random_id` of each) delivered as [`deliver`] does, in
+/// the caller's transaction; a `random_id` the sender used before refuses them all with
+/// `RANDOM_ID_DUPLICATE`. Returns the copies of each message, the sender's first.
+pub(crate) fn deliver_new(
+    conn: &Connection,
+    messages: &[(Outgoing, i64)],
+    others: &[i64],
+    keep: u32,
+) -> Result<Vec<Vec<Delivered>>, Abort> {
+    let mut all = Vec::with_capacity(messages.len());
+    for (out, random_id) in messages {
+        if store::messages::random_id(conn, out.sender, *random_id)?.is_some() {
+            return Err(Abort::Refused(failure::fail(&[], "RANDOM_ID_DUPLICATE")));
+        }
+        let delivered = deliver(conn, out, others, keep)?;
+        if let Some(mine) = delivered.first() {
+            store::messages::record_random_id(conn, out.sender, *random_id, mine.id)?;
+        }
+        all.push(delivered);
+    }
+    Ok(all)
+}
+
 /// The id in the box of `owner` of the copy of `sender`'s message `id` (the sender's own id).
 fn copy_in(conn: &Connection, sender: i64, id: i32, owner: i64) -> Result<Option<i32>, StoreError> {
     let Some(row) = store::messages::message(conn, sender, id)? else { return Ok(None) };

@@ -25,14 +25,21 @@ const MAX_DIALOGS_LIMIT: i32 = 100;
 type DialogParts = (Vec<enums::Dialog>, Vec<enums::Message>, Vec<enums::Chat>, Vec<enums::User>);
 
 impl Api {
-    /// The peer key of a chat `me` may read.
+    /// The peer key of a chat `me` may read: any user (Saved Messages for `me`), a basic group
+    /// `me` is or was in.
     fn readable(&self, me: &UserRecord, peer: &enums::InputPeer, errors: &[ErrorInfo]) -> Result<i64, RpcError> {
         match self.resolve_input_peer(me, peer)? {
             PeerRef::User(id) => Ok(user_peer(id)),
-            PeerRef::Chat(id) => match self.store.chat(id).map_err(|e| failure::internal(&e))? {
-                Some(_) => Ok(chat_peer(id)),
-                None => Err(fail(errors, "CHAT_ID_INVALID")),
-            },
+            PeerRef::Chat(id) => {
+                // A member, or a former one whose box still has the group's dialog.
+                let internal = |e: crate::store::StoreError| failure::internal(&e);
+                let member = self.store.chat_participants(id).map_err(internal)?.iter().any(|m| m.user_id == me.id);
+                if member || self.store.dialog(me.id, chat_peer(id)).map_err(internal)?.is_some() {
+                    Ok(chat_peer(id))
+                } else {
+                    Err(fail(errors, "CHAT_ID_INVALID"))
+                }
+            }
             PeerRef::Channel(_) => Err(fail(errors, "CHANNEL_INVALID")),
         }
     }

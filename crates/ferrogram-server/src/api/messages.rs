@@ -169,13 +169,13 @@ impl Api {
         let errors = messages::SendMessage::POSSIBLE_ERRORS;
         let (_, me) = self.user_of(ctx)?;
         let target = self.target(&me, &req.peer, errors)?;
+        if req.send_as.is_some() {
+            // Only channels may be sent as, and none exist here.
+            return Err(fail(errors, "SEND_AS_PEER_INVALID"));
+        }
         Self::check_text(&req.message, errors)?;
         let entities = self.check_entities(&me, &req.message, req.entities.as_deref(), errors)?;
         let reply_to = self.reply_target(&me, target.place, req.reply_to.as_deref(), errors)?;
-        let used = self.store.used_random_id(me.id, req.random_id);
-        if used.map_err(|e| failure::internal(&e))?.is_some() {
-            return Err(fail(errors, "RANDOM_ID_DUPLICATE"));
-        }
         let out = Outgoing {
             sender: me.id,
             place: target.place,
@@ -188,16 +188,15 @@ impl Api {
             reply_to,
         };
         let keep = self.config.update_log_limit;
+        let entities = out.entities.clone();
+        let sent = [(out, req.random_id)];
         let delivered = self
             .store
-            .atomically("send message", |tx| {
-                let delivered = delivery::deliver(tx, &out, &target.others, keep)?;
-                store::messages::record_random_id(tx, me.id, req.random_id, delivered[0].id)?;
-                Ok::<_, StoreError>(delivered)
-            })
-            .map_err(|e| failure::internal(&e))?;
+            .atomically("send message", |tx| delivery::deliver_new(tx, &sent, &target.others, keep))?
+            .pop()
+            .unwrap_or_default();
         self.push_delivered(pushes, &delivered, ctx.auth_key_id, ctx.now)?;
-        let mine = &delivered[0];
+        let mine = delivered.first().ok_or_else(|| failure::internal_named("INTERNAL"))?;
         let answer: enums::Updates = match target.place {
             Place::Private(_) => types::UpdateShortSentMessage {
                 out: true,
@@ -206,7 +205,7 @@ impl Api {
                 pts_count: 1,
                 date: tl::clamp_i32(ctx.now),
                 media: None,
-                entities: out.entities.clone(),
+                entities,
                 ttl_period: None,
             }
             .into(),
@@ -296,51 +295,48 @@ impl Api {
         if originals.is_empty() {
             return Err(fail(errors, "MESSAGE_ID_INVALID"));
         }
+        let outgoing: Vec<(Outgoing, i64)> = originals
+            .into_iter()
+            .map(|(original, sender, random_id)| {
+                let fwd_from = if req.drop_author {
+                    None
+                } else {
+                    Some(match original.fwd_from.as_deref() {
+                        Some(header) => header.clone(),
+                        None => types::MessageFwdHeader {
+                            from_id: Some(peer_tl(user_peer(sender))),
+                            date: original.date,
+                            ..Default::default()
+                        }
+                        .into(),
+                    })
+                };
+                let out = Outgoing {
+                    sender: me.id,
+                    place: target.place,
+                    date: ctx.now,
+                    text: original.message,
+                    entities: original.entities,
+                    silent: req.silent,
+                    fwd_from,
+                    action: None,
+                    reply_to: None,
+                };
+                (out, random_id)
+            })
+            .collect();
         let keep = self.config.update_log_limit;
-        let mut mine = Vec::with_capacity(originals.len());
-        let mut updates = Vec::with_capacity(originals.len() * 2);
-        for (original, sender, random_id) in originals {
-            let used = self.store.used_random_id(me.id, random_id);
-            if used.map_err(|e| failure::internal(&e))?.is_some() {
-                return Err(fail(errors, "RANDOM_ID_DUPLICATE"));
-            }
-            let fwd_from = if req.drop_author {
-                None
-            } else {
-                Some(match original.fwd_from.as_deref() {
-                    Some(header) => header.clone(),
-                    None => types::MessageFwdHeader {
-                        from_id: Some(peer_tl(user_peer(sender))),
-                        date: original.date,
-                        ..Default::default()
-                    }
-                    .into(),
-                })
-            };
-            let out = Outgoing {
-                sender: me.id,
-                place: target.place,
-                date: ctx.now,
-                text: original.message.clone(),
-                entities: original.entities.clone(),
-                silent: req.silent,
-                fwd_from,
-                action: None,
-                reply_to: None,
-            };
-            let delivered = self
-                .store
-                .atomically("forward message", |tx| {
-                    let delivered = delivery::deliver(tx, &out, &target.others, keep)?;
-                    store::messages::record_random_id(tx, me.id, random_id, delivered[0].id)?;
-                    Ok::<_, StoreError>(delivered)
-                })
-                .map_err(|e| failure::internal(&e))?;
-            self.push_delivered(pushes, &delivered, ctx.auth_key_id, ctx.now)?;
-            let first = delivered.into_iter().next().ok_or_else(|| failure::internal_named("INTERNAL"))?;
-            updates.push(types::UpdateMessageId { id: first.id, random_id }.into());
-            updates.push(delivery::new_message(&first));
-            mine.push(first.message);
+        let delivered = self
+            .store
+            .atomically("forward messages", |tx| delivery::deliver_new(tx, &outgoing, &target.others, keep))?;
+        let mut mine = Vec::with_capacity(delivered.len());
+        let mut updates = Vec::with_capacity(delivered.len() * 2);
+        for (copies, (_, random_id)) in delivered.iter().zip(&outgoing) {
+            self.push_delivered(pushes, copies, ctx.auth_key_id, ctx.now)?;
+            let Some(first) = copies.first() else { continue };
+            updates.push(types::UpdateMessageId { id: first.id, random_id: *random_id }.into());
+            updates.push(delivery::new_message(first));
+            mine.push(first.message.clone());
         }
         let refs: Vec<&enums::Message> = mine.iter().collect();
         Ok(self.updates_with_refs(&me, updates, &refs, ctx.now)?.to_bytes())
