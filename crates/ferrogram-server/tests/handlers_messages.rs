@@ -486,3 +486,46 @@ fn pushes_go_to_signed_in_keys_through_the_invoke_wrappers() {
     assert!(plain(&first.message).fwd_from.is_none(), "drop_author");
     assert_eq!(history_ids(&api, &ada.ctx, &history_request(&self_peer(), 0, 0, 10)).0, vec![4, 3]);
 }
+
+#[test]
+fn delete_history_clears_a_chat_for_both_with_revoke() {
+    let api = api();
+    let people = accounts(&api, 2);
+    let (ada, bob) = (&people[0], &people[1]);
+    let (to_bob, to_ada) = (peer_of(&api, ada, bob), peer_of(&api, bob, ada));
+    send(&api, &ada.ctx, &self_peer(), "kept", 1);
+    send(&api, &ada.ctx, &to_bob, "one", 2);
+    send(&api, &bob.ctx, &to_ada, "two", 3);
+    send(&api, &ada.ctx, &to_bob, "three", 4);
+    let clear = |max_id: i32, revoke: bool| functions::messages::DeleteHistory {
+        just_clear: false,
+        revoke,
+        peer: to_ada.clone(),
+        max_id,
+        min_date: None,
+        max_date: None,
+    };
+    // Bob's copy of "one" only (his id 1), for himself.
+    let (answer, pushes) = call_p(&api, &bob.ctx, &clear(1, false));
+    let enums::messages::AffectedHistory::AffectedHistory(affected) = answer.unwrap();
+    assert_eq!((affected.pts_count, affected.offset, pushes.len()), (1, 0, 0));
+    assert_eq!(history_ids(&api, &ada.ctx, &history_request(&to_bob, 0, 0, 10)).0, vec![4, 3, 2]);
+    // The rest, for both.
+    let (answer, pushes) = call_p(&api, &bob.ctx, &clear(0, true));
+    let enums::messages::AffectedHistory::AffectedHistory(affected) = answer.unwrap();
+    assert_eq!((affected.pts_count, affected.offset), (2, 0));
+    let adas = only_push(&pushes, &ada.ctx);
+    let [enums::Update::DeleteMessages(gone)] = updates_list(&adas).updates.as_slice() else { panic!("{adas:?}") };
+    assert_eq!((gone.messages.clone(), gone.pts_count), (vec![3, 4], 2));
+    assert_eq!(history_ids(&api, &ada.ctx, &history_request(&to_bob, 0, 0, 10)).0, vec![2]);
+    assert!(history_ids(&api, &bob.ctx, &history_request(&to_ada, 0, 0, 10)).0.is_empty());
+    let enums::messages::PeerDialogs::PeerDialogs(found) = call(
+        &api,
+        &bob.ctx,
+        &functions::messages::GetPeerDialogs { peers: vec![types::InputDialogPeer { peer: to_ada.clone() }.into()] },
+    )
+    .unwrap();
+    let enums::Dialog::Dialog(dialog) = &found.dialogs[0] else { panic!() };
+    assert_eq!(dialog.top_message, 0, "an empty dialog");
+    assert_eq!(history_ids(&api, &ada.ctx, &history_request(&self_peer(), 0, 0, 10)).0, vec![1]);
+}

@@ -27,7 +27,12 @@ type DialogParts = (Vec<enums::Dialog>, Vec<enums::Message>, Vec<enums::Chat>, V
 impl Api {
     /// The peer key of a chat `me` may read: any user (Saved Messages for `me`), a basic group
     /// `me` is or was in.
-    fn readable(&self, me: &UserRecord, peer: &enums::InputPeer, errors: &[ErrorInfo]) -> Result<i64, RpcError> {
+    pub(crate) fn readable(
+        &self,
+        me: &UserRecord,
+        peer: &enums::InputPeer,
+        errors: &[ErrorInfo],
+    ) -> Result<i64, RpcError> {
         match self.resolve_input_peer(me, peer)? {
             PeerRef::User(id) => Ok(user_peer(id)),
             PeerRef::Chat(id) => {

@@ -1,6 +1,7 @@
 //! Sending and changing messages in private chats, Saved Messages and basic groups:
 //! `messages.sendMessage`, `messages.forwardMessages`, `messages.editMessage`,
-//! `messages.deleteMessages`, `messages.readHistory` and `messages.setTyping`
+//! and `messages.setTyping` (edits and reads are in [`super::edits`], deletions in
+//! [`super::deletes`])
 //! (<https://core.telegram.org/api/updates>, <https://core.telegram.org/method/messages.sendMessage>).
 //!
 //! Each event lands in every party's box with that party's own ids and pts; the caller gets the
@@ -8,7 +9,7 @@
 //! `messages.affectedMessages` for deletions and reads) and every other session of every party a
 //! [`Push`](super::Push).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use ferrogram_tl::functions::messages;
 use ferrogram_tl::{enums, types, Deserializable, ErrorInfo, Serializable};
@@ -18,7 +19,7 @@ use super::failure::{self, fail};
 use super::peers::PeerRef;
 use super::{tl, Api, Push};
 use crate::context::{CallContext, RpcError};
-use crate::store::{self, chats, user_peer, StoreError, UserRecord};
+use crate::store::{user_peer, UserRecord};
 
 /// The longest message text, in UTF-16 code units (`config.message_length_max`).
 pub(crate) const MAX_MESSAGE_LENGTH: usize = 4096;
@@ -369,71 +370,5 @@ impl Api {
             self.push_to(pushes, *other, ctx.auth_key_id, &short);
         }
         Ok(true.to_bytes())
-    }
-
-    /// `messages.deleteMessages`: deletes `me`'s copies (one `updateDeleteMessages` of
-    /// `pts_count` = their number), and with `revoke` every other copy of the messages `me`
-    /// sent (of any message in a private chat, or in a group `me` created), each owner getting
-    /// its own `updateDeleteMessages`. Ids `me` does not have are skipped.
-    pub(crate) fn delete_messages(
-        &self,
-        ctx: &CallContext,
-        req: messages::DeleteMessages,
-        pushes: &mut Vec<Push>,
-    ) -> Result<Vec<u8>, RpcError> {
-        let (_, me) = self.user_of(ctx)?;
-        let keep = self.config.update_log_limit;
-        let ids: BTreeSet<i32> = req.id.iter().copied().filter(|id| *id > 0).take(MAX_FORWARD * 10).collect();
-        let (mine, others) = self
-            .store
-            .atomically("delete messages", |tx| {
-                let mut mine = Vec::new();
-                let mut others: BTreeMap<i64, Vec<i32>> = BTreeMap::new();
-                for id in &ids {
-                    let Some(row) = store::messages::delete(tx, me.id, *id)? else { continue };
-                    mine.push(*id);
-                    if !req.revoke {
-                        continue;
-                    }
-                    let may_revoke = match row.peer {
-                        peer if peer > 0 => true,
-                        peer => row.out || chats::chat(tx, -peer)?.is_some_and(|c| c.creator == me.id),
-                    };
-                    if !may_revoke {
-                        continue;
-                    }
-                    for (owner, copy) in store::messages::copies(tx, row.origin_user, row.origin_id)? {
-                        if store::messages::delete(tx, owner, copy)?.is_some() {
-                            others.entry(owner).or_default().push(copy);
-                        }
-                    }
-                }
-                let mut logged = Vec::new();
-                for (owner, ids) in std::iter::once((me.id, mine.clone())).chain(others) {
-                    if ids.is_empty() {
-                        continue;
-                    }
-                    let count = ids.len() as i32;
-                    let update = |pts| -> enums::Update {
-                        types::UpdateDeleteMessages { messages: ids.clone(), pts, pts_count: count }.into()
-                    };
-                    let pts = store::updates::append(tx, owner, count, ctx.now, keep, |pts| update(pts).to_bytes())?;
-                    logged.push((owner, update(pts), pts, count));
-                }
-                Ok::<_, StoreError>((mine, logged))
-            })
-            .map_err(|e| failure::internal(&e))?;
-        let mut affected = None;
-        for (owner, update, pts, count) in others {
-            if owner == me.id {
-                affected = Some((pts, count));
-            }
-            self.push_to(pushes, owner, ctx.auth_key_id, &delivery::updates_of(vec![update], ctx.now, vec![], vec![]));
-        }
-        let (pts, pts_count) = match affected {
-            Some(done) if !mine.is_empty() => done,
-            _ => (self.store.update_state(me.id).map_err(|e| failure::internal(&e))?.pts, 0),
-        };
-        Ok(enums::messages::AffectedMessages::from(types::messages::AffectedMessages { pts, pts_count }).to_bytes())
     }
 }

@@ -21,6 +21,7 @@
 
 mod chats;
 pub mod contacts;
+mod deletes;
 mod delivery;
 mod edits;
 mod failure;
@@ -330,6 +331,7 @@ impl Api {
         const FORWARD_MESSAGES: u32 = msg::ForwardMessages::CONSTRUCTOR_ID;
         const EDIT_MESSAGE: u32 = msg::EditMessage::CONSTRUCTOR_ID;
         const DELETE_MESSAGES: u32 = msg::DeleteMessages::CONSTRUCTOR_ID;
+        const DELETE_HISTORY: u32 = msg::DeleteHistory::CONSTRUCTOR_ID;
         const READ_HISTORY: u32 = msg::ReadHistory::CONSTRUCTOR_ID;
         const SET_TYPING: u32 = msg::SetTyping::CONSTRUCTOR_ID;
         const GET_HISTORY: u32 = msg::GetHistory::CONSTRUCTOR_ID;
@@ -438,6 +440,7 @@ impl Api {
             FORWARD_MESSAGES => self.forward_messages(ctx, decode(query)?, pushes),
             EDIT_MESSAGE => self.edit_message(ctx, decode(query)?, pushes),
             DELETE_MESSAGES => self.delete_messages(ctx, decode(query)?, pushes),
+            DELETE_HISTORY => self.delete_history(ctx, decode(query)?, pushes),
             READ_HISTORY => self.read_history(ctx, decode(query)?, pushes),
             SET_TYPING => self.set_typing(ctx, decode(query)?, pushes),
             GET_HISTORY => self.get_history(ctx, decode(query)?),
