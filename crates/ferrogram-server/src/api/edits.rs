@@ -115,7 +115,7 @@ impl Api {
         let events = self
             .store
             .atomically("read history", |tx| {
-                let Some((dialog, before)) = store::messages::read_inbox(tx, me.id, key, max_id)? else {
+                let Some((dialog, before)) = store::dialogs::read_inbox(tx, me.id, key, max_id)? else {
                     return Ok::<_, StoreError>(Vec::new());
                 };
                 let inbox = |pts| -> enums::Update {
@@ -132,13 +132,13 @@ impl Api {
                 };
                 let pts = store::updates::append(tx, me.id, 1, ctx.now, keep, |pts| inbox(pts).to_bytes())?;
                 let mut events = vec![(me.id, inbox(pts), pts)];
-                let senders = store::messages::senders_between(tx, me.id, key, before, dialog.read_inbox_max_id)?;
+                let senders = store::dialogs::senders_between(tx, me.id, key, before, dialog.read_inbox_max_id)?;
                 for (sender, origin_id) in senders.into_iter().filter(|(s, _)| *s != me.id) {
                     let their_key = match target.place {
                         Place::Private(_) => user_peer(me.id),
                         Place::Group(_) => key,
                     };
-                    if !store::messages::read_outbox(tx, sender, their_key, origin_id)? {
+                    if !store::dialogs::read_outbox(tx, sender, their_key, origin_id)? {
                         continue;
                     }
                     let outbox = |pts| -> enums::Update {

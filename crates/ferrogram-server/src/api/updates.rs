@@ -127,7 +127,8 @@ impl Api {
                 other_updates,
                 chats,
                 users,
-                state: self.state_tl(me.id, &state, state.pts, state.date.max(reached.1))?,
+                // Events logged since `state` was read may be in too: the state covers them.
+                state: self.state_tl(me.id, &state, state.pts.max(reached.0), state.date.max(reached.1))?,
             }
             .into()
         };

@@ -19,6 +19,7 @@ mod answers;
 mod attempts;
 pub(crate) mod chats;
 mod conn;
+pub(crate) mod dialogs;
 pub(crate) mod messages;
 mod peers;
 mod prune;
@@ -28,7 +29,8 @@ pub(crate) mod updates;
 pub use answers::{Once, RequestKey};
 pub use attempts::{AttemptSlot, CodeAttempt};
 pub use chats::{ChatRow, ParticipantRow};
-pub use messages::{chat_peer, user_peer, DialogRow, HistoryQuery, MessageRow};
+pub use dialogs::DialogRow;
+pub use messages::{chat_peer, user_peer, HistoryQuery, MessageRow};
 pub use peers::{ContactRecord, UsernameChange};
 pub use prune::{Pruned, Retention};
 pub use records::{
