@@ -529,3 +529,58 @@ fn delete_history_clears_a_chat_for_both_with_revoke() {
     assert_eq!(dialog.top_message, 0, "an empty dialog");
     assert_eq!(history_ids(&api, &ada.ctx, &history_request(&self_peer(), 0, 0, 10)).0, vec![1]);
 }
+
+#[test]
+fn pinned_dialogs_come_first_in_their_order() {
+    let api = api();
+    let people = accounts(&api, 3);
+    let (ada, bob, carol) = (&people[0], &people[1], &people[2]);
+    let ada_phone = second_key(&api, ada, 50);
+    let (to_bob, to_carol) = (peer_of(&api, ada, bob), peer_of(&api, ada, carol));
+    send(&api, &ada.ctx, &to_bob, "b", 1);
+    send(&api, &ada.ctx, &to_carol, "c", 2);
+    send(&api, &ada.ctx, &self_peer(), "me", 3);
+    let pin = |peer: &enums::InputPeer, pinned: bool| functions::messages::ToggleDialogPin {
+        pinned,
+        peer: types::InputDialogPeer { peer: peer.clone() }.into(),
+    };
+    let order = |ctx| -> Vec<i64> {
+        let dialogs = call(&api, ctx, &dialogs_request(0, 0, 10)).unwrap();
+        let enums::messages::Dialogs::Dialogs(dialogs) = dialogs else { panic!("{dialogs:?}") };
+        dialogs
+            .dialogs
+            .iter()
+            .map(|d| match d {
+                enums::Dialog::Dialog(types::Dialog { peer: enums::Peer::User(u), .. }) => u.user_id,
+                other => panic!("{other:?}"),
+            })
+            .collect()
+    };
+    assert_eq!(order(&ada.ctx), vec![ada.user.id, carol.user.id, bob.user.id]);
+    let (answer, pushes) = call_p(&api, &ada.ctx, &pin(&to_bob, true));
+    assert!(answer.unwrap());
+    let enums::Updates::UpdateShort(short) = only_push(&pushes, &ada_phone) else { panic!() };
+    assert!(matches!(short.update, enums::Update::DialogPinned(ref p) if p.pinned));
+    call(&api, &ada.ctx, &pin(&to_carol, true)).unwrap();
+    assert_eq!(order(&ada.ctx), vec![carol.user.id, bob.user.id, ada.user.id], "the newest pin on top");
+    let reorder = functions::messages::ReorderPinnedDialogs {
+        force: false,
+        folder_id: 0,
+        order: vec![types::InputDialogPeer { peer: to_bob.clone() }.into()],
+    };
+    call(&api, &ada.ctx, &reorder).unwrap();
+    assert_eq!(order(&ada.ctx), vec![bob.user.id, carol.user.id, ada.user.id]);
+    let enums::messages::PeerDialogs::PeerDialogs(pinned) =
+        call(&api, &ada.ctx, &functions::messages::GetPinnedDialogs { folder_id: 0 }).unwrap();
+    assert_eq!(pinned.dialogs.len(), 2);
+    call(&api, &ada.ctx, &pin(&to_bob, false)).unwrap();
+    assert_eq!(order(&ada.ctx), vec![carol.user.id, ada.user.id, bob.user.id]);
+    // A second page never repeats the pinned ones.
+    let enums::messages::Dialogs::Slice(page) = call(&api, &ada.ctx, &dialogs_request(T0 as i32 + 1, 0, 10)).unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(page.dialogs.len(), 2);
+    let nobody = peer_of(&api, bob, carol);
+    assert_error(call(&api, &bob.ctx, &pin(&nobody, true)), 400, "PEER_HISTORY_EMPTY");
+}

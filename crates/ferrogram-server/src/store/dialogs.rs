@@ -23,7 +23,7 @@ pub struct DialogRow {
     pub read_outbox_max_id: i32,
     /// Incoming messages not read yet.
     pub unread_count: i32,
-    /// Position among the pinned dialogs (1 first), 0 if not pinned.
+    /// Rank among the pinned dialogs (the highest first), 0 if not pinned.
     pub pinned: i32,
 }
 
@@ -52,7 +52,7 @@ impl Store {
         if offset.is_none() && !exclude_pinned {
             let mut stmt = conn
                 .prepare_cached(&format!(
-                    "SELECT {DIALOG_COLUMNS} FROM dialogs WHERE owner = ?1 AND pinned > 0 ORDER BY pinned LIMIT ?2"
+                    "SELECT {DIALOG_COLUMNS} FROM dialogs WHERE owner = ?1 AND pinned > 0 ORDER BY pinned DESC LIMIT ?2"
                 ))
                 .during("list pinned dialogs")?;
             let rows = stmt.query_map(params![owner, limit], dialog_row).during("list pinned dialogs")?;
@@ -165,4 +165,54 @@ fn dialog_row(r: &Row<'_>) -> rusqlite::Result<DialogRow> {
         unread_count: r.get(6)?,
         pinned: r.get(7)?,
     })
+}
+
+/// Pins (at the top of the pinned dialogs) or unpins the dialog of `owner` with `peer`.
+/// Returns whether the dialog exists.
+pub(crate) fn set_pinned(conn: &Connection, owner: i64, peer: i64, pinned: bool) -> Result<bool, StoreError> {
+    let changed = conn
+        .prepare_cached(
+            "UPDATE dialogs SET pinned = CASE WHEN ?3 THEN
+               (SELECT COALESCE(MAX(pinned), 0) + 1 FROM dialogs WHERE owner = ?1) ELSE 0 END
+             WHERE owner = ?1 AND peer = ?2",
+        )
+        .during("pin dialog")?
+        .execute(params![owner, peer, pinned])
+        .during("pin dialog")?;
+    Ok(changed > 0)
+}
+
+/// Makes `order` (peer keys, first on top) the pinned dialogs of `owner`; with `force` every
+/// other dialog is unpinned, else the others stay pinned below them. Dialogs `owner` does not
+/// have are skipped.
+pub(crate) fn reorder_pinned(conn: &Connection, owner: i64, order: &[i64], force: bool) -> Result<(), StoreError> {
+    let others: Vec<i64> = if force {
+        Vec::new()
+    } else {
+        let mut stmt = conn
+            .prepare_cached("SELECT peer FROM dialogs WHERE owner = ?1 AND pinned > 0 ORDER BY pinned DESC")
+            .during("list pinned dialogs")?;
+        let rows = stmt.query_map([owner], |r| r.get(0)).during("list pinned dialogs")?;
+        let rows = rows.collect::<Result<Vec<i64>, _>>().during("list pinned dialogs")?;
+        rows.into_iter().filter(|p| !order.contains(p)).collect()
+    };
+    conn.prepare_cached("UPDATE dialogs SET pinned = 0 WHERE owner = ?1 AND pinned > 0")
+        .during("unpin dialogs")?
+        .execute([owner])
+        .during("unpin dialogs")?;
+    let all: Vec<i64> = order.iter().copied().chain(others).collect();
+    let mut stmt =
+        conn.prepare_cached("UPDATE dialogs SET pinned = ?3 WHERE owner = ?1 AND peer = ?2").during("pin")?;
+    for (rank, peer) in all.iter().rev().enumerate() {
+        stmt.execute(params![owner, peer, rank as i64 + 1]).during("pin dialog")?;
+    }
+    Ok(())
+}
+
+/// How many dialogs `owner` has pinned.
+pub(crate) fn pinned_count(conn: &Connection, owner: i64) -> Result<i64, StoreError> {
+    conn.prepare_cached("SELECT COUNT(*) FROM dialogs WHERE owner = ?1 AND pinned > 0")
+        .during("count pinned dialogs")?
+        .query_row([owner], |r| r.get(0))
+        .during("count pinned dialogs")
 }
