@@ -2,7 +2,8 @@
 //! encryption) and the login methods with Telegram's semantics and errors, so that clients can sign
 //! in offline.
 //!
-//! - [`api`]: the RPC dispatcher [`Api`] (`call(ctx, query) -> answer | RpcError`).
+//! - [`api`]: the RPC dispatcher [`Api`] (`call(ctx, query) -> answer | RpcError`;
+//!   `call_with_pushes` also yields the [`Push`]es for other sessions).
 //! - [`store`]: SQLite persistence of keys, users, codes, and the answers of calls that changed
 //!   them (so a replayed call is answered, not run again, even after a restart).
 //! - [`budgets`]: what the server keeps and for how long, whatever clients send.
@@ -22,7 +23,7 @@ pub mod phone;
 mod private_files;
 pub mod store;
 
-pub use api::{os_random, AdminError, AdminUser, Api, ApiConfig, DcConfig};
+pub use api::{os_random, AdminError, AdminUser, Api, ApiConfig, DcConfig, Push};
 pub use budgets::Budgets;
 pub use context::{CallContext, RpcError};
 pub use faults::Faults;

@@ -1,9 +1,8 @@
 //! What clients ask around a login besides signing in: `help.getConfig` (the DCs of this
 //! process, <https://core.telegram.org/method/help.getConfig>), `help.getNearestDc`,
-//! `users.getUsers` / `users.getFullUser` and `updates.getState`
-//! (<https://core.telegram.org/api/updates>: this server has no updates, so the state is empty).
+//! `users.getUsers` / `users.getFullUser` (the updates state is in [`super::updates`]).
 
-use ferrogram_tl::functions::{help, updates, users};
+use ferrogram_tl::functions::{help, users};
 use ferrogram_tl::{enums, types, Serializable};
 
 use super::failure::{self, fail};
@@ -93,9 +92,6 @@ const CONFIG_LIFETIME: i64 = 3600;
 /// Users one `users.getUsers` answers at most, a bound on one call's work; the rest of a longer
 /// list is ignored.
 const MAX_GET_USERS: usize = 200;
-/// The `pts` of every account's update state. Nothing the server serves yet produces an update,
-/// so the state never moves from where Telegram starts a new account.
-pub(crate) const ACCOUNT_PTS: i32 = 1;
 
 impl Api {
     /// `help.getConfig`: every DC of the process in `dc_options`, `this_dc` the call's DC, and
@@ -210,38 +206,5 @@ impl Api {
             users: vec![self.user_view(&me, &user)?],
         })
         .to_bytes())
-    }
-
-    /// `updates.getState`: the account's update state (no update has changed it) at the call's time.
-    pub(crate) fn get_state(&self, ctx: &CallContext, _req: updates::GetState) -> Result<Vec<u8>, RpcError> {
-        self.user_of(ctx)?;
-        Ok(enums::updates::State::from(types::updates::State {
-            pts: ACCOUNT_PTS,
-            qts: 0,
-            date: tl::clamp_i32(ctx.now),
-            seq: 0,
-            unread_count: 0,
-        })
-        .to_bytes())
-    }
-
-    /// `updates.getDifference`: no event has ever changed an account's update state here (it
-    /// stays at [`ACCOUNT_PTS`]), so a client that holds that state has missed nothing:
-    /// `updates.differenceEmpty` at the call's time. A state the server never gave out is refused
-    /// as Telegram refuses it.
-    pub(crate) fn get_difference(&self, ctx: &CallContext, req: updates::GetDifference) -> Result<Vec<u8>, RpcError> {
-        let errors = updates::GetDifference::POSSIBLE_ERRORS;
-        self.user_of(ctx)?;
-        if req.pts <= 0 {
-            return Err(fail(errors, "PERSISTENT_TIMESTAMP_EMPTY"));
-        }
-        if req.pts > ACCOUNT_PTS || req.qts < 0 {
-            return Err(fail(errors, "PERSISTENT_TIMESTAMP_INVALID"));
-        }
-        if req.date <= 0 {
-            return Err(fail(errors, "DATE_EMPTY"));
-        }
-        Ok(enums::updates::Difference::from(types::updates::DifferenceEmpty { date: tl::clamp_i32(ctx.now), seq: 0 })
-            .to_bytes())
     }
 }

@@ -7,21 +7,35 @@
 //! itself (<https://core.telegram.org/api/invoking>), and serves the methods around a login
 //! (<https://core.telegram.org/api/auth>): see [`login`], [`password`] and [`info`]; peers
 //! (<https://core.telegram.org/api/peers>): contacts and usernames in [`contacts`], the caller's
-//! profile and settings in [`profile`]; and what clients ask at start in [`startup`]. Every other
-//! method answers `400 INPUT_METHOD_INVALID`.
+//! profile and settings in [`profile`]; what clients ask at start in [`startup`]; messages in
+//! private chats, Saved Messages and basic groups, and every account's updates
+//! (<https://core.telegram.org/api/updates>): see [`updates`]. Every other method answers
+//! `400 INPUT_METHOD_INVALID`.
+//!
+//! A call that concerns other sessions (a message to someone, an edit, a read) also yields
+//! [`Push`]es through [`Api::call_with_pushes`]: the updates the network shell delivers to every
+//! other signed-in auth key of every party.
 //!
 //! Time comes from [`CallContext::now`], randomness from the [`RandomSource`] given at
 //! construction: the dispatcher has no clock and no randomness of its own.
 
+mod chats;
 pub mod contacts;
+mod deletes;
+mod delivery;
+mod edits;
 mod failure;
+mod history;
 pub mod info;
 pub mod login;
+mod messages;
 pub mod password;
 pub(crate) mod peers;
+mod pins;
 pub mod profile;
 pub mod startup;
 mod tl;
+pub mod updates;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -74,6 +88,9 @@ pub struct ApiConfig {
     pub password_window: i64,
     /// How long an `auth.exportAuthorization` stays importable, in seconds.
     pub export_lifetime: i64,
+    /// How many pts of events each account's update log keeps at least: a client whose pts is
+    /// older gets `updates.differenceTooLong` from `updates.getDifference`.
+    pub update_log_limit: u32,
 }
 
 impl ApiConfig {
@@ -91,6 +108,7 @@ impl ApiConfig {
             password_attempt_limit: 5,
             password_window: 600,
             export_lifetime: 300,
+            update_log_limit: 10_000,
         }
     }
 
@@ -149,6 +167,17 @@ pub struct AdminUser {
     /// A login email: codes go there (`auth.sentCodeTypeEmailCode`) and `auth.signIn` must carry
     /// `email_verification`.
     pub login_email: Option<String>,
+}
+
+/// Updates for one auth key other than the caller's, made by a call: the network shell sends
+/// them to that key's live sessions (lowered to each session's layer), or drops them if it has
+/// none (the client then catches up with `updates.getDifference`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Push {
+    /// The auth key to deliver to.
+    pub auth_key_id: i64,
+    /// A boxed `Updates` of our layer ([`ferrogram_tl::LAYER`]).
+    pub updates: Vec<u8>,
 }
 
 /// An `account.getPassword` answer the key may still check (one per key).
@@ -249,12 +278,35 @@ impl Api {
     }
 
     /// Answers one query: `query` is a boxed function of our layer, the answer its boxed result.
+    /// What the call would push to other sessions is dropped (see [`Api::call_with_pushes`]).
     pub fn call(&self, ctx: &CallContext, query: &[u8]) -> Result<Vec<u8>, RpcError> {
-        self.dispatch(ctx, query, 0)
+        self.dispatch(ctx, query, 0, &mut Vec::new())
     }
 
-    fn dispatch(&self, ctx: &CallContext, query: &[u8], depth: u32) -> Result<Vec<u8>, RpcError> {
-        use functions::{account, auth, contacts, help, langpack, updates, users};
+    /// Answers one query like [`Api::call`], and appends to `pushes` the updates every other
+    /// session concerned must get: one [`Push`] per signed-in auth key of every other party of
+    /// the event (the receiver of a message, the members of a group) and per other auth key of
+    /// the caller's own account, never for the calling key (it gets the answer). Each update
+    /// carries the pts of its receiver's box. Pushes are only meaningful if the call's store
+    /// changes are kept (the shell runs the call in [`Store::once`] and delivers after it
+    /// commits).
+    pub fn call_with_pushes(
+        &self,
+        ctx: &CallContext,
+        query: &[u8],
+        pushes: &mut Vec<Push>,
+    ) -> Result<Vec<u8>, RpcError> {
+        self.dispatch(ctx, query, 0, pushes)
+    }
+
+    fn dispatch(
+        &self,
+        ctx: &CallContext,
+        query: &[u8],
+        depth: u32,
+        pushes: &mut Vec<Push>,
+    ) -> Result<Vec<u8>, RpcError> {
+        use functions::{account, auth, contacts, help, langpack, messages as msg, updates, users};
         const INVOKE_WITH_LAYER: u32 = functions::InvokeWithLayer::<RawQuery>::CONSTRUCTOR_ID;
         const INIT_CONNECTION: u32 = functions::InitConnection::<RawQuery>::CONSTRUCTOR_ID;
         const INVOKE_WITHOUT_UPDATES: u32 = functions::InvokeWithoutUpdates::<RawQuery>::CONSTRUCTOR_ID;
@@ -276,6 +328,30 @@ impl Api {
         const GET_FULL_USER: u32 = users::GetFullUser::CONSTRUCTOR_ID;
         const GET_STATE: u32 = updates::GetState::CONSTRUCTOR_ID;
         const GET_DIFFERENCE: u32 = updates::GetDifference::CONSTRUCTOR_ID;
+        const SEND_MESSAGE: u32 = msg::SendMessage::CONSTRUCTOR_ID;
+        const FORWARD_MESSAGES: u32 = msg::ForwardMessages::CONSTRUCTOR_ID;
+        const EDIT_MESSAGE: u32 = msg::EditMessage::CONSTRUCTOR_ID;
+        const DELETE_MESSAGES: u32 = msg::DeleteMessages::CONSTRUCTOR_ID;
+        const DELETE_HISTORY: u32 = msg::DeleteHistory::CONSTRUCTOR_ID;
+        const READ_HISTORY: u32 = msg::ReadHistory::CONSTRUCTOR_ID;
+        const SET_TYPING: u32 = msg::SetTyping::CONSTRUCTOR_ID;
+        const GET_HISTORY: u32 = msg::GetHistory::CONSTRUCTOR_ID;
+        const SEARCH: u32 = msg::Search::CONSTRUCTOR_ID;
+        const GET_MESSAGES: u32 = msg::GetMessages::CONSTRUCTOR_ID;
+        const GET_DIALOGS: u32 = msg::GetDialogs::CONSTRUCTOR_ID;
+        const GET_PEER_DIALOGS: u32 = msg::GetPeerDialogs::CONSTRUCTOR_ID;
+        const GET_PINNED_DIALOGS: u32 = msg::GetPinnedDialogs::CONSTRUCTOR_ID;
+        const TOGGLE_DIALOG_PIN: u32 = msg::ToggleDialogPin::CONSTRUCTOR_ID;
+        const REORDER_PINNED_DIALOGS: u32 = msg::ReorderPinnedDialogs::CONSTRUCTOR_ID;
+        const GET_DIALOG_FILTERS: u32 = msg::GetDialogFilters::CONSTRUCTOR_ID;
+        const GET_AVAILABLE_REACTIONS: u32 = msg::GetAvailableReactions::CONSTRUCTOR_ID;
+        const GET_ALL_STICKERS: u32 = msg::GetAllStickers::CONSTRUCTOR_ID;
+        const CREATE_CHAT: u32 = msg::CreateChat::CONSTRUCTOR_ID;
+        const ADD_CHAT_USER: u32 = msg::AddChatUser::CONSTRUCTOR_ID;
+        const DELETE_CHAT_USER: u32 = msg::DeleteChatUser::CONSTRUCTOR_ID;
+        const EDIT_CHAT_TITLE: u32 = msg::EditChatTitle::CONSTRUCTOR_ID;
+        const GET_CHATS: u32 = msg::GetChats::CONSTRUCTOR_ID;
+        const GET_FULL_CHAT: u32 = msg::GetFullChat::CONSTRUCTOR_ID;
         // Peers: contacts, usernames, profiles (contacts.rs, profile.rs).
         const IMPORT_CONTACTS: u32 = contacts::ImportContacts::CONSTRUCTOR_ID;
         const ADD_CONTACT: u32 = contacts::AddContact::CONSTRUCTOR_ID;
@@ -324,7 +400,7 @@ impl Api {
                     Err(error) => tracing::warn!(%error, "cannot record the client's layer"),
                 }
                 let inner = CallContext { layer: wrapper.layer, ..ctx.clone() };
-                self.dispatch(&inner, &wrapper.query.0, depth + 1)
+                self.dispatch(&inner, &wrapper.query.0, depth + 1, pushes)
             }
             INIT_CONNECTION => {
                 let wrapper: functions::InitConnection<RawQuery> = decode(query)?;
@@ -339,16 +415,16 @@ impl Api {
                     tracing::warn!(%error, "cannot record initConnection");
                 }
                 let inner = CallContext { api_id: Some(wrapper.api_id), ..ctx.clone() };
-                self.dispatch(&inner, &wrapper.query.0, depth + 1)
+                self.dispatch(&inner, &wrapper.query.0, depth + 1, pushes)
             }
             INVOKE_WITHOUT_UPDATES => {
                 let wrapper: functions::InvokeWithoutUpdates<RawQuery> = decode(query)?;
-                self.dispatch(ctx, &wrapper.query.0, depth + 1)
+                self.dispatch(ctx, &wrapper.query.0, depth + 1, pushes)
             }
             INVOKE_AFTER_MSG => {
                 // Calls on one connection run in order, so "after msg_id" already holds.
                 let wrapper: functions::InvokeAfterMsg<RawQuery> = decode(query)?;
-                self.dispatch(ctx, &wrapper.query.0, depth + 1)
+                self.dispatch(ctx, &wrapper.query.0, depth + 1, pushes)
             }
             GET_CONFIG => self.get_config(ctx, decode(query)?),
             GET_NEAREST_DC => self.get_nearest_dc(ctx, decode(query)?),
@@ -367,6 +443,30 @@ impl Api {
             GET_FULL_USER => self.get_full_user(ctx, decode(query)?),
             GET_STATE => self.get_state(ctx, decode(query)?),
             GET_DIFFERENCE => self.get_difference(ctx, decode(query)?),
+            SEND_MESSAGE => self.send_message(ctx, decode(query)?, pushes),
+            FORWARD_MESSAGES => self.forward_messages(ctx, decode(query)?, pushes),
+            EDIT_MESSAGE => self.edit_message(ctx, decode(query)?, pushes),
+            DELETE_MESSAGES => self.delete_messages(ctx, decode(query)?, pushes),
+            DELETE_HISTORY => self.delete_history(ctx, decode(query)?, pushes),
+            READ_HISTORY => self.read_history(ctx, decode(query)?, pushes),
+            SET_TYPING => self.set_typing(ctx, decode(query)?, pushes),
+            GET_HISTORY => self.get_history(ctx, decode(query)?),
+            SEARCH => self.search(ctx, decode(query)?),
+            GET_MESSAGES => self.get_messages(ctx, decode(query)?),
+            GET_DIALOGS => self.get_dialogs(ctx, decode(query)?),
+            GET_PEER_DIALOGS => self.get_peer_dialogs(ctx, decode(query)?),
+            GET_PINNED_DIALOGS => self.get_pinned_dialogs(ctx, decode(query)?),
+            TOGGLE_DIALOG_PIN => self.toggle_dialog_pin(ctx, decode(query)?, pushes),
+            REORDER_PINNED_DIALOGS => self.reorder_pinned_dialogs(ctx, decode(query)?, pushes),
+            GET_DIALOG_FILTERS => self.get_dialog_filters(ctx, decode(query)?),
+            GET_AVAILABLE_REACTIONS => self.get_available_reactions(ctx, decode(query)?),
+            GET_ALL_STICKERS => self.get_all_stickers(ctx, decode(query)?),
+            CREATE_CHAT => self.create_chat(ctx, decode(query)?, pushes),
+            ADD_CHAT_USER => self.add_chat_user(ctx, decode(query)?, pushes),
+            DELETE_CHAT_USER => self.delete_chat_user(ctx, decode(query)?, pushes),
+            EDIT_CHAT_TITLE => self.edit_chat_title(ctx, decode(query)?, pushes),
+            GET_CHATS => self.get_chats(ctx, decode(query)?),
+            GET_FULL_CHAT => self.get_full_chat(ctx, decode(query)?),
             IMPORT_CONTACTS => self.import_contacts(ctx, decode(query)?),
             ADD_CONTACT => self.add_contact(ctx, decode(query)?),
             GET_CONTACT_IDS => self.get_contact_ids(ctx, decode(query)?),

@@ -18,18 +18,26 @@
 mod admin;
 mod answers;
 mod attempts;
+pub(crate) mod chats;
 mod conn;
+pub(crate) mod dialogs;
+pub(crate) mod messages;
 mod peers;
 mod prune;
 mod records;
+pub(crate) mod updates;
 
 pub use answers::{Once, RequestKey};
 pub use attempts::{AttemptSlot, CodeAttempt};
+pub use chats::{ChatRow, ParticipantRow};
+pub use dialogs::DialogRow;
+pub use messages::{chat_peer, user_peer, HistoryQuery, MessageRow};
 pub use peers::{ContactRecord, UsernameChange};
 pub use prune::{Pruned, Retention};
 pub use records::{
     AuthKeyRecord, ClientInfo, CodeKind, CodeState, ExportedAuth, LoginCode, PasswordRecord, UserRecord,
 };
+pub use updates::{LoggedUpdate, UpdateState, INITIAL_PTS};
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -39,7 +47,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 use conn::{Lent, Slot};
 
 /// The schema version this code writes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i32 = 3;
+pub const SCHEMA_VERSION: i32 = 4;
 
 /// The file name of the database inside the data dir.
 pub const DB_FILE_NAME: &str = "server.sqlite3";
@@ -136,6 +144,79 @@ CREATE INDEX IF NOT EXISTS answers_by_time ON answers(msg_time);
 CREATE INDEX IF NOT EXISTS sessions_by_last_seen ON sessions(last_seen);
 CREATE INDEX IF NOT EXISTS login_codes_by_expiry ON login_codes(expires);
 CREATE INDEX IF NOT EXISTS auth_keys_signed_out ON auth_keys(created) WHERE user_id IS NULL;
+";
+
+/// Version 4: messages (one copy per owner), dialogs, `random_id`s, basic groups, and every
+/// account's update state and log (see [`updates`]).
+const SCHEMA_V4: &str = "
+CREATE TABLE IF NOT EXISTS update_states (
+    user_id INTEGER PRIMARY KEY,
+    pts INTEGER NOT NULL,
+    qts INTEGER NOT NULL DEFAULT 0,
+    seq INTEGER NOT NULL DEFAULT 0,
+    date INTEGER NOT NULL,
+    next_message_id INTEGER NOT NULL,
+    pruned_to INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS update_log (
+    user_id INTEGER NOT NULL,
+    pts INTEGER NOT NULL,
+    pts_count INTEGER NOT NULL,
+    date INTEGER NOT NULL,
+    body BLOB NOT NULL,
+    PRIMARY KEY (user_id, pts)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS messages (
+    owner INTEGER NOT NULL,
+    id INTEGER NOT NULL,
+    peer INTEGER NOT NULL,
+    from_id INTEGER NOT NULL,
+    out INTEGER NOT NULL,
+    date INTEGER NOT NULL,
+    edit_date INTEGER,
+    origin_user INTEGER NOT NULL,
+    origin_id INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    body BLOB NOT NULL,
+    PRIMARY KEY (owner, id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS messages_by_peer ON messages(owner, peer, id);
+CREATE INDEX IF NOT EXISTS messages_by_origin ON messages(origin_user, origin_id);
+CREATE TABLE IF NOT EXISTS dialogs (
+    owner INTEGER NOT NULL,
+    peer INTEGER NOT NULL,
+    top_message INTEGER NOT NULL,
+    top_date INTEGER NOT NULL,
+    read_inbox_max_id INTEGER NOT NULL,
+    read_outbox_max_id INTEGER NOT NULL,
+    unread_count INTEGER NOT NULL,
+    pinned INTEGER NOT NULL,
+    PRIMARY KEY (owner, peer)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS dialogs_by_date ON dialogs(owner, top_date, top_message);
+CREATE TABLE IF NOT EXISTS random_ids (
+    user_id INTEGER NOT NULL,
+    random_id INTEGER NOT NULL,
+    message_id INTEGER NOT NULL,
+    PRIMARY KEY (user_id, random_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS chats (
+    id INTEGER PRIMARY KEY,
+    title TEXT NOT NULL,
+    creator INTEGER NOT NULL,
+    date INTEGER NOT NULL,
+    version INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS chat_participants (
+    chat_id INTEGER NOT NULL,
+    user_id INTEGER NOT NULL,
+    inviter_id INTEGER NOT NULL,
+    date INTEGER NOT NULL,
+    admin INTEGER NOT NULL,
+    PRIMARY KEY (chat_id, user_id)
+);
+CREATE INDEX IF NOT EXISTS chat_participants_by_user ON chat_participants(user_id);
+CREATE INDEX IF NOT EXISTS auth_keys_by_user ON auth_keys(user_id);
 ";
 
 /// Version 3: peers (see `peers.rs`): the secret access hashes are derived from (random from
@@ -307,6 +388,11 @@ impl Store {
 
     fn init(conn: Connection) -> Result<Store, StoreError> {
         conn.pragma_update(None, "foreign_keys", "ON").during("enable foreign keys")?;
+        // A request's writes are savepoints of its transaction: their rollback journal (and any
+        // temporary table) stays in memory instead of a temporary file, and a page cache of
+        // 64 MiB keeps a large transaction (many requests committed together) from spilling.
+        conn.pragma_update(None, "temp_store", "MEMORY").during("keep temporary data in memory")?;
+        conn.pragma_update(None, "cache_size", -65_536).during("set the page cache size")?;
         conn.busy_timeout(std::time::Duration::from_secs(5)).during("set busy timeout")?;
         let version: i32 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).during("read schema version")?;
         if version > SCHEMA_VERSION {
@@ -320,6 +406,8 @@ impl Store {
             if version < 3 {
                 tx.execute_batch(SCHEMA_V3).during("upgrade schema to version 3")?;
             }
+            // Idempotent too (`IF NOT EXISTS`).
+            tx.execute_batch(SCHEMA_V4).during("upgrade schema to version 4")?;
             tx.pragma_update(None, "user_version", SCHEMA_VERSION).during("write schema version")?;
             tx.commit().during("commit schema creation")?;
         }
@@ -380,6 +468,33 @@ impl Store {
         Ok(value)
     }
 
+    /// Runs `f` in one transaction like the store's own writes do (a savepoint inside a
+    /// request's transaction, see [`Store::once`]): everything it wrote is kept if it returns
+    /// `Ok`, nothing if it returns `Err`. For the handlers' writes that span several tables.
+    pub(crate) fn atomically<T, E: From<StoreError>>(
+        &self,
+        operation: &'static str,
+        f: impl FnOnce(&Connection) -> Result<T, E>,
+    ) -> Result<T, E> {
+        self.take_injected_fault()?;
+        let mut conn = self.lock();
+        if !conn.is_autocommit() {
+            let savepoint = conn.savepoint().during(operation)?;
+            let value = f(&savepoint)?;
+            savepoint.commit().during(operation)?;
+            return Ok(value);
+        }
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).during(operation)?;
+        let value = f(&tx)?;
+        tx.commit().during(operation)?;
+        Ok(value)
+    }
+
+    /// The auth keys signed in as `user_id`.
+    pub fn auth_keys_of(&self, user_id: i64) -> Result<Vec<i64>, StoreError> {
+        auth_keys_of(&self.lock(), user_id)
+    }
+
     // ---- server RSA key ----
 
     /// The server's RSA private key as stored (whatever encoding the caller chose), if set.
@@ -413,7 +528,9 @@ impl Store {
     /// The user with this id.
     pub fn user(&self, id: i64) -> Result<Option<UserRecord>, StoreError> {
         self.lock()
-            .query_row(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"), [id], user_row)
+            .prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"))
+            .during("read user")?
+            .query_row([id], user_row)
             .optional()
             .during("read user")?
             .transpose()
@@ -483,7 +600,9 @@ impl Store {
     /// The auth key with this id.
     pub fn auth_key(&self, id: i64) -> Result<Option<AuthKeyRecord>, StoreError> {
         self.lock()
-            .query_row(&format!("SELECT {AUTH_KEY_COLUMNS} FROM auth_keys WHERE id = ?1"), [id], auth_key_row)
+            .prepare_cached(&format!("SELECT {AUTH_KEY_COLUMNS} FROM auth_keys WHERE id = ?1"))
+            .during("read auth key")?
+            .query_row([id], auth_key_row)
             .optional()
             .during("read auth key")?
             .transpose()
@@ -754,6 +873,12 @@ impl Store {
             bind(tx, auth_key_id, Some(export.user_id))
         })
     }
+}
+
+pub(crate) fn auth_keys_of(conn: &Connection, user_id: i64) -> Result<Vec<i64>, StoreError> {
+    let mut stmt = conn.prepare_cached("SELECT id FROM auth_keys WHERE user_id = ?1").during("list signed-in keys")?;
+    let rows = stmt.query_map([user_id], |r| r.get(0)).during("list signed-in keys")?;
+    rows.collect::<Result<Vec<i64>, _>>().during("list signed-in keys")
 }
 
 fn exists(tx: &Connection, auth_key_id: i64) -> Result<bool, StoreError> {
