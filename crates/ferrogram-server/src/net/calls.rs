@@ -6,6 +6,7 @@ use ferrogram_tl::{functions, Identifiable, RawQuery};
 
 use super::layers::{lift, lower};
 use super::{unix_now, Shared};
+use crate::api::Push;
 use crate::context::{CallContext, RpcError};
 use crate::store::{Once, RequestKey};
 
@@ -42,20 +43,28 @@ pub(super) struct CallSite {
 /// (before a restart, or in a session since evicted) gets its recorded answer; otherwise it runs,
 /// and if it changed the store its answer is recorded in the same transaction (see
 /// [`Store::once`](crate::Store::once)).
+/// The updates the call produced for other sessions go into `pushes`, only if its changes were
+/// committed (a recorded request pushes nothing again: its updates went out when it ran, and are
+/// in the update log in any case).
 pub(super) fn answer_once(
     shared: &Shared,
     site: CallSite,
     facts: &mut HashMap<i64, KeyFacts>,
     body: &[u8],
     served: &mut Option<ServedLayer>,
+    pushes: &mut Vec<Push>,
 ) -> Result<Vec<u8>, RpcError> {
     let request = RequestKey { auth_key_id: site.key_id, session_id: site.session_id, msg_id: site.msg_id };
-    match shared.api.store().once(request, || run_call(shared, site, facts, body, served)) {
+    let mut produced = Vec::new();
+    match shared.api.store().once(request, || run_call(shared, site, facts, body, served, &mut produced)) {
         Ok(Once::Recorded(answer)) => {
             tracing::debug!(msg_id = site.msg_id, "answered from the record of an earlier run");
             answer
         }
-        Ok(Once::Ran { answer, .. }) => answer,
+        Ok(Once::Ran { answer, .. }) => {
+            pushes.append(&mut produced);
+            answer
+        }
         Err(error) => {
             // Nothing of the call was kept; the client may try again.
             tracing::warn!(%error, "cannot run a call in its transaction");
@@ -72,6 +81,7 @@ fn run_call(
     facts: &mut HashMap<i64, KeyFacts>,
     body: &[u8],
     served: &mut Option<ServedLayer>,
+    pushes: &mut Vec<Push>,
 ) -> Result<Vec<u8>, RpcError> {
     let CallSite { dc, key_id, session_id, .. } = site;
     let now = unix_now().as_secs() as i64;
@@ -111,7 +121,7 @@ fn run_call(
         user_id: known.user_id,
         now,
     };
-    let answer = shared.api.call(&ctx, &call.query)?;
+    let answer = shared.api.call_with_pushes(&ctx, &call.query, pushes)?;
     lower(&shared.layers, &call, answer)
 }
 

@@ -351,16 +351,19 @@ impl Connection {
         let mut facts = std::mem::take(&mut self.key_facts);
         let mut served: Option<ServedLayer> = None;
         let ran = tokio::task::spawn_blocking(move || {
+            let mut pushes = Vec::new();
             for ((key_id, session_id), calls) in batch {
                 for call in calls {
                     // A handler that panics fails its own call, not the batch or the connection.
                     // (Its transaction is rolled back, so nothing of it is kept or recorded.)
                     let site = CallSite { dc, key_id, session_id, msg_id: call.msg_id };
                     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        answer_once(&shared, site, &mut facts, &call.body, &mut served)
+                        answer_once(&shared, site, &mut facts, &call.body, &mut served, &mut pushes)
                     }))
                     .unwrap_or_else(|_| Err(RpcError::new(500, "INTERNAL")));
                     shared.endpoint().answer((key_id, session_id), call.msg_id, result, connection);
+                    // The other parties' updates go out with the caller's answer, in call order.
+                    super::pushes::deliver(&shared, pushes.drain(..).map(|p| (p.auth_key_id, p.updates)));
                 }
             }
             // Answers for sessions the client moved to another connection go out there.

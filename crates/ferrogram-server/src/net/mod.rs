@@ -19,7 +19,7 @@ mod guard;
 pub mod keys;
 pub mod layers;
 pub mod limits;
-mod pushes;
+pub(crate) mod pushes;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -10,7 +10,7 @@ use super::Shared;
 /// Pushes each `(auth_key_id, updates)` (a boxed `Updates` in our layer), then wakes the
 /// connections that have something to send. An update nobody can take now is not lost: it is in
 /// the account's update log, for `updates.getDifference`.
-pub(super) fn deliver(shared: &Shared, pushes: impl IntoIterator<Item = (i64, Vec<u8>)>) {
+pub(crate) fn deliver(shared: &Shared, pushes: impl IntoIterator<Item = (i64, Vec<u8>)>) {
     let mut any = false;
     for (auth_key_id, updates) in pushes {
         let record = match shared.api.auth_key(auth_key_id) {
