@@ -17,6 +17,9 @@ use rusqlite::Connection;
 
 use super::{Context, StoreError};
 
+/// Prepared statements kept per connection: every statement the store has, with room to spare.
+const STATEMENT_CACHE: usize = 256;
+
 /// Ids telling the stores of one process apart on a thread that holds a connection.
 static NEXT_SLOT_ID: AtomicU64 = AtomicU64::new(1);
 
@@ -53,6 +56,9 @@ pub(crate) struct Held<'a> {
 
 impl Slot {
     pub(crate) fn new(conn: Connection) -> Slot {
+        // One call of the busier methods runs a dozen or more distinct statements; with
+        // rusqlite's default cache of 16 they evicted each other and were parsed again and again.
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         Slot {
             id: NEXT_SLOT_ID.fetch_add(1, Ordering::Relaxed),
             conn: Mutex::new(Some(conn)),

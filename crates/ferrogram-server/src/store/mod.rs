@@ -27,7 +27,7 @@ mod prune;
 mod records;
 pub(crate) mod updates;
 
-pub use answers::{Once, RequestKey};
+pub use answers::{Batch, Once, RequestKey};
 pub use attempts::{AttemptSlot, CodeAttempt};
 pub use chats::{ChatRow, ParticipantRow};
 pub use dialogs::DialogRow;
