@@ -123,7 +123,10 @@ impl Batch<'_> {
         run: impl FnOnce() -> Result<Vec<u8>, RpcError>,
     ) -> Result<Once, StoreError> {
         let savepoint = CallSavepoint::begin(&self.held)?;
-        if let Some(answer) = read(&self.held.conn(), request)? {
+        // Bound first: the lent connection must be back on the thread before `release` lends
+        // it again (a temporary of the `if let` would live through its block).
+        let recorded = read(&self.held.conn(), request)?;
+        if let Some(answer) = recorded {
             savepoint.release()?;
             return Ok(Once::Recorded(answer));
         }
@@ -279,6 +282,54 @@ mod tests {
         }));
         assert!(result.is_err());
         assert_eq!(store.flood_window("k", 1).unwrap(), None, "the write was rolled back");
+        assert_eq!(store.recorded_answer(request(4)).unwrap(), None);
+    }
+
+    fn bump(store: &Store, key: &str) -> Result<Vec<u8>, RpcError> {
+        store.bump_flood(key, 60, 1).map(|(n, _)| vec![n as u8]).map_err(|_| RpcError::new(500, "X"))
+    }
+
+    #[test]
+    fn a_batch_answers_a_repeat_from_its_record_and_rolls_back_only_a_panicking_call() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = Store::open_dir(dir.path()).unwrap();
+            let mut batch = store.batch().unwrap();
+            assert_eq!(
+                batch.once(request(4), || bump(&store, "a")).unwrap(),
+                Once::Ran { answer: Ok(vec![1]), recorded: true }
+            );
+            // The same request again in the same batch: from the record it just made.
+            assert_eq!(batch.once(request(4), || unreachable!("recorded")).unwrap(), Once::Recorded(Ok(vec![1])));
+            let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                batch.once(request(8), || {
+                    let _ = bump(&store, "b");
+                    panic!("handler bug");
+                })
+            }));
+            assert!(panicked.is_err());
+            assert_eq!(
+                batch.once(request(12), || bump(&store, "a")).unwrap(),
+                Once::Ran { answer: Ok(vec![2]), recorded: true }
+            );
+            batch.commit().unwrap();
+        }
+        let store = Store::open_dir(dir.path()).unwrap();
+        assert_eq!(store.flood_window("a", 1).unwrap(), Some((2, 61)), "both writes committed once");
+        assert_eq!(store.flood_window("b", 1).unwrap(), None, "the panicking call's write was rolled back");
+        assert_eq!(store.recorded_answer(request(8)).unwrap(), None);
+        let mut batch = store.batch().unwrap();
+        assert_eq!(batch.once(request(12), || unreachable!("recorded")).unwrap(), Once::Recorded(Ok(vec![2])));
+    }
+
+    #[test]
+    fn a_dropped_batch_keeps_nothing() {
+        let store = Store::open_in_memory().unwrap();
+        {
+            let mut batch = store.batch().unwrap();
+            batch.once(request(4), || bump(&store, "a")).unwrap();
+        }
+        assert_eq!(store.flood_window("a", 1).unwrap(), None);
         assert_eq!(store.recorded_answer(request(4)).unwrap(), None);
     }
 
