@@ -195,7 +195,8 @@ async fn serve(mut stream: TcpStream, peer: std::net::SocketAddr, dc: i32, share
                 }
             }
         }
-        // The calls of every frame of this read run in one blocking task, and whatever was
+        // The calls of every frame of this read go to the store's writer together (committed
+        // with whatever other connections sent meanwhile), and whatever was
         // answered goes out in one write, even when the connection is about to close (a -404).
         conn.run_calls().await;
         conn.reached.clear();
