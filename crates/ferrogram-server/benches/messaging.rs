@@ -25,7 +25,7 @@ mod support;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use child::{process_cpu, ChildServer};
+use child::{process_cpu, threads_cpu, ChildServer};
 use ferrogram_mtproto::crypto::rsa::RsaPublicKey;
 use ferrogram_mtproto::session::client::Event;
 use ferrogram_mtproto::transport::{strip_padding, TransportKind};
@@ -86,11 +86,15 @@ fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a tokio runtime");
     let pid = server.pid();
     let clients = runtime.block_on(set_up(&options, server.addr, &server.key));
-    let cpu_before = (process_cpu(&pid), process_cpu("self"));
+    // The store's writer thread (`ferrogram-store-writer`, 15 bytes of it) runs every call in
+    // turn: its CPU per message bounds what the server can do on any number of cores.
+    let writer = || threads_cpu(&pid, "ferrogram-store");
+    let cpu_before = (process_cpu(&pid), process_cpu("self"), writer());
     let report = runtime.block_on(exchange(&options, clients));
     let server_cpu = process_cpu(&pid).zip(cpu_before.0).map(|(a, b)| a - b);
     let client_cpu = process_cpu("self").zip(cpu_before.1).map(|(a, b)| a - b);
-    report.print(&options, server_cpu, client_cpu);
+    let writer_cpu = writer().zip(cpu_before.2).map(|(a, b)| a - b);
+    report.print(&options, server_cpu, client_cpu, writer_cpu);
     server.stop();
 }
 
@@ -321,7 +325,13 @@ fn ms(d: Duration) -> f64 {
 }
 
 impl Report {
-    fn print(&self, options: &Options, server_cpu: Option<Duration>, client_cpu: Option<Duration>) {
+    fn print(
+        &self,
+        options: &Options,
+        server_cpu: Option<Duration>,
+        client_cpu: Option<Duration>,
+        writer_cpu: Option<Duration>,
+    ) {
         let mut latencies: Vec<Duration> = self.seen.iter().flat_map(|s| s.latencies.iter().copied()).collect();
         latencies.sort();
         let delivered = latencies.len();
@@ -357,6 +367,15 @@ impl Report {
                 per(cpu),
                 cpu.as_secs_f64(),
                 cores as f64 * 1e6 / per(cpu).max(f64::MIN_POSITIVE)
+            );
+        }
+        if let Some(cpu) = writer_cpu.filter(|cpu| !cpu.is_zero()) {
+            println!(
+                "  of which the store writer thread {:.1} µs per message ({:.2} s; one core of it would deliver at \
+                 most {:.0}/s)",
+                per(cpu),
+                cpu.as_secs_f64(),
+                1e6 / per(cpu).max(f64::MIN_POSITIVE)
             );
         }
         if let Some(cpu) = client_cpu {

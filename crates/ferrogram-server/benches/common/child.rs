@@ -125,3 +125,20 @@ pub fn process_rss(pid: &str) -> Option<u64> {
     let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
     line.split_whitespace().nth(1)?.parse::<u64>().ok().map(|kib| kib * 1024)
 }
+
+/// User + system CPU time of the threads of process `pid` whose name starts with `name` (Linux
+/// truncates thread names to 15 bytes), from `/proc/<pid>/task/*/stat`.
+pub fn threads_cpu(pid: &str, name: &str) -> Option<Duration> {
+    let mut total = Duration::ZERO;
+    for task in std::fs::read_dir(format!("/proc/{pid}/task")).ok()?.flatten() {
+        let tid = task.file_name().to_string_lossy().into_owned();
+        let comm = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/comm")).unwrap_or_default();
+        if !comm.trim_end().starts_with(name) {
+            continue;
+        }
+        if let Some(cpu) = process_cpu(&format!("{pid}/task/{tid}")) {
+            total += cpu;
+        }
+    }
+    Some(total)
+}
