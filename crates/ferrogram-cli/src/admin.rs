@@ -89,6 +89,17 @@ pub enum AdminCommand {
     },
     /// Drop every waiting fault.
     ClearFaults,
+    /// Send a message as any user (its recipients get the updates a real sender causes).
+    SendMessage {
+        /// The sender's phone number.
+        #[arg(long)]
+        from: String,
+        /// The recipient: a phone number, `@username`, `me` (Saved Messages) or `chat:ID`.
+        #[arg(long)]
+        to: String,
+        /// The text.
+        text: String,
+    },
 }
 
 impl AdminCommand {
@@ -109,6 +120,9 @@ impl AdminCommand {
             }
             AdminCommand::DropConnections { phone } => json!({ "command": "drop_connections", "phone": phone }),
             AdminCommand::ClearFaults => json!({ "command": "clear_faults" }),
+            AdminCommand::SendMessage { from, to, text } => {
+                json!({ "command": "send_message", "from": from, "to": to, "text": text })
+            }
         }
     }
 }
