@@ -584,3 +584,78 @@ fn pinned_dialogs_come_first_in_their_order() {
     let nobody = peer_of(&api, bob, carol);
     assert_error(call(&api, &bob.ctx, &pin(&nobody, true)), 400, "PEER_HISTORY_EMPTY");
 }
+
+#[test]
+fn strange_peers_and_ids_are_refused_everywhere() {
+    let api = api();
+    let people = accounts(&api, 2);
+    let (ada, bob) = (&people[0], &people[1]);
+    send(&api, &ada.ctx, &peer_of(&api, ada, bob), "hi", 1);
+    let strange: Vec<enums::InputPeer> = vec![
+        types::InputPeerEmpty {}.into(),
+        types::InputPeerChannel { channel_id: 5, access_hash: 5 }.into(),
+        types::InputPeerChat { chat_id: -3 }.into(),
+        types::InputPeerChat { chat_id: i64::MAX }.into(),
+        types::InputPeerUser { user_id: -1, access_hash: 0 }.into(),
+        types::InputPeerUser { user_id: bob.user.id, access_hash: 0 }.into(),
+        types::InputPeerUserFromMessage { peer: Box::new(self_peer()), msg_id: 1, user_id: bob.user.id }.into(),
+    ];
+    let ctx = &ada.ctx;
+    for peer in &strange {
+        let refused = |result: Result<Vec<u8>, ferrogram_server::RpcError>| {
+            let error = result.expect_err("refused");
+            assert!(error.code == 400 || error.code == 403, "{peer:?}: {error:?}");
+        };
+        let raw = |request: &dyn Fn() -> Vec<u8>| api.call(ctx, &request());
+        use ferrogram_tl::Serializable;
+        refused(raw(&|| send_request(peer, "x", 99).to_bytes()));
+        refused(raw(&|| history_request(peer, 0, 0, 10).to_bytes()));
+        refused(raw(&|| functions::messages::ReadHistory { peer: peer.clone(), max_id: 0 }.to_bytes()));
+        refused(raw(&|| {
+            functions::messages::SetTyping {
+                peer: peer.clone(),
+                top_msg_id: None,
+                action: types::SendMessageTypingAction {}.into(),
+            }
+            .to_bytes()
+        }));
+        refused(raw(&|| {
+            functions::messages::DeleteHistory {
+                just_clear: false,
+                revoke: true,
+                peer: peer.clone(),
+                max_id: 0,
+                min_date: None,
+                max_date: None,
+            }
+            .to_bytes()
+        }));
+        refused(raw(&|| {
+            functions::messages::GetPeerDialogs { peers: vec![types::InputDialogPeer { peer: peer.clone() }.into()] }
+                .to_bytes()
+        }));
+    }
+    // Ids that name nothing: skipped, empty, or refused, never a panic.
+    let deleted =
+        call(&api, ctx, &functions::messages::DeleteMessages { revoke: true, id: vec![0, -1, i32::MAX, i32::MIN] });
+    let enums::messages::AffectedMessages::AffectedMessages(deleted) = deleted.unwrap();
+    assert_eq!(deleted.pts_count, 0);
+    let many =
+        functions::messages::GetMessages { id: (0..5000).map(|id| types::InputMessageId { id }.into()).collect() };
+    let (found, _, _) = messages_of(call(&api, ctx, &many).unwrap());
+    assert_eq!(found.len(), 200, "at most 200 per call");
+    let chats = functions::messages::GetChats { id: vec![-1, 0, i64::MIN, i64::MAX] };
+    let enums::messages::Chats::Chats(chats) = call(&api, ctx, &chats).unwrap() else { panic!() };
+    assert!(chats.chats.is_empty());
+    assert_error(call(&api, ctx, &functions::messages::GetFullChat { chat_id: -5 }), 400, "CHAT_ID_INVALID");
+    let too_far = functions::updates::GetDifference { pts: i32::MAX, ..difference_request(1) };
+    assert_error(call(&api, ctx, &too_far), 400, "PERSISTENT_TIMESTAMP_INVALID");
+    let negative = functions::updates::GetDifference { pts: -7, pts_limit: Some(-1), ..difference_request(1) };
+    assert_error(call(&api, ctx, &negative), 400, "PERSISTENT_TIMESTAMP_EMPTY");
+    let odd_limits = functions::updates::GetDifference {
+        pts_limit: Some(i32::MIN),
+        pts_total_limit: Some(i32::MIN),
+        ..difference_request(1)
+    };
+    assert!(call(&api, ctx, &odd_limits).is_ok());
+}
