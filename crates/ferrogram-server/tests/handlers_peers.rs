@@ -257,9 +257,24 @@ fn search_splits_contacts_from_public_users_and_clamps_its_limit() {
     }
     let enums::contacts::Found::Found(found) = search("bob", i32::MAX).unwrap();
     assert_eq!(found.users.len(), 2);
+    // Any word of a name: Bob's last name.
+    call(
+        &api,
+        &b,
+        &functions::account::UpdateProfile { first_name: None, last_name: Some("Van Dyke".into()), about: None },
+    )
+    .unwrap();
+    for q in ["dyk", "van d", "bob van"] {
+        let enums::contacts::Found::Found(found) = search(q, 10).unwrap();
+        assert_eq!(found.results, vec![types::PeerUser { user_id: bob.id }.into()], "{q}");
+    }
+    let enums::contacts::Found::Found(found) = search("an dyke", 10).unwrap();
+    assert!(found.users.is_empty(), "not from inside a word");
     // LIKE's wildcards are matched literally.
     let enums::contacts::Found::Found(found) = search("%", 10).unwrap();
     assert!(found.users.is_empty());
+    let enums::contacts::Found::Found(found) = search(&"b".repeat(100_000), 10).unwrap();
+    assert!(found.users.is_empty(), "longer than any name");
     assert_error(search("  ", 10), 400, "SEARCH_QUERY_EMPTY");
     assert_error(search("@", 10), 400, "QUERY_TOO_SHORT");
 }
@@ -308,6 +323,13 @@ fn settings_a_signed_in_client_reads() {
     assert_error(get(types::InputNotifyPeer { peer: types::InputPeerEmpty {}.into() }.into()), 400, "PEER_ID_INVALID");
     let channel = types::InputPeerChannel { channel_id: 1, access_hash: 1 };
     assert_error(get(types::InputNotifyPeer { peer: channel.into() }.into()), 400, "CHANNEL_INVALID");
+    let privacy = |key: enums::InputPrivacyKey| {
+        let enums::account::PrivacyRules::PrivacyRules(rules) =
+            call(&api, &a, &functions::account::GetPrivacy { key }).unwrap();
+        rules.rules
+    };
+    assert_eq!(privacy(types::InputPrivacyKeyPhoneNumber {}.into()), vec![types::PrivacyValueAllowContacts {}.into()]);
+    assert_eq!(privacy(types::InputPrivacyKeyStatusTimestamp {}.into()), vec![types::PrivacyValueAllowAll {}.into()]);
     let enums::account::ContentSettings::ContentSettings(content) =
         call(&api, &a, &functions::account::GetContentSettings {}).unwrap();
     assert!(!content.sensitive_enabled && content.sensitive_can_change);
@@ -397,4 +419,51 @@ fn hashes_contacts_and_usernames_survive_a_restart() {
     let enums::contacts::ResolvedPeer::ResolvedPeer(found) =
         call(&api, &a, &functions::contacts::ResolveUsername { username: "bob_b".into(), referer: None }).unwrap();
     assert_eq!(only_user(&found.users), &bob_for_ada);
+}
+
+#[test]
+fn add_contact_by_a_nameable_user_and_resolve_by_phone() {
+    let People { api, ada: (a, ada), bob: (b, bob), carol: (c, _) } = people();
+    // Ada finds Bob by his number (anyone may be found by number), then adds him by id.
+    let enums::contacts::ResolvedPeer::ResolvedPeer(found) =
+        call(&api, &a, &functions::contacts::ResolvePhone { phone: "+1 555 000 1239".into() }).unwrap();
+    assert_eq!(found.peer, types::PeerUser { user_id: bob.id }.into());
+    let bob_for_ada = only_user(&found.users).clone();
+    assert!(!bob_for_ada.contact && bob_for_ada.phone.is_none());
+    let resolve = |phone: &str| call(&api, &a, &functions::contacts::ResolvePhone { phone: phone.into() });
+    assert_error(resolve("+15559990000"), 400, "PHONE_NOT_OCCUPIED");
+    assert_error(resolve("nope"), 400, "PHONE_NUMBER_INVALID");
+
+    let add = |ctx: &CallContext, id: enums::InputUser, first: &str, last: &str| {
+        call(
+            &api,
+            ctx,
+            &functions::contacts::AddContact {
+                add_phone_privacy_exception: false,
+                id,
+                first_name: first.into(),
+                last_name: last.into(),
+                phone: String::new(),
+                note: None,
+            },
+        )
+    };
+    let enums::Updates::Updates(updates) = add(&a, input_user(&bob_for_ada), " Bobby ", "B").unwrap() else {
+        panic!("an updates")
+    };
+    assert!(updates.updates.is_empty() && updates.seq == 0);
+    let added = only_user(&updates.users);
+    assert!(added.contact && added.first_name.as_deref() == Some("Bobby") && added.last_name.as_deref() == Some("B"));
+    let ids = call(&api, &a, &functions::contacts::GetContactIDs { hash: 0 }).unwrap();
+    assert_eq!(ids, vec![i32::try_from(bob.id).unwrap()]);
+    // Bob now sees Ada's phone: she has him in her contacts.
+    let enums::contacts::ResolvedPeer::ResolvedPeer(ada_for_bob) =
+        call(&api, &b, &functions::contacts::ResolvePhone { phone: PHONE_DC2.into() }).unwrap();
+    assert_eq!(only_user(&ada_for_bob.users).phone.as_deref(), Some("15550001236"));
+
+    assert_error(add(&a, input_user(&bob_for_ada), " ", ""), 400, "CONTACT_NAME_EMPTY");
+    assert_error(add(&a, types::InputUserSelf {}.into(), "Me", ""), 400, "CONTACT_ID_INVALID");
+    // Carol cannot use the hash Ada got for Bob.
+    assert_error(add(&c, input_user(&bob_for_ada), "Bob", ""), 400, "CONTACT_ID_INVALID");
+    assert_eq!(ada.id, only_user(&ada_for_bob.users).id);
 }

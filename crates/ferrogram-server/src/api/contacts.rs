@@ -1,8 +1,10 @@
 //! Contacts and finding people (<https://core.telegram.org/api/contacts>):
-//! `contacts.importContacts` (by phone), `contacts.getContacts` (with its cache `hash`,
-//! <https://core.telegram.org/api/offsets#hash-generation>), `contacts.deleteContacts`,
-//! `contacts.search`, `contacts.resolveUsername`, `contacts.getStatuses`, and the lists this
-//! server keeps empty: `contacts.getBlocked`, `contacts.getTopPeers`.
+//! `contacts.importContacts` (by phone), `contacts.addContact` (a user the caller can name),
+//! `contacts.getContacts` (with its cache `hash`,
+//! <https://core.telegram.org/api/offsets#hash-generation>), `contacts.getContactIDs`,
+//! `contacts.deleteContacts`, `contacts.search`, `contacts.resolveUsername`,
+//! `contacts.resolvePhone`, `contacts.getStatuses`, and the lists this server keeps empty:
+//! `contacts.getBlocked`, `contacts.getTopPeers`.
 //!
 //! Each user in an answer is the `user` as the caller sees it: its `access_hash` for the caller,
 //! the name the caller saved for a contact, the phone only where the user's privacy allows.
@@ -129,6 +131,85 @@ impl Api {
         .to_bytes())
     }
 
+    /// `contacts.addContact`: adds a user the caller can name to its contacts (or renames the
+    /// contact) under the name given, and answers an `updates` with no updates and the user as
+    /// the caller now sees it. `CONTACT_ID_INVALID` for what names no one, or the caller itself;
+    /// `CONTACT_NAME_EMPTY` if both names are empty. The contact sees the caller's phone, as
+    /// every user the caller has in its contacts does (the default privacy), so
+    /// `add_phone_privacy_exception` changes nothing.
+    pub(crate) fn add_contact(&self, ctx: &CallContext, req: contacts::AddContact) -> Result<Vec<u8>, RpcError> {
+        let errors = contacts::AddContact::POSSIBLE_ERRORS;
+        let me = self.caller(ctx, contacts::AddContact::BOTS_CAN_USE)?;
+        let user = match self.resolve_input_user(&me, &req.id) {
+            Ok(user) if user.id != me.id => user,
+            Ok(_) => return Err(fail(errors, "CONTACT_ID_INVALID")),
+            Err(e) if e.name == "USER_ID_INVALID" => return Err(fail(errors, "CONTACT_ID_INVALID")),
+            Err(e) => return Err(e),
+        };
+        let (first_name, last_name) = (saved_name(&req.first_name), saved_name(&req.last_name));
+        if first_name.is_empty() && last_name.is_empty() {
+            return Err(fail(errors, "CONTACT_NAME_EMPTY"));
+        }
+        // No limit here: each contact is an account the caller could name, and Telegram
+        // documents no error for too many (imports past `MAX_CONTACTS` are retried instead).
+        let known = self.store.contact(me.id, user.id).map_err(internal)?;
+        let phone = match phone_book_number(&req.phone) {
+            Some(phone) => phone.digits().to_owned(),
+            None => known.map(|c| c.phone).unwrap_or_default(),
+        };
+        self.store
+            .put_contact(&ContactRecord {
+                owner_id: me.id,
+                user_id: user.id,
+                first_name,
+                last_name,
+                phone,
+                added: ctx.now,
+            })
+            .map_err(internal)?;
+        Ok(enums::Updates::from(types::Updates {
+            updates: Vec::new(),
+            users: vec![self.user_view(&me, &user)?],
+            chats: Vec::new(),
+            date: tl::clamp_i32(ctx.now),
+            seq: 0,
+        })
+        .to_bytes())
+    }
+
+    /// `contacts.getContactIDs`: the ids of the caller's contacts, ascending (an id too large
+    /// for the method's `int` is left out).
+    pub(crate) fn get_contact_ids(
+        &self,
+        ctx: &CallContext,
+        _req: contacts::GetContactIDs,
+    ) -> Result<Vec<u8>, RpcError> {
+        let me = self.caller(ctx, contacts::GetContactIDs::BOTS_CAN_USE)?;
+        let ids: Vec<i32> =
+            self.contact_users(&me)?.iter().filter_map(|(c, _)| i32::try_from(c.user_id).ok()).collect();
+        Ok(ids.to_bytes())
+    }
+
+    /// `contacts.resolvePhone`: the user with this phone number (written as phone books write
+    /// it) as a peer, with the user; anyone may be found by number (Telegram's default privacy).
+    /// `PHONE_NOT_OCCUPIED` if no account has it, `PHONE_NUMBER_INVALID` if it is no number.
+    pub(crate) fn resolve_phone(&self, ctx: &CallContext, req: contacts::ResolvePhone) -> Result<Vec<u8>, RpcError> {
+        let errors = contacts::ResolvePhone::POSSIBLE_ERRORS;
+        let me = self.caller(ctx, contacts::ResolvePhone::BOTS_CAN_USE)?;
+        let phone = phone_book_number(&req.phone).ok_or_else(|| fail(errors, "PHONE_NUMBER_INVALID"))?;
+        let user = self
+            .store
+            .user_by_phone(phone.digits())
+            .map_err(internal)?
+            .ok_or_else(|| fail(errors, "PHONE_NOT_OCCUPIED"))?;
+        Ok(enums::contacts::ResolvedPeer::from(types::contacts::ResolvedPeer {
+            peer: types::PeerUser { user_id: user.id }.into(),
+            chats: Vec::new(),
+            users: vec![self.user_view(&me, &user)?],
+        })
+        .to_bytes())
+    }
+
     /// The caller's contacts that still have an account, by id, with the users.
     fn contact_users(&self, me: &UserRecord) -> Result<Vec<(ContactRecord, UserRecord)>, RpcError> {
         let mut found = Vec::new();
@@ -194,10 +275,10 @@ impl Api {
         .to_bytes())
     }
 
-    /// `contacts.search`: users whose name or username starts with `q` (a leading `@` is
-    /// dropped): the caller's contacts in `my_results`, others (who have a username, so are
-    /// public) in `results`; `limit` clamped to `1..=`[`MAX_SEARCH_RESULTS`]. No chats or
-    /// channels exist to be found.
+    /// `contacts.search`: users with a word of their name (or of the name the caller saved), or
+    /// their username, starting with `q` (a leading `@` is dropped): the caller's contacts in
+    /// `my_results`, others (who have a username, so are public) in `results`; `limit` clamped
+    /// to `1..=`[`MAX_SEARCH_RESULTS`]. No chats or channels exist to be found.
     pub(crate) fn search_contacts(&self, ctx: &CallContext, req: contacts::Search) -> Result<Vec<u8>, RpcError> {
         let errors = contacts::Search::POSSIBLE_ERRORS;
         let me = self.caller(ctx, contacts::Search::BOTS_CAN_USE)?;
@@ -208,6 +289,16 @@ impl Api {
         let q = q.strip_prefix('@').unwrap_or(q);
         if q.is_empty() {
             return Err(fail(errors, "QUERY_TOO_SHORT"));
+        }
+        if q.chars().count() > MAX_NAME_CHARS {
+            // Longer than any name or username: it is the prefix of nothing.
+            return Ok(enums::contacts::Found::from(types::contacts::Found {
+                my_results: Vec::new(),
+                results: Vec::new(),
+                chats: Vec::new(),
+                users: Vec::new(),
+            })
+            .to_bytes());
         }
         let limit = req.limit.clamp(1, MAX_SEARCH_RESULTS) as usize;
         let mut found = self.store.search_users(me.id, q, limit).map_err(internal)?;

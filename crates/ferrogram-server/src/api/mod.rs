@@ -354,6 +354,9 @@ impl Api {
         const GET_FULL_CHAT: u32 = msg::GetFullChat::CONSTRUCTOR_ID;
         // Peers: contacts, usernames, profiles (contacts.rs, profile.rs).
         const IMPORT_CONTACTS: u32 = contacts::ImportContacts::CONSTRUCTOR_ID;
+        const ADD_CONTACT: u32 = contacts::AddContact::CONSTRUCTOR_ID;
+        const GET_CONTACT_IDS: u32 = contacts::GetContactIDs::CONSTRUCTOR_ID;
+        const RESOLVE_PHONE: u32 = contacts::ResolvePhone::CONSTRUCTOR_ID;
         const GET_CONTACTS: u32 = contacts::GetContacts::CONSTRUCTOR_ID;
         const DELETE_CONTACTS: u32 = contacts::DeleteContacts::CONSTRUCTOR_ID;
         const SEARCH_CONTACTS: u32 = contacts::Search::CONSTRUCTOR_ID;
@@ -367,6 +370,7 @@ impl Api {
         const UPDATE_STATUS: u32 = account::UpdateStatus::CONSTRUCTOR_ID;
         const GET_NOTIFY_SETTINGS: u32 = account::GetNotifySettings::CONSTRUCTOR_ID;
         const GET_CONTENT_SETTINGS: u32 = account::GetContentSettings::CONSTRUCTOR_ID;
+        const GET_PRIVACY: u32 = account::GetPrivacy::CONSTRUCTOR_ID;
         // What clients ask at start (startup.rs).
         const GET_APP_CONFIG: u32 = help::GetAppConfig::CONSTRUCTOR_ID;
         const GET_COUNTRIES: u32 = help::GetCountriesList::CONSTRUCTOR_ID;
@@ -464,6 +468,9 @@ impl Api {
             GET_CHATS => self.get_chats(ctx, decode(query)?),
             GET_FULL_CHAT => self.get_full_chat(ctx, decode(query)?),
             IMPORT_CONTACTS => self.import_contacts(ctx, decode(query)?),
+            ADD_CONTACT => self.add_contact(ctx, decode(query)?),
+            GET_CONTACT_IDS => self.get_contact_ids(ctx, decode(query)?),
+            RESOLVE_PHONE => self.resolve_phone(ctx, decode(query)?),
             GET_CONTACTS => self.get_contacts(ctx, decode(query)?),
             DELETE_CONTACTS => self.delete_contacts(ctx, decode(query)?),
             SEARCH_CONTACTS => self.search_contacts(ctx, decode(query)?),
@@ -477,6 +484,7 @@ impl Api {
             UPDATE_STATUS => self.update_status(ctx, decode(query)?),
             GET_NOTIFY_SETTINGS => self.get_notify_settings(ctx, decode(query)?),
             GET_CONTENT_SETTINGS => self.get_content_settings(ctx, decode(query)?),
+            GET_PRIVACY => self.get_privacy(ctx, decode(query)?),
             GET_APP_CONFIG => self.get_app_config(ctx, decode(query)?),
             GET_COUNTRIES => self.get_countries_list(ctx, decode(query)?),
             GET_PROMO_DATA => self.get_promo_data(ctx, decode(query)?),

@@ -42,20 +42,19 @@ impl Api {
         i64::from_le_bytes(first)
     }
 
-    /// Whether `hash` is the one `viewer` got for `user_id` (compared in constant time). The
-    /// viewer's own id is accepted with any hash: it names no one else, and hashes of the self
-    /// user handed out by earlier versions of this server (a random stored one) keep working.
-    fn hash_is_valid(&self, viewer: &UserRecord, user_id: i64, hash: i64) -> bool {
-        user_id == viewer.id
-            || bool::from(self.access_hash(viewer.id, user_id).to_le_bytes().ct_eq(&hash.to_le_bytes()))
+    /// Whether `hash` is the one `viewer_id` got for `user_id` (compared in constant time).
+    fn hash_is_valid(&self, viewer_id: i64, user_id: i64, hash: i64) -> bool {
+        bool::from(self.access_hash(viewer_id, user_id).to_le_bytes().ct_eq(&hash.to_le_bytes()))
     }
 
-    /// The user `user_id` if `hash` is valid for it from `viewer`.
+    /// The user `user_id` if `hash` is valid for it from `viewer`. The viewer's own id is
+    /// accepted with any hash: it names no one else, and the self user's hashes handed out by
+    /// earlier versions of this server (a random stored one) keep working.
     fn user_by_hash(&self, viewer: &UserRecord, user_id: i64, hash: i64) -> Result<Option<UserRecord>, RpcError> {
         if user_id == viewer.id {
             return Ok(Some(viewer.clone()));
         }
-        if !self.hash_is_valid(viewer, user_id, hash) {
+        if !self.hash_is_valid(viewer.id, user_id, hash) {
             return Ok(None);
         }
         self.store.user(user_id).map_err(|e| failure::internal(&e))

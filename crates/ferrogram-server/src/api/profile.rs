@@ -1,7 +1,8 @@
 //! The caller's own profile and settings: `account.updateUsername` / `account.checkUsername`
 //! (<https://core.telegram.org/api/usernames>), `account.updateProfile`, `account.updateStatus`,
-//! `account.getNotifySettings` (<https://core.telegram.org/api/notifications>) and
-//! `account.getContentSettings`.
+//! `account.getNotifySettings` (<https://core.telegram.org/api/notifications>),
+//! `account.getContentSettings` and `account.getPrivacy` (<https://core.telegram.org/api/privacy>:
+//! Telegram's defaults, which are what this server applies).
 
 use ferrogram_tl::functions::account;
 use ferrogram_tl::{enums, types, Serializable};
@@ -145,6 +146,41 @@ impl Api {
         Ok(enums::account::ContentSettings::from(types::account::ContentSettings {
             sensitive_enabled: false,
             sensitive_can_change: true,
+        })
+        .to_bytes())
+    }
+}
+
+/// Telegram's default rule for a privacy setting: the phone number and the birthday are for
+/// contacts, nobody is exempt from paying for messages, the rest is everyone's.
+fn default_privacy(key: &enums::InputPrivacyKey) -> enums::PrivacyRule {
+    use enums::InputPrivacyKey as Key;
+    match key {
+        Key::PhoneNumber(_) | Key::Birthday(_) => types::PrivacyValueAllowContacts {}.into(),
+        Key::NoPaidMessages(_) => types::PrivacyValueDisallowAll {}.into(),
+        Key::StatusTimestamp(_)
+        | Key::ChatInvite(_)
+        | Key::PhoneCall(_)
+        | Key::PhoneP2P(_)
+        | Key::Forwards(_)
+        | Key::ProfilePhoto(_)
+        | Key::AddedByPhone(_)
+        | Key::VoiceMessages(_)
+        | Key::About(_)
+        | Key::StarGiftsAutoSave(_)
+        | Key::SavedMusic(_) => types::PrivacyValueAllowAll {}.into(),
+    }
+}
+
+impl Api {
+    /// `account.getPrivacy`: the rule of the setting, always Telegram's default (settings cannot
+    /// be changed here; the phone number's "my contacts" is what [`Api::user_view`] applies).
+    pub(crate) fn get_privacy(&self, ctx: &CallContext, req: account::GetPrivacy) -> Result<Vec<u8>, RpcError> {
+        self.caller(ctx, account::GetPrivacy::BOTS_CAN_USE)?;
+        Ok(enums::account::PrivacyRules::from(types::account::PrivacyRules {
+            rules: vec![default_privacy(&req.key)],
+            chats: Vec::new(),
+            users: Vec::new(),
         })
         .to_bytes())
     }

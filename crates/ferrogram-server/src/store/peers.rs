@@ -211,19 +211,22 @@ impl Store {
     }
 
     /// Users `owner_id` may find by `prefix`: its contacts and the users with a username (public
-    /// ones) whose first or last name, username, or name saved as `owner_id`'s contact starts
-    /// with `prefix` (ASCII letters in any case); never `owner_id`; by id, at most `limit`.
+    /// ones) with a word of their full name, their username, or a word of the full name saved as
+    /// `owner_id`'s contact that starts with `prefix` (ASCII letters in any case); never
+    /// `owner_id`; by id, at most `limit`.
     pub fn search_users(&self, owner_id: i64, prefix: &str, limit: usize) -> Result<Vec<UserRecord>, StoreError> {
         let conn = self.lock();
-        let pattern = format!("{}%", escape_like(prefix));
+        // A word of the full name starts with `prefix` (which may span words: "ada lo"):
+        // ' ' || name has " prefix" somewhere.
+        let pattern = format!("% {}%", escape_like(prefix));
         let columns: String = USER_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ");
         let mut stmt = conn
             .prepare(&format!(
                 "SELECT {columns} FROM users u LEFT JOIN contacts c ON c.owner_id = ?1 AND c.user_id = u.id
                  WHERE u.id != ?1 AND (c.user_id IS NOT NULL OR u.username IS NOT NULL)
-                 AND (u.first_name LIKE ?2 ESCAPE '\\' OR u.last_name LIKE ?2 ESCAPE '\\'
-                 OR u.username LIKE ?2 ESCAPE '\\' OR c.first_name LIKE ?2 ESCAPE '\\'
-                 OR c.last_name LIKE ?2 ESCAPE '\\')
+                 AND (' ' || u.first_name || ' ' || u.last_name LIKE ?2 ESCAPE '\\'
+                 OR ' ' || u.username LIKE ?2 ESCAPE '\\'
+                 OR ' ' || c.first_name || ' ' || c.last_name LIKE ?2 ESCAPE '\\')
                  ORDER BY u.id LIMIT ?3"
             ))
             .during("search users")?;
