@@ -165,6 +165,7 @@ fn refs_of_update(update: &enums::Update, users: &mut BTreeSet<i64>, chats: &mut
         enums::Update::EditMessage(e) => delivery::refs_of(&e.message, users, chats),
         enums::Update::ReadHistoryInbox(r) => peer(&r.peer),
         enums::Update::ReadHistoryOutbox(r) => peer(&r.peer),
+        enums::Update::PinnedMessages(p) => peer(&p.peer),
         enums::Update::ChatParticipants(p) => {
             if let enums::ChatParticipants::ChatParticipants(p) = &p.participants {
                 chats.insert(p.chat_id);
