@@ -12,8 +12,11 @@ then signed in with TelegramClient.start as a Telethon user would), Telethon's d
   text;
 - delete_messages(revoke=True): gone from get_messages on both sides, Bob's events.MessageDeleted;
 - every event came as a pushed update that applied in sequence: Telethon's update loop never had
-  to call updates.getDifference after signing in (the output also shows each event's delay).
-Env: PORT, DC_ID (2), RSA_PEM. Prints one JSON line (on failure: the step, what was expected and
+  to call updates.getDifference after signing in (the output also shows each event's delay);
+- a gap: with one update to Bob withheld (`ferrogram admin withhold-updates`), Ada sends two
+  messages; Bob's Telethon sees the gap, calls getDifference, and its handler gets each once.
+Env: PORT, DC_ID (2), RSA_PEM; FERROGRAM_BIN and SERVER_DIR (the server's data dir) for the gap
+step (skipped without them). Prints one JSON line (on failure: the step, what was expected and
 what came); exit 0 on the expected outcome."""
 import asyncio, contextlib, io, json, logging, os, sys
 import rsa as pyrsa
@@ -80,6 +83,19 @@ async def started(phone):
     with contextlib.redirect_stdout(io.StringIO()):  # start() prints "Signed in successfully as ..."
         await client.start(phone=phone, code_callback=lambda: phone[5] * 5)  # code XXXXX
     return client
+
+
+async def admin(*args):
+    """`ferrogram admin` against the running server (fault injection)."""
+    proc = await asyncio.create_subprocess_exec(
+        os.environ["FERROGRAM_BIN"], "admin", "--data-dir", os.environ["SERVER_DIR"], *args,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    try:
+        output, _ = await asyncio.wait_for(proc.communicate(), 10)
+    except asyncio.TimeoutError:
+        proc.kill(); raise AssertionError("ferrogram admin %s: no answer in 10 s" % " ".join(args))
+    check(proc.returncode == 0, "ferrogram admin " + " ".join(args), "exit 0",
+          "exit %s: %s" % (proc.returncode, output.decode(errors="replace").strip()[:200]))
 
 
 def check(cond, what, expected=None, got=None):
@@ -243,6 +259,24 @@ async def main():
         check(left == ["Hi Ada, Bob here"], "Bob's history after the delete", ["Hi Ada, Bob here"], left)
         step = "no getDifference after sign-in"
         check(differences.count == 0, "pushed updates applied in sequence: the update loop's getDifference calls", 0, differences.count)
+
+        step = "a withheld update: Bob's Telethon fills the gap with getDifference"
+        if os.environ.get("FERROGRAM_BIN") and os.environ.get("SERVER_DIR"):
+            await admin("withhold-updates", "--phone", BOB, "--count", "1")
+            sent_at = asyncio.get_running_loop().time()
+            await ada.send_message(bob_me.id, "gap 1 (withheld)")
+            await ada.send_message(bob_me.id, "gap 2")
+            for text in ("gap 1 (withheld)", "gap 2"):
+                await bob_new.wait_for(lambda e: e.message.message == text, "Bob's handler: " + text, sent_at, out)
+            await asyncio.sleep(1)  # time for a duplicate to show
+            seen = [e.message.message for e, _ in bob_new.items if e.message.message.startswith("gap")]
+            check(sorted(seen) == ["gap 1 (withheld)", "gap 2"], "each gap message once", ["gap 1 (withheld)", "gap 2"], seen)
+            check(differences.count >= 1, "Telethon's getDifference calls for the gap", ">= 1", differences.count)
+            left = [m.message async for m in bob.iter_messages(ada_me.id, limit=3)]
+            check(left == ["gap 2", "gap 1 (withheld)", "Hi Ada, Bob here"], "Bob's history after the gap",
+                  ["gap 2", "gap 1 (withheld)", "Hi Ada, Bob here"], left)
+        else:
+            out["gap"] = "skipped (FERROGRAM_BIN and SERVER_DIR not set)"
         out.update(ok=True)
     except Exception as e:
         out.update(ok=False, step=step, error=type(e).__name__ + ": " + str(e)[:600])
