@@ -7,7 +7,9 @@
 //   - Bob answers through the event (event.message.respond) and Ada's handler gets that;
 //   - getMessages on both sides: the conversation newest first, with text, sender and out flags;
 //   - getDialogs: Bob's chat first (his last message, one unread), then Saved Messages; Bob's, after
-//     markAsRead: Ada's chat, nothing unread.
+//     markAsRead: Ada's chat, nothing unread;
+//   - editMessage: the answer, Bob's EditedMessage handler and his getMessages show the new text;
+//   - deleteMessages with revoke: Bob's DeletedMessage handler, gone from getMessages on both sides.
 // Environment: PORT, DC_ID (2), RSA_PEM, as signin.js. Prints one JSON line (on failure: the step,
 // what was expected and what came) and exits 0 on the expected outcome, 1 otherwise.
 const fs = require("fs");
@@ -17,6 +19,8 @@ const { Api, TelegramClient } = require("telegram");
 const { StringSession } = require("telegram/sessions");
 const { ConnectionTCPFull } = require("telegram/network");
 const { NewMessage } = require("telegram/events");
+const { EditedMessage } = require("telegram/events/EditedMessage");
+const { DeletedMessage } = require("telegram/events/DeletedMessage");
 const RSA = require("telegram/crypto/RSA");
 
 const port = Number(process.env.PORT);
@@ -78,25 +82,34 @@ async function started(phone, firstName) {
 
 // Messages a NewMessage handler saw, awaited with a timeout.
 class Inbox {
-  constructor(name) { this.name = name; this.events = []; this.waiters = []; }
+  constructor(name) { this.name = name; this.events = []; this.times = []; this.waiters = []; }
   handler() {
-    return async (event) => { this.events.push(event); for (const w of this.waiters.splice(0)) w(); };
+    return async (event) => {
+      this.events.push(event); this.times.push(Date.now());
+      for (const w of this.waiters.splice(0)) w();
+    };
   }
-  async waitFor(pred, what) {
+  // The first event pred accepts; its delay after sentAt (ms) goes into out.event_ms.
+  async waitFor(pred, what, sentAt, out) {
     const deadline = Date.now() + EVENT_TIMEOUT_MS;
     for (;;) {
-      const hit = this.events.find(pred);
-      if (hit) return hit;
+      const i = this.events.findIndex(pred);
+      if (i >= 0) {
+        (out.event_ms = out.event_ms || {})[what] = this.times[i] - sentAt;
+        return this.events[i];
+      }
       const left = deadline - Date.now();
       if (left <= 0) {
         throw new Error(what + ": no " + this.name + " event within " + EVENT_TIMEOUT_MS / 1000 + " s (saw "
-          + JSON.stringify(this.events.map((e) => ({ text: e.message.message, from: id(e.message.senderId) }))) + ")");
+          + JSON.stringify(this.events.map(describe)) + ")");
       }
       await new Promise((resolve) => { this.waiters.push(resolve); setTimeout(resolve, left); });
     }
   }
 }
 
+const describe = (e) => (e.message ? { id: e.message.id, text: e.message.message, from: id(e.message.senderId) }
+  : { deleted: e.deletedIds });
 const summary = (msgs) => msgs.map((m) => [m.message, id(m.senderId), !!m.out]);
 
 async function checkMessaging(ada, bob, out) {
@@ -105,7 +118,10 @@ async function checkMessaging(ada, bob, out) {
   check(adaMe.phone === ADA && adaMe.firstName === "Ada", "Ada's getMe", [ADA, "Ada"], [adaMe.phone, adaMe.firstName]);
   check(bobMe.phone === BOB && bobMe.firstName === "Bob", "Bob's getMe", [BOB, "Bob"], [bobMe.phone, bobMe.firstName]);
   const bobNew = new Inbox("NewMessage"), adaNew = new Inbox("NewMessage");
+  const bobEdited = new Inbox("EditedMessage"), bobDeleted = new Inbox("DeletedMessage");
   bob.addEventHandler(bobNew.handler(), new NewMessage({}));
+  bob.addEventHandler(bobEdited.handler(), new EditedMessage({}));
+  bob.addEventHandler(bobDeleted.handler(), new DeletedMessage({}));
   ada.addEventHandler(adaNew.handler(), new NewMessage({ incoming: true }));
 
   step = "sendMessage('me')";
@@ -124,23 +140,25 @@ async function checkMessaging(ada, bob, out) {
   }));
   check(imported.users.length === 1 && id(imported.users[0].id) === id(bobMe.id), "imported Bob", id(bobMe.id),
     imported.users.map((u) => id(u.id)));
+  let sentAt = Date.now();
   const hello = await ada.sendMessage(imported.users[0], { message: "Hello Bob, from GramJS" });
   check(hello.message === "Hello Bob, from GramJS" && hello.out && id(hello.peerId.userId) === id(bobMe.id),
     "sendMessage(Bob) answer", ["Hello Bob, from GramJS", true, id(bobMe.id)],
     [hello.message, hello.out, id(hello.peerId && hello.peerId.userId)]);
 
   step = "Bob's NewMessage handler";
-  const got = await bobNew.waitFor((e) => e.message.message === "Hello Bob, from GramJS", "Bob's handler");
+  const got = await bobNew.waitFor((e) => e.message.message === "Hello Bob, from GramJS", "Bob's NewMessage handler", sentAt, out);
   check(id(got.message.senderId) === id(adaMe.id) && id(got.message.chatId) === id(adaMe.id) && got.isPrivate && !got.message.out,
     "the event's sender, chat, private, out", [id(adaMe.id), id(adaMe.id), true, false],
     [id(got.message.senderId), id(got.message.chatId), got.isPrivate, got.message.out]);
   out.bob_saw = got.message.message;
 
   step = "Bob responds, Ada's NewMessage handler";
+  sentAt = Date.now();
   const reply = await got.message.respond({ message: "Hi GramJS, Bob here" });
   check(reply.message === "Hi GramJS, Bob here" && id(reply.peerId.userId) === id(adaMe.id), "respond answer",
     ["Hi GramJS, Bob here", id(adaMe.id)], [reply.message, id(reply.peerId && reply.peerId.userId)]);
-  const back = await adaNew.waitFor((e) => e.message.message === "Hi GramJS, Bob here", "Ada's handler");
+  const back = await adaNew.waitFor((e) => e.message.message === "Hi GramJS, Bob here", "Ada's NewMessage handler", sentAt, out);
   check(id(back.message.senderId) === id(bobMe.id), "the reply's sender", id(bobMe.id), id(back.message.senderId));
 
   step = "getMessages(Bob)";
@@ -167,6 +185,30 @@ async function checkMessaging(ada, bob, out) {
   const gotB = bobDialogs.map((d) => [id(d.entity.id), d.message ? d.message.message : null, d.unreadCount]);
   const wantB = [[id(adaMe.id), "Hi GramJS, Bob here", 0]];
   check(JSON.stringify(gotB) === JSON.stringify(wantB), "Bob's dialogs", wantB, gotB);
+
+  step = "editMessage, Bob's EditedMessage handler";
+  sentAt = Date.now();
+  const edited = await ada.editMessage(imported.users[0], { message: hello.id, text: "Hello Bob, from GramJS (edited)" });
+  check(edited.message === "Hello Bob, from GramJS (edited)" && edited.id === hello.id && edited.editDate,
+    "editMessage answer", ["Hello Bob, from GramJS (edited)", hello.id], [edited.message, edited.id, edited.editDate]);
+  const edit = await bobEdited.waitFor((e) => e.message.id === got.message.id, "Bob's EditedMessage handler", sentAt, out);
+  check(edit.message.message === "Hello Bob, from GramJS (edited)", "the edit event's text",
+    "Hello Bob, from GramJS (edited)", edit.message.message);
+  const [afterEdit] = await bob.getMessages(adaMe.id, { ids: [got.message.id] });
+  check(afterEdit && afterEdit.message === "Hello Bob, from GramJS (edited)", "Bob's getMessages after the edit",
+    "Hello Bob, from GramJS (edited)", afterEdit && afterEdit.message);
+
+  step = "deleteMessages(revoke), Bob's DeletedMessage handler";
+  sentAt = Date.now();
+  const affected = await ada.deleteMessages(imported.users[0], [hello.id], { revoke: true });
+  check(affected.length === 1 && affected[0].ptsCount === 1, "deleteMessages answer", [1], affected.map((a) => a.ptsCount));
+  await bobDeleted.waitFor((e) => e.deletedIds.includes(got.message.id), "Bob's DeletedMessage handler", sentAt, out);
+  const [mine] = await ada.getMessages(imported.users[0], { ids: [hello.id] });
+  check(!mine || mine instanceof Api.MessageEmpty, "Ada's getMessages of the deleted message", null, mine && mine.message);
+  const [theirs] = await bob.getMessages(adaMe.id, { ids: [got.message.id] });
+  check(!theirs || theirs instanceof Api.MessageEmpty, "Bob's getMessages of the revoked message", null, theirs && theirs.message);
+  const left = (await bob.getMessages(adaMe.id, { limit: 10 })).map((m) => m.message);
+  check(JSON.stringify(left) === JSON.stringify(["Hi GramJS, Bob here"]), "Bob's history after the delete", ["Hi GramJS, Bob here"], left);
 }
 
 let done = false;
