@@ -89,6 +89,17 @@ pub enum AdminCommand {
     },
     /// Drop every waiting fault.
     ClearFaults,
+    /// Send a message as any user (its recipients get the updates a real sender causes).
+    SendMessage {
+        /// The sender's phone number.
+        #[arg(long)]
+        from: String,
+        /// The recipient: a phone number, `@username`, `me` (Saved Messages) or `chat:ID`.
+        #[arg(long)]
+        to: String,
+        /// The text.
+        text: String,
+    },
 }
 
 impl AdminCommand {
@@ -109,11 +120,16 @@ impl AdminCommand {
             }
             AdminCommand::DropConnections { phone } => json!({ "command": "drop_connections", "phone": phone }),
             AdminCommand::ClearFaults => json!({ "command": "clear_faults" }),
+            AdminCommand::SendMessage { from, to, text } => {
+                json!({ "command": "send_message", "from": from, "to": to, "text": text })
+            }
         }
     }
 }
 
-/// Sends one request to the server's admin channel and prints the answer as JSON.
+/// Sends one request to the server's admin channel and prints the answer as JSON. With
+/// `--data-dir` and no server running there, the commands that only touch the store (users,
+/// bots, codes) run on the data dir itself; faults and messages need the running server.
 pub async fn admin(args: AdminArgs) -> anyhow::Result<()> {
     let path = match (&args.server_info, &args.data_dir) {
         (Some(path), _) => path.clone(),
@@ -122,21 +138,11 @@ pub async fn admin(args: AdminArgs) -> anyhow::Result<()> {
             anyhow::bail!("which server? give --server-info PATH (printed by `ferrogram serve`) or --data-dir DIR")
         }
     };
-    let info = ServerInfo::read(&path)?;
-    let admin = info.admin.with_context(|| format!("the server of {} runs no admin channel", path.display()))?;
-    let mut request = args.command.request();
-    request["token"] = json!(admin.token);
-    let stream = tokio::net::TcpStream::connect(&admin.address)
-        .await
-        .with_context(|| format!("connecting to the admin channel at {} (is the server running?)", admin.address))?;
-    let (read, mut write) = stream.into_split();
-    write.write_all(format!("{request}\n").as_bytes()).await.context("sending the request")?;
-    let line = BufReader::new(read)
-        .lines()
-        .next_line()
-        .await
-        .context("reading the answer")?
-        .context("the server closed the channel without an answer")?;
+    let line = match (ask_running(&path, &args.command).await, &args.data_dir) {
+        (Ok(line), _) => line,
+        (Err(_), Some(dir)) if offline(&args.command) => return run_offline(dir, &args.command),
+        (Err(error), _) => return Err(error),
+    };
     let mut answer: Value = serde_json::from_str(&line).context("the answer is not JSON")?;
     if answer["ok"] != json!(true) {
         anyhow::bail!("{}", answer["error"].as_str().unwrap_or("the server refused the request"));
@@ -156,6 +162,63 @@ pub async fn admin(args: AdminArgs) -> anyhow::Result<()> {
             }
         }
         _ => println!("{}", serde_json::to_string_pretty(&answer)?),
+    }
+    Ok(())
+}
+
+/// One request to the running server of the info file `path`: its answer line.
+async fn ask_running(path: &std::path::Path, command: &AdminCommand) -> anyhow::Result<String> {
+    let info = ServerInfo::read(path)?;
+    let admin = info.admin.with_context(|| format!("the server of {} runs no admin channel", path.display()))?;
+    let mut request = command.request();
+    request["token"] = json!(admin.token);
+    let stream = tokio::net::TcpStream::connect(&admin.address)
+        .await
+        .with_context(|| format!("connecting to the admin channel at {} (is the server running?)", admin.address))?;
+    let (read, mut write) = stream.into_split();
+    write.write_all(format!("{request}\n").as_bytes()).await.context("sending the request")?;
+    BufReader::new(read)
+        .lines()
+        .next_line()
+        .await
+        .context("reading the answer")?
+        .context("the server closed the channel without an answer")
+}
+
+/// Whether `command` can run on a data dir with no server.
+fn offline(command: &AdminCommand) -> bool {
+    matches!(command, AdminCommand::CreateUser { .. } | AdminCommand::CreateBot { .. } | AdminCommand::Codes { .. })
+}
+
+/// Runs a store-only command on the data dir `dir` itself (no server is running there).
+fn run_offline(dir: &std::path::Path, command: &AdminCommand) -> anyhow::Result<()> {
+    let config = ferrogram_server::ApiConfig::local(0);
+    let api = ferrogram_server::Api::open(Some(dir), config, ferrogram_server::os_random())
+        .with_context(|| format!("opening the store in {}", dir.display()))?;
+    let now =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+    match command {
+        AdminCommand::CreateUser { phone, first_name, last_name, username, password } => {
+            let user = ferrogram_server::AdminUser {
+                phone: phone.clone(),
+                first_name: first_name.clone(),
+                last_name: last_name.clone().unwrap_or_default(),
+                username: username.clone(),
+                password: password.clone(),
+                ..Default::default()
+            };
+            let user = api.create_user(&user, now)?;
+            let shown =
+                json!({ "user": { "id": user.id.to_string(), "phone": user.phone, "first_name": user.first_name } });
+            println!("{}", serde_json::to_string_pretty(&shown)?);
+        }
+        AdminCommand::CreateBot { name } => println!("{}", api.create_bot(name, now)?),
+        AdminCommand::Codes { limit } => {
+            for code in api.recent_codes(*limit as usize)? {
+                println!("{} {}", code.phone_as_sent, code.code);
+            }
+        }
+        _ => anyhow::bail!("this command needs the running server"),
     }
     Ok(())
 }

@@ -99,3 +99,34 @@ fn a_memory_server_is_found_through_its_info_file_and_admin_faults_reach_a_clien
     assert!(!nowhere.status.success());
     assert!(text(&nowhere).contains("cannot use the server info file /nonexistent/server.json"), "{}", text(&nowhere));
 }
+
+#[test]
+fn on_a_data_dir_with_no_server_users_are_made_in_the_store_and_faults_need_the_server() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let data = dir.path().join("data").display().to_string();
+    let made = run(
+        &["admin", "--data-dir", &data, "create-user", "--phone", "+9996620081", "--first-name", "Eve"],
+        dir.path(),
+    );
+    assert!(made.status.success(), "{}", text(&made));
+    let fault = run(&["admin", "--data-dir", &data, "drop-connections", "--phone", "+9996620081"], dir.path());
+    assert!(!fault.status.success(), "{}", text(&fault));
+    assert!(text(&fault).contains("server.json"), "says why: {}", text(&fault));
+
+    // The server started on that data dir knows the account.
+    let child = Command::new(BIN)
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir", &data])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("ferrogram serve starts");
+    let _server = Served(child);
+    let info = Path::new(&data).join("server.json");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !info.exists() {
+        assert!(Instant::now() < deadline, "no server.json after a minute");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let login = run(&["login", "--data-dir", &data, "--phone", "+9996620081", "--code", "22222"], dir.path());
+    assert!(login.status.success() && text(&login).contains("Eve"), "{}", text(&login));
+}

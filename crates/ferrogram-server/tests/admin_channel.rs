@@ -78,6 +78,23 @@ async fn admin_requests_make_users_and_inject_faults_a_client_meets() {
     let error = client.invoke(&functions::help::GetNearestDc {}).await.expect_err("the injected fault");
     assert_eq!(error.rpc(), Some((420, "FLOOD_WAIT_7".to_owned())), "the code follows from the name");
 
+    // A message from a user made here to the signed-in one: it arrives as a real client's would.
+    let made = admin.run(json!({ "command": "create_user", "phone": "+9996627002", "first_name": "Sam" })).await;
+    assert_eq!(made["ok"], true, "{made}");
+    let sent =
+        admin.run(json!({ "command": "send_message", "from": "9996627002", "to": "+9996627001", "text": "hi" })).await;
+    assert!(sent["message_id"].as_i64().is_some_and(|id| id > 0), "{sent}");
+    let update = client.next_update().await.expect("the message arrives");
+    let update =
+        <ferrogram_tl::enums::Updates as ferrogram_tl::Deserializable>::from_bytes_exact(&update).expect("Updates");
+    assert!(
+        matches!(update, ferrogram_tl::enums::Updates::UpdateShortMessage(ref m) if m.message == "hi"),
+        "{update:?}"
+    );
+    let nobody =
+        admin.run(json!({ "command": "send_message", "from": "9996627002", "to": "@nobody", "text": "x" })).await;
+    assert_eq!(nobody["error"], "no user @nobody");
+
     let withheld = admin.run(json!({ "command": "withhold_updates", "phone": "9996627001", "count": 3 })).await;
     assert_eq!(withheld["devices"], 1);
     let dropped = admin.run(json!({ "command": "drop_connections", "phone": "9996627001" })).await;

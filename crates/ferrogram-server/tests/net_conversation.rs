@@ -143,3 +143,38 @@ async fn messages_arrive_as_pushes_and_a_withheld_gap_is_recovered_by_get_differ
     assert_eq!(missed, vec!["after the restart"]);
     server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_sends_as_any_user_and_the_recipient_gets_the_real_update() {
+    use ferrogram_server::net::acting::Recipient;
+    let server = start_server().await;
+    let mut bob = signed_in(&server, "9996621012", "Bob").await;
+    let ada = server
+        .api()
+        .create_user(
+            &ferrogram_server::AdminUser {
+                phone: "+9996621011".into(),
+                first_name: "Ada".into(),
+                ..Default::default()
+            },
+            0,
+        )
+        .expect("ada is made");
+    let bob_id = server.api().store().user_by_phone("9996621012").expect("store").expect("bob").id;
+    let start = state(&mut bob).await;
+    let id = server.send_message_as(ada.id, &Recipient::User(bob_id), "from a script").expect("sent");
+    assert!(id > 0);
+    match enums::Updates::from_bytes_exact(&bob.next_update().await.expect("bob gets it")).expect("Updates") {
+        enums::Updates::UpdateShortMessage(m) => {
+            assert_eq!((m.user_id, m.message.as_str(), m.pts), (ada.id, "from a script", start.pts + 1));
+            assert!(!m.out);
+        }
+        other => panic!("expected updateShortMessage, got {other:?}"),
+    }
+    let unknown = server.send_message_as(ada.id, &Recipient::User(424242), "to nobody");
+    assert!(
+        matches!(unknown, Err(ferrogram_server::net::acting::SendAsError::Rpc(ref e)) if e.name == "PEER_ID_INVALID"),
+        "{unknown:?}"
+    );
+    server.shutdown().await;
+}

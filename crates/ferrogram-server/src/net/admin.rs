@@ -7,7 +7,9 @@
 //!
 //! Commands: `create_user {phone, first_name, last_name?, username?, password?}`,
 //! `create_bot {name}`, `codes {limit?}`, `fail_method {method, error, code?, times?, phone?}`,
-//! `withhold_updates {phone, count}`, `drop_connections {phone}`, `clear_faults`.
+//! `withhold_updates {phone, count}`, `drop_connections {phone}`, `clear_faults`,
+//! `send_message {from, to, text}` (`from` a phone; `to` a phone, `@username`, `me` or
+//! `chat:ID`).
 //!
 //! Bounded like the rest of the shell: at most [`MAX_ADMIN_CONNECTIONS`] at once, lines of at
 //! most [`MAX_LINE_BYTES`], closed after [`IDLE_TIMEOUT`] without a request.
@@ -203,6 +205,13 @@ fn run(shared: &Shared, request: &Value) -> Result<Value, String> {
             let closed = shared.drop_connections(user).map_err(|e| e.to_string())?;
             Ok(json!({ "closed": closed }))
         }
+        "send_message" => {
+            let from = user_id(shared, &required("from")?)?;
+            let to = recipient(shared, &required("to")?)?;
+            let id =
+                super::acting::send_message_as(shared, from, &to, &required("text")?).map_err(|e| e.to_string())?;
+            Ok(json!({ "message_id": id }))
+        }
         "clear_faults" => {
             shared.faults.clear();
             Ok(json!({}))
@@ -225,6 +234,25 @@ fn default_code(name: &str) -> i32 {
     } else {
         400
     }
+}
+
+/// A recipient as the admin channel names it: a phone, `@username`, `me` or `chat:ID`.
+fn recipient(shared: &Shared, to: &str) -> Result<super::acting::Recipient, String> {
+    use super::acting::Recipient;
+    if to == "me" {
+        return Ok(Recipient::SavedMessages);
+    }
+    if let Some(id) = to.strip_prefix("chat:") {
+        return id.parse().map(Recipient::Chat).map_err(|_| format!("{to:?}: no chat id"));
+    }
+    if let Some(username) = to.strip_prefix('@') {
+        return match shared.api.store().user_by_username(username) {
+            Ok(Some(user)) => Ok(Recipient::User(user.id)),
+            Ok(None) => Err(format!("no user @{username}")),
+            Err(e) => Err(e.to_string()),
+        };
+    }
+    user_id(shared, to).map(Recipient::User)
 }
 
 fn user_id(shared: &Shared, phone: &str) -> Result<i64, String> {

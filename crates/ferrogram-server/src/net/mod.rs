@@ -12,6 +12,7 @@
 //! the server keeps is bounded by [`Budgets`], and pruned at start and every
 //! [`Budgets::prune_interval`].
 
+pub mod acting;
 pub mod admin;
 mod calls;
 mod connection;
@@ -428,6 +429,18 @@ impl LocalServer {
     /// the sessions stay, the clients reconnect and carry on. Returns how many were closed.
     pub fn drop_connections(&self, user_id: i64) -> Result<usize, StoreError> {
         self.shared.drop_connections(user_id)
+    }
+
+    /// Sends `text` as `from_user` to `to`, through the same `messages.sendMessage` a client
+    /// calls: the recipients' sessions (and the sender's devices) get the updates a real sender
+    /// would cause. Returns the message's id in the sender's box.
+    pub fn send_message_as(
+        &self,
+        from_user: i64,
+        to: &acting::Recipient,
+        text: &str,
+    ) -> Result<i32, acting::SendAsError> {
+        acting::send_message_as(&self.shared, from_user, to, text)
     }
 
     /// Where the admin channel listens (see [`ServerOptions::admin_listen`]), and its token.
