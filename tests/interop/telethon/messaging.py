@@ -18,141 +18,17 @@ then signed in with TelegramClient.start as a Telethon user would), Telethon's d
 Env: PORT, DC_ID (2), RSA_PEM; FERROGRAM_BIN and SERVER_DIR (the server's data dir) for the gap
 step (skipped without them). Prints one JSON line (on failure: the step, what was expected and
 what came); exit 0 on the expected outcome."""
-import asyncio, contextlib, io, json, logging, os, sys
-import rsa as pyrsa
-from telethon import TelegramClient, errors, events, functions, types
-from telethon.crypto import rsa as trsa
-from telethon.sessions import StringSession
+import asyncio, os
+from telethon import events, functions, types
+from common import Inbox, admin, check, differences, run_check, sign_up, started, summary, trust
 
-PORT = int(os.environ.get("PORT", "0")); DC = int(os.environ.get("DC_ID", "2"))
 ADA, BOB = "9996623101", "9996623102"
-API_ID, API_HASH = 12345, "0123456789abcdef0123456789abcdef"
-EVENT_TIMEOUT = 20
-step = "start"
 
 
-class DifferenceCounter(logging.Handler):
-    """Counts the update loop's getDifference calls (its log line): pushed updates that apply in
-    sequence need none after sign-in."""
-
-    def __init__(self):
-        super().__init__(logging.DEBUG); self.count = 0
-
-    def emit(self, record):
-        if record.getMessage().startswith("Getting difference"):
-            self.count += 1
-
-
-differences = DifferenceCounter()
-logging.getLogger("telethon.client.updates").setLevel(logging.DEBUG)
-logging.getLogger("telethon.client.updates").addHandler(differences)
-
-
-def trust(pem_path):
-    pem = open(pem_path, "rb").read()
-    try:
-        key = pyrsa.PublicKey.load_pkcs1(pem)
-    except ValueError:
-        key = pyrsa.PublicKey.load_pkcs1_openssl_pem(pem)
-    trsa.add_key(key.save_pkcs1().decode(), old=False)
-
-
-def new_client():
-    client = TelegramClient(StringSession(), API_ID, API_HASH)
-    client.session.set_dc(DC, "127.0.0.1", PORT)
-    return client
-
-
-async def sign_up(phone, first_name):
-    """Telethon's sign_up helper refuses to run (issue #4050), so the account is made with the raw
-    request on a throwaway client."""
-    client = new_client()
-    try:
-        await client.connect()
-        sent = await client.send_code_request(phone)
-        try:
-            await client.sign_in(phone, phone[5] * 5, phone_code_hash=sent.phone_code_hash)
-        except errors.PhoneNumberUnoccupiedError:
-            await client(functions.auth.SignUpRequest(phone, sent.phone_code_hash, first_name, ""))
-    finally:
-        await client.disconnect()
-
-
-async def started(phone):
-    client = new_client()
-    with contextlib.redirect_stdout(io.StringIO()):  # start() prints "Signed in successfully as ..."
-        await client.start(phone=phone, code_callback=lambda: phone[5] * 5)  # code XXXXX
-    return client
-
-
-async def admin(*args):
-    """`ferrogram admin` against the running server (fault injection)."""
-    proc = await asyncio.create_subprocess_exec(
-        os.environ["FERROGRAM_BIN"], "admin", "--data-dir", os.environ["SERVER_DIR"], *args,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
-    try:
-        output, _ = await asyncio.wait_for(proc.communicate(), 10)
-    except asyncio.TimeoutError:
-        proc.kill(); raise AssertionError("ferrogram admin %s: no answer in 10 s" % " ".join(args))
-    check(proc.returncode == 0, "ferrogram admin " + " ".join(args), "exit 0",
-          "exit %s: %s" % (proc.returncode, output.decode(errors="replace").strip()[:200]))
-
-
-def check(cond, what, expected=None, got=None):
-    if not cond:
-        detail = what
-        if expected is not None or got is not None:
-            detail += ": expected %r, got %r" % (expected, got)
-        raise AssertionError(detail)
-
-
-class Inbox:
-    """Events of one kind a handler saw, awaited with a timeout."""
-
-    def __init__(self, name):
-        self.name, self.items, self.changed = name, [], asyncio.Event()
-
-    async def handler(self, event):
-        self.items.append((event, asyncio.get_running_loop().time()))
-        self.changed.set()
-
-    async def wait_for(self, pred, what, since, out):
-        """The first event `pred` accepts; its delay after `since` (loop time) goes into out."""
-        loop = asyncio.get_running_loop(); deadline = loop.time() + EVENT_TIMEOUT
-        while True:
-            for item, at in self.items:
-                if pred(item):
-                    out.setdefault("event_ms", {})[what] = round((at - since) * 1000)
-                    return item
-            left = deadline - loop.time()
-            if left <= 0:
-                raise AssertionError("%s: no %s event within %d s (got %d other: %s)" % (
-                    what, self.name, EVENT_TIMEOUT, len(self.items),
-                    [describe(e) for e, _ in self.items][:5]))
-            self.changed.clear()
-            try:
-                await asyncio.wait_for(self.changed.wait(), left)
-            except asyncio.TimeoutError:
-                pass
-
-
-def describe(event):
-    msg = getattr(event, "message", None)
-    if msg is not None:
-        return {"id": msg.id, "text": msg.message, "from": msg.sender_id, "chat": msg.chat_id}
-    return type(event).__name__ + str(getattr(event, "deleted_ids", ""))
-
-
-def summary(msgs):
-    return [(m.message, m.sender_id, m.out) for m in msgs]
-
-
-async def main():
-    global step
-    out = {"client": "telethon", "check": "messaging"}
+async def main(out, where):
     ada = bob = None
     try:
-        step = "sign up and start"
+        where[0] = "sign up and start"
         trust(os.environ["RSA_PEM"])
         await sign_up(ADA, "Ada"); await sign_up(BOB, "Bob")
         ada = await started(ADA); bob = await started(BOB)
@@ -168,17 +44,17 @@ async def main():
         bob.add_event_handler(bob_deleted.handler, events.MessageDeleted())
         ada.add_event_handler(ada_new.handler, events.NewMessage(incoming=True))
 
-        step = "send_message('me')"
+        where[0] = "send_message('me')"
         note = await ada.send_message("me", "note to self")
         check(note.message == "note to self" and note.out, "send_message('me') answer", ("note to self", True), (note.message, note.out))
         # (Its sender is unknown here: Telethon builds it from updateShortSentMessage, as on Telegram.)
         check(note.chat_id == ada_me.id, "saved message's chat", ada_me.id, note.chat_id)
-        step = "iter_messages('me')"
+        where[0] = "iter_messages('me')"
         saved = [(m.id, m.message, m.sender_id, m.out) async for m in ada.iter_messages("me", limit=10)]
         want = [(note.id, "note to self", ada_me.id, True)]
         check(saved == want, "Saved Messages (id, text, sender, out)", want, saved)
 
-        step = "importContacts and send_message by phone"
+        where[0] = "importContacts and send_message by phone"
         imported = await ada(functions.contacts.ImportContactsRequest([
             types.InputPhoneContact(client_id=1, phone="+" + BOB, first_name="Bob", last_name="B")]))
         check([u.id for u in imported.users] == [bob_me.id], "imported Bob", [bob_me.id], [u.id for u in imported.users])
@@ -187,7 +63,7 @@ async def main():
         check(hello.message == "Hello Bob, from Ada" and hello.out and hello.chat_id == bob_me.id,
               "send_message(Bob) answer", ("Hello Bob, from Ada", True, bob_me.id), (hello.message, hello.out, hello.chat_id))
 
-        step = "Bob's events.NewMessage"
+        where[0] = "Bob's events.NewMessage"
         got = await bob_new.wait_for(lambda e: e.message.message == "Hello Bob, from Ada", "Bob's NewMessage handler", sent_at, out)
         check(got.sender_id == ada_me.id and got.chat_id == ada_me.id and got.is_private and not got.out,
               "the event's sender, chat, private, out", (ada_me.id, ada_me.id, True, False),
@@ -196,18 +72,18 @@ async def main():
         check(sender is not None and sender.first_name == "Ada", "event.get_sender()", "Ada", getattr(sender, "first_name", sender))
         bob_hello_id = got.message.id
 
-        step = "updateUsername and send_message by username"
+        where[0] = "updateUsername and send_message by username"
         await ada(functions.account.UpdateUsernameRequest("ada_msg_interop"))
         sent_at = asyncio.get_running_loop().time()
         reply = await bob.send_message("@ada_msg_interop", "Hi Ada, Bob here")
         check(reply.message == "Hi Ada, Bob here" and reply.chat_id == ada_me.id, "send_message(@ada) answer",
               ("Hi Ada, Bob here", ada_me.id), (reply.message, reply.chat_id))
-        step = "Ada's events.NewMessage"
+        where[0] = "Ada's events.NewMessage"
         got = await ada_new.wait_for(lambda e: e.message.message == "Hi Ada, Bob here", "Ada's NewMessage handler", sent_at, out)
         check(got.sender_id == bob_me.id and got.chat_id == bob_me.id, "the event's sender and chat", bob_me.id, (got.sender_id, got.chat_id))
         ada_reply_id = got.message.id
 
-        step = "iter_messages(Bob)"
+        where[0] = "iter_messages(Bob)"
         history = [m async for m in ada.iter_messages(bob_me.id, limit=20)]
         want = [("Hi Ada, Bob here", bob_me.id, False), ("Hello Bob, from Ada", ada_me.id, True)]
         check(summary(history) == want, "Ada's history with Bob, newest first", want, summary(history))
@@ -219,7 +95,7 @@ async def main():
         check(summary(bob_history) == want_bob, "Bob's history with Ada", want_bob, summary(bob_history))
         check(bob_history[1].id == bob_hello_id, "Bob's id for the hello", bob_hello_id, bob_history[1].id)
 
-        step = "get_dialogs"
+        where[0] = "get_dialogs"
         dialogs = await ada.get_dialogs()
         got_d = [(d.entity.id, d.message.message if d.message else None, d.unread_count) for d in dialogs]
         want_d = [(bob_me.id, "Hi Ada, Bob here", 1), (ada_me.id, "note to self", 0)]
@@ -232,12 +108,12 @@ async def main():
         got_b = [(d.entity.id, d.message.message) for d in bob_dialogs]
         check(got_b == [(ada_me.id, "Hi Ada, Bob here")], "Bob's dialogs", [(ada_me.id, "Hi Ada, Bob here")], got_b)
 
-        step = "edit_message"
+        where[0] = "edit_message"
         sent_at = asyncio.get_running_loop().time()
         edited = await ada.edit_message(bob_me.id, hello.id, "Hello Bob, from Ada (edited)")
         check(edited.message == "Hello Bob, from Ada (edited)" and edited.edit_date is not None and edited.id == hello.id,
               "edit_message answer", ("Hello Bob, from Ada (edited)", hello.id), (edited.message, edited.id, edited.edit_date))
-        step = "Bob's events.MessageEdited"
+        where[0] = "Bob's events.MessageEdited"
         got = await bob_edited.wait_for(lambda e: e.message.id == bob_hello_id, "Bob's MessageEdited handler", sent_at, out)
         check(got.message.message == "Hello Bob, from Ada (edited)" and got.sender_id == ada_me.id,
               "the edit event", ("Hello Bob, from Ada (edited)", ada_me.id), (got.message.message, got.sender_id))
@@ -245,22 +121,22 @@ async def main():
         check(seen is not None and seen.message == "Hello Bob, from Ada (edited)", "Bob's get_messages after the edit",
               "Hello Bob, from Ada (edited)", getattr(seen, "message", seen))
 
-        step = "delete_messages(revoke=True)"
+        where[0] = "delete_messages(revoke=True)"
         sent_at = asyncio.get_running_loop().time()
         affected = await ada.delete_messages(bob_me.id, [hello.id], revoke=True)
         check(sum(a.pts_count for a in affected) == 1, "affected messages", 1, [a.pts_count for a in affected])
         mine = await ada.get_messages(bob_me.id, ids=hello.id)
         check(mine is None, "Ada's get_messages of the deleted message", None, getattr(mine, "message", mine))
-        step = "Bob's events.MessageDeleted"
+        where[0] = "Bob's events.MessageDeleted"
         await bob_deleted.wait_for(lambda e: bob_hello_id in e.deleted_ids, "Bob's MessageDeleted handler", sent_at, out)
         theirs = await bob.get_messages(ada_me.id, ids=bob_hello_id)
         check(theirs is None, "Bob's get_messages of the revoked message", None, getattr(theirs, "message", theirs))
         left = [m.message async for m in bob.iter_messages(ada_me.id)]
         check(left == ["Hi Ada, Bob here"], "Bob's history after the delete", ["Hi Ada, Bob here"], left)
-        step = "no getDifference after sign-in"
+        where[0] = "no getDifference after sign-in"
         check(differences.count == 0, "pushed updates applied in sequence: the update loop's getDifference calls", 0, differences.count)
 
-        step = "a withheld update: Bob's Telethon fills the gap with getDifference"
+        where[0] = "a withheld update: Bob's Telethon fills the gap with getDifference"
         if os.environ.get("FERROGRAM_BIN") and os.environ.get("SERVER_DIR"):
             await admin("withhold-updates", "--phone", BOB, "--count", "1")
             sent_at = asyncio.get_running_loop().time()
@@ -278,24 +154,13 @@ async def main():
         else:
             out["gap"] = "skipped (FERROGRAM_BIN and SERVER_DIR not set)"
         out.update(ok=True)
-    except Exception as e:
-        out.update(ok=False, step=step, error=type(e).__name__ + ": " + str(e)[:600])
     finally:
-        out["get_difference_calls"] = differences.count
         for c in (ada, bob):
             if c:
                 try:
                     await asyncio.wait_for(c.disconnect(), 5)
                 except Exception:
                     pass
-    return out
 
 
-async def bounded():
-    try:
-        return await asyncio.wait_for(main(), 120)
-    except asyncio.TimeoutError:
-        return {"client": "telethon", "check": "messaging", "ok": False, "step": step, "error": "timed out after 120 s"}
-
-res = asyncio.run(bounded())
-print(json.dumps(res)); sys.exit(0 if res.get("ok") else 1)
+run_check("messaging", main)
