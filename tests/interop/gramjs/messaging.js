@@ -9,7 +9,9 @@
 //   - getDialogs: Bob's chat first (his last message, one unread), then Saved Messages; Bob's, after
 //     markAsRead: Ada's chat, nothing unread;
 //   - editMessage: the answer, Bob's EditedMessage handler and his getMessages show the new text;
-//   - deleteMessages with revoke: Bob's DeletedMessage handler, gone from getMessages on both sides.
+//   - deleteMessages with revoke: Bob's DeletedMessage handler, gone from getMessages on both sides;
+//   - a basic group (messages.createChat): Ada's sendMessage there reaches Bob's NewMessage handler
+//     as a group message; getChat, getParticipants and getDialogs show the group.
 // Environment: PORT, DC_ID (2), RSA_PEM, as signin.js. Prints one JSON line (on failure: the step,
 // what was expected and what came) and exits 0 on the expected outcome, 1 otherwise.
 const fs = require("fs");
@@ -209,6 +211,28 @@ async function checkMessaging(ada, bob, out) {
   check(!theirs || theirs instanceof Api.MessageEmpty, "Bob's getMessages of the revoked message", null, theirs && theirs.message);
   const left = (await bob.getMessages(adaMe.id, { limit: 10 })).map((m) => m.message);
   check(JSON.stringify(left) === JSON.stringify(["Hi GramJS, Bob here"]), "Bob's history after the delete", ["Hi GramJS, Bob here"], left);
+
+  step = "a basic group: createChat, sendMessage, Bob's NewMessage handler";
+  const invited = await ada.invoke(new Api.messages.CreateChat({ users: [imported.users[0]], title: "GramJS group" }));
+  const chats = (invited.updates || invited).chats.filter((c) => c instanceof Api.Chat);
+  check(chats.length === 1 && chats[0].title === "GramJS group" && chats[0].participantsCount === 2, "the created chat",
+    ["GramJS group", 2], chats.map((c) => [c.title, c.participantsCount]));
+  const chat = chats[0];
+  sentAt = Date.now();
+  const inGroup = await ada.sendMessage(chat, { message: "hello GramJS group" });
+  check(inGroup.message === "hello GramJS group" && id(inGroup.peerId.chatId) === id(chat.id), "sendMessage(group) answer",
+    ["hello GramJS group", id(chat.id)], [inGroup.message, id(inGroup.peerId && inGroup.peerId.chatId)]);
+  const groupEvent = await bobNew.waitFor((e) => e.message.message === "hello GramJS group", "Bob's NewMessage handler (group)", sentAt, out);
+  check(groupEvent.isGroup && id(groupEvent.message.chatId) === "-" + id(chat.id) && id(groupEvent.message.senderId) === id(adaMe.id),
+    "the group event: group, chat, sender", [true, "-" + id(chat.id), id(adaMe.id)],
+    [groupEvent.isGroup, id(groupEvent.message.chatId), id(groupEvent.message.senderId)]);
+  const groupChat = await groupEvent.message.getChat();
+  check(groupChat && groupChat.title === "GramJS group", "the event's getChat()", "GramJS group", groupChat && groupChat.title);
+  const members = (await bob.getParticipants(groupChat)).map((u) => u.firstName).sort();
+  check(JSON.stringify(members) === JSON.stringify(["Ada", "Bob"]), "Bob's getParticipants", ["Ada", "Bob"], members);
+  const bobTop = (await bob.getDialogs({}))[0];
+  check(bobTop.isGroup && bobTop.title === "GramJS group" && bobTop.message.message === "hello GramJS group",
+    "Bob's first dialog", ["GramJS group", "hello GramJS group"], [bobTop.title, bobTop.message && bobTop.message.message]);
 }
 
 let done = false;
