@@ -314,6 +314,25 @@ fn statuses_blocked_and_top_peers() {
 }
 
 #[test]
+fn profile_photos_of_a_nameable_user_are_none() {
+    // Telethon's get_profile_photos asks photos.getUserPhotos; it
+    // was not served (INPUT_METHOD_INVALID).
+    let People { api, ada: (a, _), bob: (_, bob), carol: (c, _) } = people();
+    let photos = |ctx: &CallContext, user_id: enums::InputUser| {
+        call(&api, ctx, &functions::photos::GetUserPhotos { user_id, offset: 0, max_id: 0, limit: 100 })
+    };
+    let mine = photos(&a, types::InputUserSelf {}.into()).unwrap();
+    assert_eq!(mine, types::photos::Photos { photos: vec![], users: vec![] }.into());
+    let bob_for_ada = only_user(&import(&api, &a, vec![phone_contact(1, OTHER_PHONE_DC2, "Bob")]).users).clone();
+    assert!(
+        matches!(photos(&a, input_user(&bob_for_ada)).unwrap(), enums::photos::Photos::Photos(p) if p.photos.is_empty())
+    );
+    // Ada's hash for Bob names nobody for Carol.
+    assert_error(photos(&c, input_user(&bob_for_ada)), 400, "USER_ID_INVALID");
+    assert_eq!(bob_for_ada.id, bob.id);
+}
+
+#[test]
 fn settings_a_signed_in_client_reads() {
     let People { api, ada: (a, _), .. } = people();
     let get = |peer: enums::InputNotifyPeer| call(&api, &a, &functions::account::GetNotifySettings { peer });
