@@ -63,6 +63,10 @@ async def main(out, where):
         check(hello.message == "Hello Bob, from Ada" and hello.out and hello.chat_id == bob_me.id,
               "send_message(Bob) answer", ("Hello Bob, from Ada", True, bob_me.id), (hello.message, hello.out, hello.chat_id))
 
+        where[0] = "get_profile_photos"
+        photos = await ada.get_profile_photos("+" + BOB)
+        check(list(photos) == [] and photos.total == 0, "Bob's profile photos (none are kept)", (0, []), (photos.total, list(photos)))
+
         where[0] = "Bob's events.NewMessage"
         got = await bob_new.wait_for(lambda e: e.message.message == "Hello Bob, from Ada", "Bob's NewMessage handler", sent_at, out)
         check(got.sender_id == ada_me.id and got.chat_id == ada_me.id and got.is_private and not got.out,
