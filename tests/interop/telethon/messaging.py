@@ -2,7 +2,7 @@
 server. Two test-DC accounts (created with auth.signUp, which Telethon's helpers no longer do,
 then signed in with TelegramClient.start as a Telethon user would), Telethon's default settings:
 - Ada: send_message('me'), then iter_messages('me') shows it;
-- Ada imports Bob by phone and sends to him by phone number; Bob's events.NewMessage handler gets
+- Ada imports Bob by phone (get_profile_photos: none) and sends to him by phone number; Bob's events.NewMessage handler gets
   it (text, sender, chat) within 20 s; Bob replies to '@' + Ada's username (account.updateUsername)
   and Ada's handler gets that;
 - iter_messages on both sides: the conversation newest first (and reverse=True oldest first), with
