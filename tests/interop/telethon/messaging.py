@@ -15,6 +15,8 @@ then signed in with TelegramClient.start as a Telethon user would), Telethon's d
   to call updates.getDifference after signing in (the output also shows each event's delay);
 - a gap: with one update to Bob withheld (`ferrogram admin withhold-updates`), Ada sends two
   messages; Bob's Telethon sees the gap, calls getDifference, and its handler gets each once.
+- pin_message: the service message, Bob's events.ChatAction (new_pin), his copy pinned, and
+  unpinned again after unpin_message.
 Env: PORT, DC_ID (2), RSA_PEM; FERROGRAM_BIN and SERVER_DIR (the server's data dir) for the gap
 step (skipped without them). Prints one JSON line (on failure: the step, what was expected and
 what came); exit 0 on the expected outcome."""
@@ -157,6 +159,24 @@ async def main(out, where):
                   ["gap 2", "gap 1 (withheld)", "Hi Ada, Bob here"], left)
         else:
             out["gap"] = "skipped (FERROGRAM_BIN and SERVER_DIR not set)"
+
+        where[0] = "pin_message / unpin_message"
+        bob_action = Inbox("ChatAction")
+        bob.add_event_handler(bob_action.handler, events.ChatAction())
+        sent_at = asyncio.get_running_loop().time()
+        service = await ada.pin_message(bob_me.id, ada_reply_id)
+        check(service is not None and isinstance(service.action, types.MessageActionPinMessage)
+              and service.reply_to_msg_id == ada_reply_id, "pin_message answer (the service message)",
+              ("MessageActionPinMessage", ada_reply_id), (service and type(service.action).__name__, service and service.reply_to_msg_id))
+        pin = await bob_action.wait_for(lambda e: e.new_pin, "Bob's ChatAction handler (pin)", sent_at, out)
+        act = pin.action_message
+        check(act.sender_id == ada_me.id and act.reply_to_msg_id == reply.id, "the pin event: who, which message",
+              (ada_me.id, reply.id), (act.sender_id, act.reply_to_msg_id))
+        pinned = await bob.get_messages(ada_me.id, ids=reply.id)
+        check(pinned is not None and pinned.pinned, "Bob's copy pinned", True, getattr(pinned, "pinned", pinned))
+        await ada.unpin_message(bob_me.id, ada_reply_id)
+        unpinned = await bob.get_messages(ada_me.id, ids=reply.id)
+        check(unpinned is not None and not unpinned.pinned, "Bob's copy after unpin_message", False, getattr(unpinned, "pinned", unpinned))
         out.update(ok=True)
     finally:
         for c in (ada, bob):
