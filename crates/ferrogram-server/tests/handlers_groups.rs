@@ -93,6 +93,21 @@ fn a_group_conversation_reaches_every_member_in_its_own_box() {
 }
 
 #[test]
+fn a_group_never_shares_its_id_with_a_user() {
+    // Clients key their peer caches by the bare id (Telethon's entity cache does): a group with
+    // a user's id made Telethon send what was meant for the group to that user.
+    let api = api();
+    let people = accounts(&api, 3);
+    let (first, _) = create_group(&api, &people);
+    let (second, _) = create_group(&api, &people);
+    assert_eq!(second, first + 1);
+    for id in [first, second] {
+        assert!(people.iter().all(|p| p.user.id != id), "group {id} has a user's id");
+        assert!(id > 2_000_000_000 && id < i64::from(i32::MAX), "group id {id}: past user ids, within 32 bits");
+    }
+}
+
+#[test]
 fn members_come_and_go_with_service_messages() {
     let api = api();
     let people = accounts(&api, 4);

@@ -93,7 +93,9 @@ fn imported_contacts_come_with_a_hash_only_their_importer_can_use() {
     let bob_for_ada = only_user(&imported.users).clone();
     assert!(bob_for_ada.contact && !bob_for_ada.mutual_contact && !bob_for_ada.is_self);
     assert_eq!(bob_for_ada.first_name.as_deref(), Some("Robert"), "the name Ada saved");
-    assert_eq!(bob_for_ada.phone, None, "Bob has not added Ada: his number stays private");
+    // Bob has not added Ada, but she saved his number: she sees it (Telegram's default phone
+    // privacy, "users who already have your number saved in the contacts will also see it").
+    assert_eq!(bob_for_ada.phone.as_deref(), Some("15550001239"), "the number Ada saved");
     assert_ne!(bob_for_ada.access_hash, bob.access_hash, "a hash of Ada's own, not Bob's self hash");
 
     // Ada names Bob with her hash, in users.getUsers and users.getFullUser.
@@ -312,6 +314,25 @@ fn statuses_blocked_and_top_peers() {
 }
 
 #[test]
+fn profile_photos_of_a_nameable_user_are_none() {
+    // Telethon's get_profile_photos asks photos.getUserPhotos; it
+    // was not served (INPUT_METHOD_INVALID).
+    let People { api, ada: (a, _), bob: (_, bob), carol: (c, _) } = people();
+    let photos = |ctx: &CallContext, user_id: enums::InputUser| {
+        call(&api, ctx, &functions::photos::GetUserPhotos { user_id, offset: 0, max_id: 0, limit: 100 })
+    };
+    let mine = photos(&a, types::InputUserSelf {}.into()).unwrap();
+    assert_eq!(mine, types::photos::Photos { photos: vec![], users: vec![] }.into());
+    let bob_for_ada = only_user(&import(&api, &a, vec![phone_contact(1, OTHER_PHONE_DC2, "Bob")]).users).clone();
+    assert!(
+        matches!(photos(&a, input_user(&bob_for_ada)).unwrap(), enums::photos::Photos::Photos(p) if p.photos.is_empty())
+    );
+    // Ada's hash for Bob names nobody for Carol.
+    assert_error(photos(&c, input_user(&bob_for_ada)), 400, "USER_ID_INVALID");
+    assert_eq!(bob_for_ada.id, bob.id);
+}
+
+#[test]
 fn settings_a_signed_in_client_reads() {
     let People { api, ada: (a, _), .. } = people();
     let get = |peer: enums::InputNotifyPeer| call(&api, &a, &functions::account::GetNotifySettings { peer });
@@ -454,6 +475,7 @@ fn add_contact_by_a_nameable_user_and_resolve_by_phone() {
     assert!(updates.updates.is_empty() && updates.seq == 0);
     let added = only_user(&updates.users);
     assert!(added.contact && added.first_name.as_deref() == Some("Bobby") && added.last_name.as_deref() == Some("B"));
+    assert_eq!(added.phone, None, "added by id, without his number: it stays hidden");
     let ids = call(&api, &a, &functions::contacts::GetContactIDs { hash: 0 }).unwrap();
     assert_eq!(ids, vec![i32::try_from(bob.id).unwrap()]);
     // Bob now sees Ada's phone: she has him in her contacts.

@@ -372,6 +372,7 @@ impl Api {
         const GET_NOTIFY_SETTINGS: u32 = account::GetNotifySettings::CONSTRUCTOR_ID;
         const GET_CONTENT_SETTINGS: u32 = account::GetContentSettings::CONSTRUCTOR_ID;
         const GET_PRIVACY: u32 = account::GetPrivacy::CONSTRUCTOR_ID;
+        const GET_USER_PHOTOS: u32 = functions::photos::GetUserPhotos::CONSTRUCTOR_ID;
         // What clients ask at start (startup.rs).
         const GET_APP_CONFIG: u32 = help::GetAppConfig::CONSTRUCTOR_ID;
         const GET_COUNTRIES: u32 = help::GetCountriesList::CONSTRUCTOR_ID;
@@ -480,6 +481,7 @@ impl Api {
             GET_STATUSES => self.get_statuses(ctx, decode(query)?),
             GET_BLOCKED => self.get_blocked(ctx, decode(query)?),
             GET_TOP_PEERS => self.get_top_peers(ctx, decode(query)?),
+            GET_USER_PHOTOS => self.get_user_photos(ctx, decode(query)?),
             UPDATE_USERNAME => self.update_username(ctx, decode(query)?),
             CHECK_USERNAME => self.check_username(ctx, decode(query)?),
             UPDATE_PROFILE => self.update_profile(ctx, decode(query)?),

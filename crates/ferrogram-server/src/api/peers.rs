@@ -102,7 +102,10 @@ impl Api {
     /// `user` as `viewer` sees it: `self` with the phone for the viewer itself; for others the
     /// viewer's `access_hash`, `contact` if the viewer has them in its contacts (then with the
     /// name the viewer saved), `mutual_contact` if both have each other, and the phone only if
-    /// `user` has the viewer in its contacts (Telegram's default phone privacy, "My contacts").
+    /// `user` has the viewer in its contacts (Telegram's default phone privacy, "My contacts") or
+    /// the viewer saved `user` under that very number ("users who already have your number
+    /// saved in the contacts will also see it", with the default "who can find me by my number:
+    /// everybody"; so Telethon's `get_entity('+phone')` finds an imported contact).
     /// Every user's status is `userStatusRecently` (last activity is not tracked).
     pub(crate) fn user_view(&self, viewer: &UserRecord, user: &UserRecord) -> Result<enums::User, RpcError> {
         let internal = |e: crate::store::StoreError| failure::internal(&e);
@@ -131,7 +134,7 @@ impl Api {
             first_name: Some(first_name.clone()),
             last_name: (!last_name.is_empty()).then(|| last_name.clone()),
             username: user.username.clone(),
-            phone: if is_self || theirs { user.phone.clone() } else { None },
+            phone: if is_self || theirs || saved_number(saved.as_ref(), user) { user.phone.clone() } else { None },
             status: (!user.is_bot).then(|| types::UserStatusRecently { by_me: false }.into()),
             bot_info_version: user.is_bot.then_some(1),
             ..Default::default()
@@ -152,6 +155,15 @@ impl Api {
     }
 }
 
+/// Whether `contact` (the viewer's saved contact for `user`, if any) holds `user`'s own number,
+/// written as phone books write it.
+fn saved_number(contact: Option<&crate::store::ContactRecord>, user: &UserRecord) -> bool {
+    let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
+    match (contact, &user.phone) {
+        (Some(c), Some(phone)) => !phone.is_empty() && digits(&c.phone) == *phone,
+        _ => false,
+    }
+}
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -238,11 +250,19 @@ mod tests {
             phone: of.phone.clone().unwrap_or_default(),
             added: 1,
         };
-        api.store.put_contact(&saved(&ada, &bob, "Robert")).unwrap();
+        // Saved without his number (contacts.addContact by id): Bob's phone stays hidden.
+        api.store.put_contact(&ContactRecord { phone: String::new(), ..saved(&ada, &bob, "Robert") }).unwrap();
         let contact = user(api.user_view(&ada, &bob).unwrap());
         assert!(contact.contact && !contact.mutual_contact);
         assert_eq!(contact.first_name.as_deref(), Some("Robert"), "the name Ada saved");
-        assert_eq!(contact.phone, None, "Bob does not have Ada: his phone stays hidden");
+        assert_eq!(contact.phone, None, "Bob does not have Ada and she saved no number: hidden");
+        // Saved under his number, as a phone book writes it: she sees it.
+        let written = format!("+{}", bob.phone.as_deref().unwrap());
+        api.store.put_contact(&ContactRecord { phone: written, ..saved(&ada, &bob, "Robert") }).unwrap();
+        assert_eq!(user(api.user_view(&ada, &bob).unwrap()).phone, bob.phone, "Ada saved his number");
+        let other = ContactRecord { phone: "+15559990000".into(), ..saved(&ada, &bob, "Robert") };
+        api.store.put_contact(&other).unwrap();
+        assert_eq!(user(api.user_view(&ada, &bob).unwrap()).phone, None, "another number shows nothing");
         // Bob sees Ada's phone: she has him in her contacts.
         let ada_for_bob = user(api.user_view(&bob, &ada).unwrap());
         assert!(!ada_for_bob.contact && ada_for_bob.phone.as_deref() == Some("15550001236"));

@@ -4,7 +4,7 @@
 //! `account.getContentSettings` and `account.getPrivacy` (<https://core.telegram.org/api/privacy>:
 //! Telegram's defaults, which are what this server applies).
 
-use ferrogram_tl::functions::account;
+use ferrogram_tl::functions::{account, photos};
 use ferrogram_tl::{enums, types, Serializable};
 
 use super::failure::{self, fail};
@@ -99,6 +99,15 @@ impl Api {
     pub(crate) fn update_status(&self, ctx: &CallContext, _req: account::UpdateStatus) -> Result<Vec<u8>, RpcError> {
         self.caller(ctx, account::UpdateStatus::BOTS_CAN_USE)?;
         Ok(true.to_bytes())
+    }
+
+    /// `photos.getUserPhotos`: no profile photos are kept (there are no uploads), so a user the
+    /// caller can name has none: `photos.photos` with no photos (Telethon's `get_profile_photos`).
+    /// `USER_ID_INVALID` for a user the caller cannot name.
+    pub(crate) fn get_user_photos(&self, ctx: &CallContext, req: photos::GetUserPhotos) -> Result<Vec<u8>, RpcError> {
+        let me = self.caller(ctx, photos::GetUserPhotos::BOTS_CAN_USE)?;
+        self.resolve_input_user(&me, &req.user_id)?;
+        Ok(enums::photos::Photos::from(types::photos::Photos { photos: Vec::new(), users: Vec::new() }).to_bytes())
     }
 
     /// `account.getNotifySettings`: nothing is ever overridden here. A peer the caller can name

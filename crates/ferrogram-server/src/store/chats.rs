@@ -6,8 +6,12 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::{Context, Store, StoreError};
 
-/// First id handed to a new basic group.
-const FIRST_CHAT_ID: i64 = 1_000_001;
+/// First id handed to a new basic group: past any user id (those start at 1,000,001), so that
+/// no group shares its bare id with a user. Telegram's ids never collide across peer types, and
+/// clients rely on it: Telethon's entity cache is keyed by the bare id, so with a group 1000001
+/// and a user 1000001 its `send_message(-1000001, ...)` went to that user. Still below 2^31, for
+/// clients that keep chat ids in 32 bits.
+const FIRST_CHAT_ID: i64 = 2_000_000_001;
 
 /// A basic group.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,7 +56,8 @@ impl Store {
 /// Creates a basic group and returns it.
 pub(crate) fn create(conn: &Connection, title: &str, creator: i64, date: i64) -> Result<ChatRow, StoreError> {
     let id: i64 = conn
-        .query_row("SELECT COALESCE(MAX(id) + 1, ?1) FROM chats", [FIRST_CHAT_ID], |r| r.get(0))
+        // (A database from before keeps its groups; new ones start past the users' ids too.)
+        .query_row("SELECT MAX(COALESCE(MAX(id) + 1, ?1), ?1) FROM chats", [FIRST_CHAT_ID], |r| r.get(0))
         .during("allocate chat id")?;
     conn.execute(
         "INSERT INTO chats (id, title, creator, date, version) VALUES (?1, ?2, ?3, ?4, 1)",
