@@ -5,6 +5,8 @@
 mod config;
 pub mod dcs;
 pub mod server_info;
+mod updates;
+pub(crate) use updates::UpdateSink;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -17,6 +19,7 @@ use ferrogram_tl::{enums, functions, Deserializable, RawQuery, RemoteCall, Seria
 
 pub use config::{ClientConfig, ServerAddress};
 pub use server_info::{ServerInfo, ServerInfoError};
+pub use updates::UpdateStream;
 
 use crate::errors::InvocationError;
 use crate::net::{Connection, ConnectionParams, KeyState};
@@ -76,6 +79,22 @@ struct Inner {
     config: ClientConfig,
     rsa_keys: Vec<RsaPublicKey>,
     connections: tokio::sync::Mutex<HashMap<i32, Connection>>,
+    /// Where pushes and `Updates` answers go (shared with the connections).
+    updates: Arc<updates::UpdateSink>,
+    /// The message box and its output, driven by [`Client::next_update`].
+    engine: tokio::sync::Mutex<updates::Engine>,
+}
+
+impl Drop for Inner {
+    /// Stores the update state the application consumed since the last store.
+    fn drop(&mut self) {
+        if self.updates.dirty.load(std::sync::atomic::Ordering::SeqCst) {
+            let data = self.data.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone();
+            if let Err(error) = self.store.store(&data) {
+                tracing::warn!(%error, "could not store the update state");
+            }
+        }
+    }
 }
 
 impl std::fmt::Debug for Client {
@@ -101,6 +120,7 @@ impl Client {
             None => dcs::telegram_rsa_keys(),
         };
         rsa_keys.extend(config.extra_rsa_keys.iter().cloned());
+        let (sink, engine) = updates::channel(config.update_queue_capacity);
         Client {
             inner: Arc::new(Inner {
                 store: Box::new(session),
@@ -110,6 +130,8 @@ impl Client {
                 config,
                 rsa_keys,
                 connections: tokio::sync::Mutex::new(HashMap::new()),
+                updates: Arc::new(sink),
+                engine: tokio::sync::Mutex::new(engine),
             }),
         }
     }
@@ -140,10 +162,16 @@ impl Client {
     }
 
     /// Loads the session and connects to the home DC, creating an authorization key there if
-    /// the session has none (and storing it).
+    /// the session has none (and storing it). With [`ClientConfig::catch_up`] the update events
+    /// missed since the session's stored update state come first from
+    /// [`next_update`](Self::next_update); without, it starts from the present.
     pub async fn connect(&self) -> Result<(), InvocationError> {
-        let loaded = self.inner.store.load()?;
+        let mut loaded = self.inner.store.load()?;
+        if !self.inner.config.catch_up {
+            loaded.updates = None;
+        }
         *self.data() = loaded;
+        self.inner.updates.reload();
         let home = self.home_dc();
         self.update_session(|data| {
             data.home_dc.get_or_insert(home);
@@ -209,7 +237,13 @@ impl Client {
             let target = dc.unwrap_or_else(|| self.home_dc());
             let connection = self.connection(target).await?;
             let error = match connection.invoke(body.clone()).await {
-                Ok(answer) => return Ok(answer),
+                Ok(answer) => {
+                    // The account's sequences moved with this call: the update machinery must see it.
+                    if updates::UpdateSink::is_updates(&answer) {
+                        self.inner.updates.push(&answer);
+                    }
+                    return Ok(answer);
+                }
                 Err(InvocationError::Rpc(error)) => InvocationError::Rpc(error.caused_by(method)),
                 Err(error) => error,
             };
@@ -382,6 +416,7 @@ impl Client {
             retry_delay: config.retry_delay,
             max_retry_delay: config.max_retry_delay,
             ping_interval: config.ping_interval,
+            updates: self.inner.updates.clone(),
             wrap_first: Arc::new(move |query| init.wrap(query)),
         }
     }
