@@ -186,7 +186,8 @@ impl Client {
     ///
     /// An error (the server refused a `getState` or `getDifference`, the connection failed)
     /// is returned; the next call tries again. Only one call runs at a time: concurrent calls
-    /// wait for each other.
+    /// wait for each other. Cancel-safe: dropping the future (a `select!`, a timeout) loses no
+    /// event; an unfinished `getDifference` is asked again by the next call.
     ///
     /// [`ClientConfig::catch_up`]: crate::ClientConfig::catch_up
     /// [`ClientConfig::update_queue_capacity`]: crate::ClientConfig::update_queue_capacity
@@ -200,6 +201,12 @@ impl Client {
             match engine.ready.pop_front() {
                 Some(Ready::Event(event)) => {
                     sink.add(-1);
+                    // The state reached with this event counts as taken with it.
+                    while let Some(Ready::State(_)) = engine.ready.front() {
+                        if let Some(Ready::State(state)) = engine.ready.pop_front() {
+                            self.consumed(&mut engine, state)?;
+                        }
+                    }
                     return Ok(event);
                 }
                 Some(Ready::State(state)) => {
@@ -231,18 +238,26 @@ impl Client {
                 engine.queue(sink, applied, before, 0, self_id);
                 continue;
             }
-            let room = sink.capacity.saturating_sub(sink.held.load(Ordering::SeqCst)).clamp(1, DIFFERENCE_LIMIT);
+            // The room the answer may fill: what the queue has besides the held updates the
+            // request drops, reserved while it is out so that pushes meanwhile cannot take it.
+            let others = sink.held.load(Ordering::SeqCst).saturating_sub(before);
+            let room = sink.capacity.saturating_sub(others).clamp(1, DIFFERENCE_LIMIT);
             if let Some(request) = engine.message_box.difference_request(Some(room as i32)) {
-                match self.invoke(&request).await {
+                let kept = engine.message_box.held();
+                sink.add(kept as isize - before as isize + room as isize);
+                let answer = self.invoke(&request).await;
+                sink.add(-(room as isize));
+                match answer {
                     Ok(difference) => {
                         let applied = engine.message_box.apply_difference(difference, unix_now());
-                        engine.queue(sink, applied, before, 0, self_id);
+                        engine.queue(sink, applied, kept, 0, self_id);
                     }
                     // The server does not know the state any more: start again from its present.
                     Err(InvocationError::Rpc(error)) if error.name.starts_with("PERSISTENT_TIMESTAMP") => {
                         tracing::info!(%error, "the server refused the update state; starting from its present");
+                        let held = engine.message_box.held();
                         engine.message_box.forget_state();
-                        engine.queue(sink, vec![Applied::TooLong], before, 0, self_id);
+                        engine.queue(sink, vec![Applied::TooLong], held, 0, self_id);
                     }
                     Err(error) => return Err(error),
                 }

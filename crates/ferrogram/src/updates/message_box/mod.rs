@@ -168,9 +168,14 @@ impl MessageBox {
     /// The `updates.getDifference` to send now, if one is due (at most `pts_limit` pts per
     /// answer when given). The box asks for it until [`apply_difference`](Self::apply_difference)
     /// gets an answer that completes it.
-    pub fn difference_request(&self, pts_limit: Option<i32>) -> Option<functions::updates::GetDifference> {
+    ///
+    /// What the common sequences held until now is dropped: the difference brings it again
+    /// (a whole difference reaches at least every update pushed before it was asked for), and
+    /// the box would only have to drop it then. Updates that arrive while the request is out
+    /// are held, and checked against the state the answer reaches.
+    pub fn difference_request(&mut self, pts_limit: Option<i32>) -> Option<functions::updates::GetDifference> {
         let state = self.state.as_ref().filter(|_| self.need_difference && !self.refetch_state)?;
-        Some(functions::updates::GetDifference {
+        let request = functions::updates::GetDifference {
             pts: state.pts.max(1),
             pts_limit,
             pts_total_limit: None,
@@ -178,7 +183,10 @@ impl MessageBox {
             date: state.date.max(1),
             qts: state.qts,
             qts_limit: None,
-        })
+        };
+        self.gaps.retain(|entry, _| !entry_in_difference(*entry));
+        self.seq_gap = None;
+        Some(request)
     }
 
     /// When [`handle_timeout`](Self::handle_timeout) is next due, if ever.
