@@ -106,7 +106,9 @@ async fn every_event_type_arrives_typed() {
     assert_eq!(online, ann_id);
     let raw: enums::Updates = types::UpdateShort { update: types::UpdateConfig {}.into(), date: 1 }.into();
     server.push_to_user(bob_id, &raw.to_bytes()).unwrap();
-    let (config, _) = wait_for(&bob, |u| matches!(u, Update::Raw(enums::Update::Config(_))).then_some(())).await;
+    let (config, _) =
+        wait_for(&bob, |u| matches!(u, Update::Raw(raw) if matches!(**raw, enums::Update::Config(_))).then_some(()))
+            .await;
     assert_eq!(config, ());
     server.shutdown().await;
 }

@@ -323,8 +323,11 @@ impl Client {
 /// [`Client::updates`]: the update events as a `Stream`.
 pub struct UpdateStream {
     client: Client,
-    next: Option<Pin<Box<dyn Future<Output = Result<Update, InvocationError>> + Send>>>,
+    next: Option<NextUpdate>,
 }
+
+/// A [`Client::next_update`] call in progress.
+type NextUpdate = Pin<Box<dyn Future<Output = Result<Update, InvocationError>> + Send>>;
 
 impl std::fmt::Debug for UpdateStream {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -56,7 +56,7 @@ pub enum Update {
     /// was missed): reload what you show (dialogs, histories) from the server.
     TooLong,
     /// Any other update, as the server sent it.
-    Raw(enums::Update),
+    Raw(Box<enums::Update>),
 }
 
 impl Update {
@@ -66,7 +66,7 @@ impl Update {
             Applied::ShortMessage(m) => Update::NewMessage(Message::from_short(&m, self_id)),
             Applied::ShortChatMessage(m) => Update::NewMessage(Message::from_short_chat(&m)),
             Applied::TooLong => Update::TooLong,
-            Applied::Update(update) => Update::from_raw(update, self_id),
+            Applied::Update(update) => Update::from_raw(*update, self_id),
         }
     }
 
@@ -109,6 +109,6 @@ impl Update {
             U::UserStatus(u) => Some(Update::UserStatus { user_id: u.user_id, status: u.status.clone() }),
             _ => None,
         }
-        .unwrap_or(Update::Raw(update))
+        .unwrap_or_else(|| Update::Raw(Box::new(update)))
     }
 }

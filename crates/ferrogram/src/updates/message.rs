@@ -58,7 +58,7 @@ pub struct Message {
     /// The id of the message it replies to, in the same chat.
     pub reply_to: Option<i32>,
     /// The message as the server sent it, when the update carried the whole value.
-    pub raw: Option<enums::Message>,
+    pub raw: Option<Box<enums::Message>>,
 }
 
 impl Message {
@@ -97,7 +97,7 @@ impl Message {
             edit_date,
             out,
             reply_to: reply_to.as_deref().and_then(reply_id),
-            raw: Some(message.clone()),
+            raw: Some(Box::new(message.clone())),
         })
     }
 

@@ -58,7 +58,7 @@ pub const MAX_HELD: usize = 10_000;
 pub enum Applied {
     /// An update as the server sent it (or a message of a difference, as `updateNewMessage`
     /// with `pts` and `pts_count` 0).
-    Update(enums::Update),
+    Update(Box<enums::Update>),
     /// A private message in its short form.
     ShortMessage(types::UpdateShortMessage),
     /// A basic group message in its short form.
@@ -303,16 +303,19 @@ impl MessageBox {
             }
         };
         for message in messages {
-            out.push(Applied::Update(types::UpdateNewMessage { message, pts: 0, pts_count: 0 }.into()));
+            out.push(Applied::Update(Box::new(types::UpdateNewMessage { message, pts: 0, pts_count: 0 }.into())));
         }
         for update in others {
             match sequence_of(&update) {
                 // Channel updates keep their own sequences; the common ones are covered by the
                 // difference's state.
-                Some((entry @ Entry::Channel(_), pts, count)) => {
-                    self.numbered(entry, Held { pts, count, item: Some(Applied::Update(update)) }, now, &mut out)
-                }
-                _ => out.push(Applied::Update(update)),
+                Some((entry @ Entry::Channel(_), pts, count)) => self.numbered(
+                    entry,
+                    Held { pts, count, item: Some(Applied::Update(Box::new(update))) },
+                    now,
+                    &mut out,
+                ),
+                _ => out.push(Applied::Update(Box::new(update))),
             }
         }
         if done {
@@ -330,9 +333,9 @@ impl MessageBox {
         }
         match sequence_of(&update) {
             Some((entry, pts, count)) => {
-                self.numbered(entry, Held { pts, count, item: Some(Applied::Update(update)) }, now, out)
+                self.numbered(entry, Held { pts, count, item: Some(Applied::Update(Box::new(update))) }, now, out)
             }
-            None => out.push(Applied::Update(update)),
+            None => out.push(Applied::Update(Box::new(update))),
         }
     }
 

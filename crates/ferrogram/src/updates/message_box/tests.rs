@@ -61,9 +61,12 @@ fn ids(applied: &[Applied]) -> Vec<i32> {
         .iter()
         .map(|a| match a {
             Applied::ShortMessage(m) => m.id,
-            Applied::Update(enums::Update::NewMessage(u)) => match &u.message {
-                enums::Message::Message(m) => m.id,
-                _ => -1,
+            Applied::Update(update) => match &**update {
+                enums::Update::NewMessage(u) => match &u.message {
+                    enums::Message::Message(m) => m.id,
+                    _ => -1,
+                },
+                _ => 0,
             },
             _ => 0,
         })
@@ -72,7 +75,6 @@ fn ids(applied: &[Applied]) -> Vec<i32> {
 
 fn message(id: i32) -> enums::Message {
     let enums::Updates::UpdateShortMessage(s) = short(id, 0) else { unreachable!() };
-    // The shortest way to a full message: through the event conversion's own input type.
     types::Message {
         out: false,
         mentioned: false,
