@@ -133,3 +133,22 @@ async fn the_updates_stream_yields_the_same_events() {
     assert_eq!(got, ["one", "two"]);
     server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn messages_pushed_before_the_first_call_still_come() {
+    let server = server().await;
+    let (ann, _) = account(&server, "+9996621005", "Ann").await;
+    let (bob, _) = account(&server, "+9996621006", "Bob").await;
+    let to_bob = peer(&ann, "+9996621006").await;
+    // Bob has never asked for an update (no state yet) when these reach him.
+    for text in ["early 1", "early 2"] {
+        send(&ann, &to_bob, text).await;
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    send(&ann, &to_bob, "early 3").await;
+    assert_eq!(texts_of(&bob, 3).await, ["early 1", "early 2", "early 3"]);
+    send(&ann, &to_bob, "later").await;
+    assert_eq!(texts_of(&bob, 1).await, ["later"]);
+    assert_eq!(texts(&drain(&bob, Duration::from_millis(1000)).await), Vec::<String>::new());
+    server.shutdown().await;
+}

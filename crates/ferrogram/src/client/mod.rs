@@ -432,6 +432,12 @@ impl Client {
         Ok(())
     }
 
+    /// Makes the update machinery start again from the session's update state (after a
+    /// sign-in or a log-out).
+    pub(crate) fn reload_updates(&self) {
+        self.inner.updates.reload();
+    }
+
     /// Drops every connection without waiting for them (after a log-out: their keys are gone).
     pub(crate) async fn drop_connections(&self) {
         self.inner.connections.lock().await.clear();

@@ -170,7 +170,8 @@ impl Client {
     /// ([`MessageBox`]) so that each event comes once and in order. A gap is waited on for half
     /// a second, then filled with `updates.getDifference`; so is what happened while the client
     /// was offline, from the state stored in the session ([`ClientConfig::catch_up`]). A
-    /// session without a state starts from `updates.getState` at the first call.
+    /// session without a state (a new sign-in) starts from `updates.getState` at the first
+    /// call; what was pushed since the sign-in comes first.
     ///
     /// **The queue is bounded.** At most [`ClientConfig::update_queue_capacity`] events wait
     /// in the client (queued pushes, updates held behind gaps, events ready to be taken;
@@ -236,6 +237,12 @@ impl Client {
                 let state = self.invoke(&functions::updates::GetState {}).await?;
                 let applied = engine.message_box.set_state(&state, unix_now());
                 engine.queue(sink, applied, before, 0, self_id);
+                // What came in meanwhile and predates the state was never applied: it passes.
+                while let Ok((updates, taken)) = engine.receiver.try_recv() {
+                    let before = engine.message_box.held();
+                    let applied = engine.message_box.process_undelivered(updates, unix_now());
+                    engine.queue(sink, applied, before, taken, self_id);
+                }
                 continue;
             }
             // The room the answer may fill: what the queue has besides the held updates the

@@ -35,7 +35,7 @@ use std::time::Duration;
 use ferrogram_tl::{enums, functions, types};
 
 use super::state::UpdateState;
-use sequences::{entry_in_difference, local_of, set_local};
+use sequences::{entry_in_difference, local_of, predates, set_local};
 pub use sequences::{sequence_of, Entry};
 
 mod sequences;
@@ -273,6 +273,20 @@ impl MessageBox {
                 self.sequenced(held, now, &mut out);
             }
         }
+        out
+    }
+
+    /// [`process`](Self::process) for what arrived while `updates.getState` was out, right
+    /// after [`set_state`](Self::set_state): an update at or below the new state was pushed
+    /// before it and never applied, so it passes (instead of being dropped as applied already);
+    /// later ones are checked as usual.
+    pub fn process_undelivered(&mut self, updates: enums::Updates, now: Duration) -> Vec<Applied> {
+        if !self.state.as_ref().is_some_and(|state| predates(&updates, state)) {
+            return self.process(updates, now);
+        }
+        let state = self.state.take();
+        let out = self.process(updates, now);
+        self.state = state;
         out
     }
 

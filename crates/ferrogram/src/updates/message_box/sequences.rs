@@ -79,3 +79,22 @@ fn channel_of(message: &enums::Message) -> Option<i64> {
         _ => None,
     }
 }
+
+/// Whether every numbered update of `updates` is at or below `state` (and there is one).
+pub(super) fn predates(updates: &enums::Updates, state: &UpdateState) -> bool {
+    let at_or_below =
+        |update: &enums::Update| sequence_of(update).is_some_and(|(entry, pts, _)| pts <= local_of(state, entry));
+    let all = |updates: &[enums::Update]| {
+        let numbered: Vec<&enums::Update> = updates.iter().filter(|u| sequence_of(u).is_some()).collect();
+        !numbered.is_empty() && numbered.into_iter().all(at_or_below)
+    };
+    match updates {
+        enums::Updates::TooLong(_) => false,
+        enums::Updates::UpdateShortMessage(m) => m.pts <= state.pts,
+        enums::Updates::UpdateShortChatMessage(m) => m.pts <= state.pts,
+        enums::Updates::UpdateShortSentMessage(m) => m.pts <= state.pts,
+        enums::Updates::UpdateShort(short) => at_or_below(&short.update),
+        enums::Updates::Updates(u) => (u.seq != 0 && u.seq <= state.seq) || (u.seq == 0 && all(&u.updates)),
+        enums::Updates::Combined(u) => (u.seq != 0 && u.seq <= state.seq) || (u.seq == 0 && all(&u.updates)),
+    }
+}

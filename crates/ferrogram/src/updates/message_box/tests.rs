@@ -295,3 +295,16 @@ fn a_long_silence_asks_for_a_difference() {
     b.handle_timeout(T0 + IDLE_DIFFERENCE);
     assert!(b.difference_request(None).is_some());
 }
+
+#[test]
+fn what_arrived_while_the_state_was_fetched_is_not_dropped() {
+    let mut b = MessageBox::new();
+    b.set_state(&tl_state(41, 0), ms(0));
+    // Pushed before the state was made (pts 40, 41), and after it (42).
+    assert_eq!(ids(&b.process_undelivered(short(1, 40), ms(1))), [1]);
+    assert_eq!(ids(&b.process_undelivered(short(2, 41), ms(1))), [2]);
+    assert_eq!(ids(&b.process_undelivered(short(3, 42), ms(1))), [3]);
+    assert_eq!(b.state().map(|s| s.pts), Some(42));
+    // Afterwards the usual rules hold again.
+    assert!(b.process(short(3, 42), ms(2)).is_empty());
+}
