@@ -242,10 +242,8 @@ impl Client {
             let connection = self.connection(target).await?;
             let error = match connection.invoke(body.clone()).await {
                 Ok(answer) => {
-                    // The account's sequences moved with this call: the update machinery must see it.
-                    if updates::UpdateSink::is_updates(&answer) {
-                        self.inner.updates.push(&answer);
-                    }
+                    // The account's sequences may have moved with this call: the updates see it.
+                    self.inner.updates.answered(&body, &answer);
                     return Ok(answer);
                 }
                 Err(InvocationError::Rpc(error)) => InvocationError::Rpc(error.caused_by(method)),

@@ -45,6 +45,7 @@ mod send_tests {
         fn send<T: Send>(_: T) {}
         send(client.invoke(&functions::help::GetConfig {}));
         send(client.connect());
+        send(client.next_update());
         send(client.start(crate::StartCallbacks::bot("t")));
         send(client.check_password(token, "x"));
     }

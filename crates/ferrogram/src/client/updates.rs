@@ -24,6 +24,31 @@ const SAVE_INTERVAL: Duration = Duration::from_secs(1);
 /// The most pts one `updates.getDifference` answer is asked to cover.
 const DIFFERENCE_LIMIT: usize = 1000;
 
+/// The constructors of `Updates`.
+const UPDATES_IDS: [u32; 7] = [
+    types::UpdatesTooLong::CONSTRUCTOR_ID,
+    types::UpdateShortMessage::CONSTRUCTOR_ID,
+    types::UpdateShortChatMessage::CONSTRUCTOR_ID,
+    types::UpdateShort::CONSTRUCTOR_ID,
+    types::UpdatesCombined::CONSTRUCTOR_ID,
+    types::Updates::CONSTRUCTOR_ID,
+    types::UpdateShortSentMessage::CONSTRUCTOR_ID,
+];
+
+/// The calls whose `messages.affectedMessages` / `affectedHistory` answer is a pts of the
+/// common box (the `channels.*` ones answer with a channel's).
+const COMMON_BOX_CALLS: [u32; 4] = [
+    functions::messages::DeleteMessages::CONSTRUCTOR_ID,
+    functions::messages::ReadHistory::CONSTRUCTOR_ID,
+    functions::messages::ReadMessageContents::CONSTRUCTOR_ID,
+    functions::messages::DeleteHistory::CONSTRUCTOR_ID,
+];
+
+/// The constructor id a serialized value starts with.
+fn constructor_id(bytes: &[u8]) -> Option<u32> {
+    bytes.get(..4).and_then(|b| b.try_into().ok()).map(u32::from_le_bytes)
+}
+
 /// Where the connections put what the server pushes, within a budget of events.
 #[derive(Debug)]
 pub(crate) struct UpdateSink {
@@ -57,16 +82,52 @@ impl UpdateSink {
         (sink, receiver)
     }
 
-    /// Takes a serialized `Updates` (pushed, or a call's answer): queued if the budget has room
-    /// for its events, else dropped and a difference asked for.
+    /// Takes a serialized `Updates` the server pushed.
     pub(crate) fn push(&self, body: &[u8]) {
-        let updates = match enums::Updates::from_bytes_exact(body) {
-            Ok(updates) => updates,
+        match enums::Updates::from_bytes_exact(body) {
+            Ok(updates) => self.queue(updates),
             Err(error) => {
                 tracing::debug!(%error, "an update the client cannot read; fetching the difference instead");
-                return self.request_difference();
+                self.request_difference();
             }
+        }
+    }
+
+    /// Takes the answer to a call that moved the account's sequences: an `Updates`, or the
+    /// `messages.affectedMessages` / `affectedHistory` of a call on the common box (its pts
+    /// moves with no event to show: the application made the call).
+    pub(crate) fn answered(&self, request: &[u8], answer: &[u8]) {
+        let Some(id) = constructor_id(answer) else { return };
+        if UPDATES_IDS.contains(&id) {
+            return self.push(answer);
+        }
+        if !constructor_id(request).is_some_and(|r| COMMON_BOX_CALLS.contains(&r)) {
+            return;
+        }
+        let (pts, pts_count) = match enums::messages::AffectedMessages::from_bytes_exact(answer) {
+            Ok(enums::messages::AffectedMessages::AffectedMessages(a)) => (a.pts, a.pts_count),
+            Err(_) => match enums::messages::AffectedHistory::from_bytes_exact(answer) {
+                Ok(enums::messages::AffectedHistory::AffectedHistory(a)) => (a.pts, a.pts_count),
+                Err(_) => return,
+            },
         };
+        // The message box's "advance only" form: a sent message it has no event for.
+        let advance = types::UpdateShortSentMessage {
+            out: true,
+            id: 0,
+            pts,
+            pts_count,
+            date: 0,
+            media: None,
+            entities: None,
+            ttl_period: None,
+        };
+        self.queue(advance.into());
+    }
+
+    /// Queues `updates` if the budget has room for its events, else drops it and asks for a
+    /// difference.
+    fn queue(&self, updates: enums::Updates) {
         let events = match &updates {
             enums::Updates::TooLong(_) => return self.request_difference(),
             enums::Updates::Updates(u) => u.updates.len().max(1),
@@ -81,23 +142,6 @@ impl UpdateSink {
         if self.sender.send((updates, events)).is_err() {
             self.held.fetch_sub(events, Ordering::SeqCst);
         }
-    }
-
-    /// Whether `answer` (a call's serialized result) is an `Updates`, which the box must see too.
-    pub(crate) fn is_updates(answer: &[u8]) -> bool {
-        let Some(id) = answer.get(..4).and_then(|b| b.try_into().ok()).map(u32::from_le_bytes) else {
-            return false;
-        };
-        [
-            types::UpdatesTooLong::CONSTRUCTOR_ID,
-            types::UpdateShortMessage::CONSTRUCTOR_ID,
-            types::UpdateShortChatMessage::CONSTRUCTOR_ID,
-            types::UpdateShort::CONSTRUCTOR_ID,
-            types::UpdatesCombined::CONSTRUCTOR_ID,
-            types::Updates::CONSTRUCTOR_ID,
-            types::UpdateShortSentMessage::CONSTRUCTOR_ID,
-        ]
-        .contains(&id)
     }
 
     /// Asks the next [`Client::next_update`] to fetch the difference.

@@ -194,7 +194,8 @@ impl MessageBox {
         let gaps = self.gaps.values().map(|g| g.deadline);
         let seq = self.seq_gap.iter().map(|(deadline, _)| *deadline);
         let idle = (self.state.is_some() && !self.need_difference).then(|| self.last_activity + IDLE_DIFFERENCE);
-        gaps.chain(seq).chain(idle).min()
+        // Duration::MAX: a gap waiting for the difference, which has no deadline of its own.
+        gaps.chain(seq).chain(idle).filter(|at| *at != Duration::MAX).min()
     }
 
     /// Expires the gaps due at `now`: the common ones call for a difference, channel ones are
