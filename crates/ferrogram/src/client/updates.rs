@@ -249,13 +249,13 @@ impl Client {
                     // The state reached with this event counts as taken with it.
                     while let Some(Ready::State(_)) = engine.ready.front() {
                         if let Some(Ready::State(state)) = engine.ready.pop_front() {
-                            self.consumed(&mut engine, state)?;
+                            self.consumed(&mut engine, state);
                         }
                     }
                     return Ok(event);
                 }
                 Some(Ready::State(state)) => {
-                    self.consumed(&mut engine, state)?;
+                    self.consumed(&mut engine, state);
                     continue;
                 }
                 None => {}
@@ -295,9 +295,10 @@ impl Client {
             let room = sink.capacity.saturating_sub(others).clamp(1, DIFFERENCE_LIMIT);
             if let Some(request) = engine.message_box.difference_request(Some(room as i32)) {
                 let kept = engine.message_box.held();
-                sink.add(kept as isize - before as isize + room as isize);
+                sink.add(kept as isize - before as isize);
+                let reserved = Reservation::new(sink, room);
                 let answer = self.invoke(&request).await;
-                sink.add(-(room as isize));
+                drop(reserved);
                 match answer {
                     Ok(difference) => {
                         let applied = engine.message_box.apply_difference(difference, unix_now());
@@ -356,18 +357,44 @@ impl Client {
         };
     }
 
-    /// Records that the events up to `state` were taken; stores it now and then.
-    fn consumed(&self, engine: &mut Engine, state: UpdateState) -> Result<(), InvocationError> {
-        let due = engine.last_saved.is_none_or(|at| at.elapsed() >= SAVE_INTERVAL);
-        if due {
-            engine.last_saved = Some(Instant::now());
-            self.inner.updates.dirty.store(false, Ordering::SeqCst);
-            self.update_session(|data| data.updates = Some(state))?;
-        } else {
-            self.data().updates = Some(state);
-            self.inner.updates.dirty.store(true, Ordering::SeqCst);
+    /// Records that the events up to `state` were taken; stores it now and then. A store that
+    /// fails is logged and tried again with the next event (the event is not withheld for it).
+    fn consumed(&self, engine: &mut Engine, state: UpdateState) {
+        let dirty = &self.inner.updates.dirty;
+        self.data().updates = Some(state);
+        if engine.last_saved.is_some_and(|at| at.elapsed() < SAVE_INTERVAL) {
+            dirty.store(true, Ordering::SeqCst);
+            return;
         }
-        Ok(())
+        engine.last_saved = Some(Instant::now());
+        match self.update_session(|_| {}) {
+            Ok(()) => dirty.store(false, Ordering::SeqCst),
+            Err(error) => {
+                tracing::warn!(%error, "could not store the update state; trying again with the next event");
+                dirty.store(true, Ordering::SeqCst);
+                engine.last_saved = None;
+            }
+        }
+    }
+}
+
+/// Room in the queue held for a `getDifference` answer while it is out (released when dropped,
+/// also when the call is cancelled).
+struct Reservation<'a> {
+    sink: &'a UpdateSink,
+    events: usize,
+}
+
+impl<'a> Reservation<'a> {
+    fn new(sink: &'a UpdateSink, events: usize) -> Self {
+        sink.add(events as isize);
+        Reservation { sink, events }
+    }
+}
+
+impl Drop for Reservation<'_> {
+    fn drop(&mut self) {
+        self.sink.add(-(self.events as isize));
     }
 }
 
