@@ -1,4 +1,6 @@
 //! The ferrogram client: a Telegram MTProto client made from a session, an api id and an api hash.
+//!
+//! Start with [`Client`]; updates come from [`Client::next_update`] (see [`updates`]).
 #![forbid(unsafe_code)]
 
 pub mod auth;

@@ -224,10 +224,13 @@ impl Client {
     /// from the server once there is room: nothing is lost, memory does not grow with a slow
     /// consumer, and the events still come in order.
     ///
-    /// The state reached by the events taken is stored in the session at most once a second,
-    /// on [`disconnect`](Self::disconnect) and when the last clone of the client is dropped; a
-    /// restarted client therefore gets again only the events taken in the last second before a
-    /// crash, and never misses one.
+    /// What the session stores is the state reached by the events taken (not the state the
+    /// client has fetched): at most once a second, on [`disconnect`](Self::disconnect) and when
+    /// the last clone of the client is dropped. A restarted client never misses an event, and
+    /// gets one again only if it was taken after the last store (a crash within that second),
+    /// or if it was taken from a batch left unfinished: the state moves when a batch's last
+    /// event is taken (a batch is what one push, one answer or one difference slice brought:
+    /// usually one event, at most 1,000 for a slice, fewer with a small queue).
     ///
     /// An error (the server refused a `getState` or `getDifference`, the connection failed)
     /// is returned; the next call tries again. Only one call runs at a time: concurrent calls

@@ -308,3 +308,24 @@ fn what_arrived_while_the_state_was_fetched_is_not_dropped() {
     // Afterwards the usual rules hold again.
     assert!(b.process(short(3, 42), ms(2)).is_empty());
 }
+
+#[test]
+fn a_sent_message_moves_the_sequence_without_an_event() {
+    let mut b = MessageBox::with_state(state(10), T0);
+    let sent: enums::Updates = types::UpdateShortSentMessage {
+        out: true,
+        id: 1,
+        pts: 12,
+        pts_count: 2,
+        date: 5,
+        media: None,
+        entities: None,
+        ttl_period: None,
+    }
+    .into();
+    assert!(b.process(sent.clone(), ms(0)).is_empty());
+    assert_eq!(b.state().map(|s| s.pts), Some(12));
+    assert!(b.process(sent, ms(1)).is_empty());
+    assert_eq!(ids(&b.process(short(2, 13), ms(2))), [2]);
+    assert_eq!(b.held(), 0);
+}
