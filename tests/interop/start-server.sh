@@ -1,5 +1,5 @@
 # Sourced by run-gramjs.sh and session-import.sh (with FERROGRAM_BIN as $1): installs the
-# `telegram` npm package into a cache on first use, prepares a work dir with signin.js, starts
+# `telegram` npm package into a cache on first use, prepares a work dir with the scripts, starts
 # `ferrogram serve` on a free port below 32768 with a fresh data dir, waits for it, and exports
 # PORT, DC_ID and RSA_PEM for signin.js. The server and the work dir go when the script exits.
 bin=$(realpath "$1")
@@ -10,7 +10,7 @@ if [ ! -d "$cache/node_modules/telegram" ]; then
   mkdir -p "$cache" && cp "$here/gramjs/package.json" "$cache/"
   (cd "$cache" && npm install --no-audit --no-fund --silent >/dev/null 2>&1) || { echo "npm install of telegram failed"; exit 1; }
 fi
-mkdir -p "$work/gramjs" && cp "$here/gramjs/signin.js" "$work/gramjs/" && ln -s "$cache/node_modules" "$work/gramjs/node_modules"
+mkdir -p "$work/gramjs" && cp "$here/gramjs/"*.js "$work/gramjs/" && ln -s "$cache/node_modules" "$work/gramjs/node_modules"
 # GramJS 2.26's StringSession.save writes the port as a signed 16-bit number, so a port above
 # 32767 (every ephemeral port on Linux) breaks its sign-in: pick one below whose next two ports
 # (the other DCs) are free too. (The change from shared/interop/run-gramjs.sh; see PROVENANCE.md.)

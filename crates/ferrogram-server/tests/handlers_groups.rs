@@ -1,5 +1,6 @@
 //! Basic groups through `Api::call_with_pushes`: creation, messages, reads, edits, deletes,
-//! members added and removed, renames; every member's copy with its own ids and pts.
+//! members added and removed, renames, pinned messages; every member's copy with its own ids and
+//! pts.
 
 mod common;
 mod messaging;
@@ -174,4 +175,43 @@ fn members_come_and_go_with_service_messages() {
     let enums::Dialog::Dialog(first) = &dialogs.dialogs[0] else { panic!() };
     assert_eq!(first.peer, enums::Peer::Chat(types::PeerChat { chat_id }));
     assert!(dialogs.chats.iter().any(|c| matches!(c, enums::Chat::Chat(c) if c.title == "Best friends")));
+}
+
+#[test]
+fn pinning_a_message_marks_every_copy_and_announces_it() {
+    let api = api();
+    let people = accounts(&api, 2);
+    let (ada, bob) = (&people[0], &people[1]);
+    let (to_bob, to_ada) = (peer_of(&api, ada, bob), peer_of(&api, bob, ada));
+    send(&api, &ada.ctx, &to_bob, "hi", 1);
+    send(&api, &bob.ctx, &to_ada, "pin me", 2);
+    let pin = |peer: &enums::InputPeer, id: i32, unpin: bool, pm_oneside: bool| {
+        functions::messages::UpdatePinnedMessage { silent: false, unpin, pm_oneside, peer: peer.clone(), id }
+    };
+    let (answer, pushes) = call_p(&api, &ada.ctx, &pin(&to_bob, 2, false, false));
+    let answer = answer.unwrap();
+    let [enums::Update::PinnedMessages(pinned), enums::Update::NewMessage(service)] =
+        updates_list(&answer).updates.as_slice()
+    else {
+        panic!("{answer:?}")
+    };
+    assert_eq!((pinned.messages.clone(), pinned.pts, service.pts), (vec![2], 4, 5));
+    let enums::Message::Service(service) = &service.message else { panic!() };
+    assert_eq!(service.action, types::MessageActionPinMessage {}.into());
+    let bobs = pushes_for(&pushes, &bob.ctx);
+    assert_eq!(bobs.len(), 2, "the pin and the service message: {bobs:?}");
+    let [enums::Update::PinnedMessages(theirs)] = updates_list(&bobs[0]).updates.as_slice() else { panic!() };
+    assert_eq!((theirs.messages.clone(), theirs.pts), (vec![2], 4));
+    let get = |ctx, id| {
+        let request = functions::messages::GetMessages { id: vec![types::InputMessageId { id }.into()] };
+        let (found, _, _) = messages_of(call(&api, ctx, &request).unwrap());
+        plain(&found[0]).pinned
+    };
+    assert!(get(&ada.ctx, 2) && get(&bob.ctx, 2));
+    // Bob unpins it for himself only.
+    let (answer, pushes) = call_p(&api, &bob.ctx, &pin(&to_ada, 2, true, true));
+    assert_eq!(updates_list(&answer.unwrap()).updates.len(), 1);
+    assert!(pushes.is_empty());
+    assert!(get(&ada.ctx, 2) && !get(&bob.ctx, 2));
+    assert_error(call(&api, &bob.ctx, &pin(&to_ada, 99, false, false)), 400, "MESSAGE_ID_INVALID");
 }

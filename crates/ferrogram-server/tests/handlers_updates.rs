@@ -122,3 +122,39 @@ fn the_sequence_continues_after_reopening_the_data_dir() {
     let texts: Vec<&str> = diff.new_messages.iter().map(|m| plain(m).message.as_str()).collect();
     assert_eq!(texts, vec!["before", "after"]);
 }
+
+#[test]
+fn new_messages_of_a_difference_are_as_the_box_holds_them_now() {
+    let api = api();
+    let people = accounts(&api, 2);
+    let (ada, bob) = (&people[0], &people[1]);
+    let to_bob = peer_of(&api, ada, bob);
+    send(&api, &ada.ctx, &to_bob, "first", 1);
+    send(&api, &ada.ctx, &to_bob, "second", 2);
+    let edit = functions::messages::EditMessage {
+        no_webpage: false,
+        invert_media: false,
+        peer: to_bob.clone(),
+        id: 1,
+        message: Some("first, edited".into()),
+        media: None,
+        reply_markup: None,
+        entities: None,
+        schedule_date: None,
+        schedule_repeat_period: None,
+        quick_reply_shortcut_id: None,
+        rich_message: None,
+    };
+    call(&api, &ada.ctx, &edit).unwrap();
+    call(&api, &ada.ctx, &functions::messages::DeleteMessages { revoke: true, id: vec![2] }).unwrap();
+    let diff = call(&api, &bob.ctx, &difference_request(1)).unwrap();
+    let enums::updates::Difference::Difference(diff) = diff else { panic!("{diff:?}") };
+    let texts: Vec<&str> = diff.new_messages.iter().map(|m| plain(m).message.as_str()).collect();
+    assert_eq!(texts, vec!["first, edited"]);
+    assert!(matches!(
+        diff.other_updates.as_slice(),
+        [enums::Update::EditMessage(_), enums::Update::DeleteMessages(d)] if d.messages == vec![2]
+    ));
+    let enums::updates::State::State(state) = &diff.state;
+    assert_eq!(state.pts, 5);
+}

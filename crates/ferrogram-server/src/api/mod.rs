@@ -343,6 +343,7 @@ impl Api {
         const GET_PINNED_DIALOGS: u32 = msg::GetPinnedDialogs::CONSTRUCTOR_ID;
         const TOGGLE_DIALOG_PIN: u32 = msg::ToggleDialogPin::CONSTRUCTOR_ID;
         const REORDER_PINNED_DIALOGS: u32 = msg::ReorderPinnedDialogs::CONSTRUCTOR_ID;
+        const UPDATE_PINNED_MESSAGE: u32 = msg::UpdatePinnedMessage::CONSTRUCTOR_ID;
         const GET_DIALOG_FILTERS: u32 = msg::GetDialogFilters::CONSTRUCTOR_ID;
         const GET_AVAILABLE_REACTIONS: u32 = msg::GetAvailableReactions::CONSTRUCTOR_ID;
         const GET_ALL_STICKERS: u32 = msg::GetAllStickers::CONSTRUCTOR_ID;
@@ -458,6 +459,7 @@ impl Api {
             GET_PINNED_DIALOGS => self.get_pinned_dialogs(ctx, decode(query)?),
             TOGGLE_DIALOG_PIN => self.toggle_dialog_pin(ctx, decode(query)?, pushes),
             REORDER_PINNED_DIALOGS => self.reorder_pinned_dialogs(ctx, decode(query)?, pushes),
+            UPDATE_PINNED_MESSAGE => self.update_pinned_message(ctx, decode(query)?, pushes),
             GET_DIALOG_FILTERS => self.get_dialog_filters(ctx, decode(query)?),
             GET_AVAILABLE_REACTIONS => self.get_available_reactions(ctx, decode(query)?),
             GET_ALL_STICKERS => self.get_all_stickers(ctx, decode(query)?),

@@ -1,8 +1,9 @@
 //! `updates.getState` and `updates.getDifference` over every account's box
 //! (<https://core.telegram.org/api/updates>): the state is the box's pts (qts and seq stay 0: no
 //! secret chats, and `updates` are sent unnumbered), and the difference is what the box logged
-//! after the client's pts: new messages in `new_messages`, every other event in `other_updates`,
-//! with the users and chats they mention.
+//! after the client's pts: new messages in `new_messages` (as the box holds them now: edited
+//! text, and none that were deleted since), every other event in `other_updates`, with the users
+//! and chats they mention.
 //!
 //! A difference of more than [`DIFFERENCE_SLICE`] pts (or the client's `pts_limit`) comes as
 //! `updates.differenceSlice`, to be fetched on from its `intermediate_state`; one longer than the
@@ -30,6 +31,17 @@ const MAX_TOTAL_LIMIT: i32 = 1_000_000;
 const LARGE_PTS: i32 = 4_000_000;
 
 impl Api {
+    /// `message` of `owner`'s box as it is now; `None` once deleted.
+    fn current(&self, owner: i64, message: &enums::Message) -> Result<Option<enums::Message>, RpcError> {
+        let id = match message {
+            enums::Message::Message(m) => m.id,
+            enums::Message::Service(m) => m.id,
+            enums::Message::Empty(_) => return Ok(None),
+        };
+        let row = self.store.message(owner, id).map_err(|e| failure::internal(&e))?;
+        Ok(row.map(|row| super::history::decode_row(&row)))
+    }
+
     fn state_tl(
         &self,
         user_id: i64,
@@ -100,8 +112,10 @@ impl Api {
             };
             match update {
                 enums::Update::NewMessage(new) => {
-                    delivery::refs_of(&new.message, &mut users, &mut chats);
-                    new_messages.push(new.message);
+                    // As the box holds it now (edited, or gone), as Telegram's difference does.
+                    let Some(current) = self.current(me.id, &new.message)? else { continue };
+                    delivery::refs_of(&current, &mut users, &mut chats);
+                    new_messages.push(current);
                 }
                 other => {
                     refs_of_update(&other, &mut users, &mut chats);
@@ -151,6 +165,7 @@ fn refs_of_update(update: &enums::Update, users: &mut BTreeSet<i64>, chats: &mut
         enums::Update::EditMessage(e) => delivery::refs_of(&e.message, users, chats),
         enums::Update::ReadHistoryInbox(r) => peer(&r.peer),
         enums::Update::ReadHistoryOutbox(r) => peer(&r.peer),
+        enums::Update::PinnedMessages(p) => peer(&p.peer),
         enums::Update::ChatParticipants(p) => {
             if let enums::ChatParticipants::ChatParticipants(p) = &p.participants {
                 chats.insert(p.chat_id);

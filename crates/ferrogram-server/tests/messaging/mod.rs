@@ -239,3 +239,26 @@ pub fn difference_request(pts: i32) -> functions::updates::GetDifference {
         qts_limit: None,
     }
 }
+
+/// The same call context at another time.
+pub trait CallContextExt {
+    fn at(&self, now: i64) -> Self;
+}
+
+impl CallContextExt for ferrogram_server::CallContext {
+    fn at(&self, now: i64) -> Self {
+        ferrogram_server::CallContext { now, ..self.clone() }
+    }
+}
+
+pub fn dialogs_request(offset_date: i32, offset_id: i32, limit: i32) -> functions::messages::GetDialogs {
+    functions::messages::GetDialogs {
+        exclude_pinned: false,
+        folder_id: None,
+        offset_date,
+        offset_id,
+        offset_peer: types::InputPeerEmpty {}.into(),
+        limit,
+        hash: 0,
+    }
+}
