@@ -5,7 +5,9 @@ mod updates_support;
 
 use std::time::Duration;
 
-use ferrogram::{Client, ClientConfig, SqliteSession};
+use std::sync::Arc;
+
+use ferrogram::{Client, ClientConfig, SqliteSession, StringSession};
 use updates_support::*;
 
 fn reopen(path: &std::path::Path, config: ClientConfig) -> Client {
@@ -54,5 +56,26 @@ async fn a_restarted_client_catches_up_exactly_once() {
     assert_eq!(next(&bob, Duration::from_millis(800)).await, None);
     send(&ann, &to_bob, "new").await;
     assert_eq!(texts_of(&bob, 1).await, ["new"]);
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_string_session_carries_the_state_to_the_next_run() {
+    let server = server().await;
+    let (ann, _) = account(&server, "+9996621023", "Ann").await;
+    let session = Arc::new(StringSession::new("").unwrap());
+    let (bob, _) = account_with(&server, "+9996621024", "Bob", session.clone(), config(&server)).await;
+    let to_bob = peer(&ann, "+9996621024").await;
+    send(&ann, &to_bob, "first").await;
+    assert_eq!(texts_of(&bob, 1).await, ["first"]);
+    bob.disconnect().await.unwrap();
+    drop(bob);
+    let saved = session.save();
+
+    send(&ann, &to_bob, "while away").await;
+    let bob = Client::new(StringSession::new(&saved).unwrap(), 1, "0123456789abcdef", config(&server));
+    bob.connect().await.unwrap();
+    assert_eq!(texts_of(&bob, 1).await, ["while away"]);
+    assert_eq!(texts(&drain(&bob, Duration::from_millis(1000)).await), Vec::<String>::new());
     server.shutdown().await;
 }

@@ -246,6 +246,22 @@ impl Client {
             if sink.reload.swap(false, Ordering::SeqCst) {
                 self.reload_box(&mut engine);
             }
+            // First of all a state, so that every event taken moves it (what was pushed before
+            // it passes: see `process_undelivered`).
+            if engine.message_box.needs_state() {
+                let self_id = self.data().user.map(|u| u.id);
+                let held = engine.message_box.held();
+                let state = self.invoke(&functions::updates::GetState {}).await?;
+                let applied = engine.message_box.set_state(&state, unix_now());
+                engine.queue(sink, applied, held, 0, self_id);
+                // What came in meanwhile and predates the state was never applied: it passes.
+                while let Ok((updates, taken)) = engine.receiver.try_recv() {
+                    let before = engine.message_box.held();
+                    let applied = engine.message_box.process_undelivered(updates, unix_now());
+                    engine.queue(sink, applied, before, taken, self_id);
+                }
+                continue;
+            }
             match engine.ready.pop_front() {
                 Some(Ready::Event(event)) => {
                     sink.add(-1);
@@ -278,18 +294,6 @@ impl Client {
             let applied = engine.message_box.handle_timeout(now);
             if !applied.is_empty() {
                 engine.queue(sink, applied, before, 0, self_id);
-                continue;
-            }
-            if engine.message_box.needs_state() {
-                let state = self.invoke(&functions::updates::GetState {}).await?;
-                let applied = engine.message_box.set_state(&state, unix_now());
-                engine.queue(sink, applied, before, 0, self_id);
-                // What came in meanwhile and predates the state was never applied: it passes.
-                while let Ok((updates, taken)) = engine.receiver.try_recv() {
-                    let before = engine.message_box.held();
-                    let applied = engine.message_box.process_undelivered(updates, unix_now());
-                    engine.queue(sink, applied, before, taken, self_id);
-                }
                 continue;
             }
             // The room the answer may fill: what the queue has besides the held updates the
