@@ -1,6 +1,6 @@
-//! The server child process of the benches: an in-memory server in another process (the bench
-//! binary run again with `--serve`), so that its CPU time and memory are read from `/proc` apart
-//! from the clients'.
+//! The server child process of the benches: a server in another process (the bench binary run
+//! again with `--serve`, in memory unless `--data-dir DIR` follows), so that its CPU time and
+//! memory are read from `/proc` apart from the clients'.
 
 // Each bench binary uses part of this module.
 #![allow(dead_code)]
@@ -27,12 +27,17 @@ pub fn serve_if_child() -> bool {
     }
 }
 
-/// Child mode: an in-memory server; prints `addr <DC 2 address>`, the public key PEM and
+/// Child mode: a server (in memory, or on the data dir given after `--serve --data-dir`); prints `addr <DC 2 address>`, the public key PEM and
 /// `ready`, and serves until its stdin closes (the parent exited or is done).
 fn serve_child() {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a tokio runtime");
     runtime.block_on(async {
-        let server = LocalServer::start(ServerOptions::ephemeral()).await.expect("the server starts");
+        let mut options = ServerOptions::ephemeral();
+        let args: Vec<String> = std::env::args().collect();
+        if let Some(i) = args.iter().position(|a| a == "--data-dir") {
+            options.data_dir = Some(args.get(i + 1).expect("a directory after --data-dir").into());
+        }
+        let server = LocalServer::start(options).await.expect("the server starts");
         let mut out = std::io::stdout().lock();
         let addr = server.dc_addr(2).expect("DC 2");
         let _ = writeln!(out, "addr {addr}\n{}\nready", server.public_key().to_pem().trim_end());
@@ -58,15 +63,20 @@ pub struct ChildServer {
 }
 
 impl ChildServer {
-    /// Starts the child and waits until it serves.
+    /// Starts the child (in memory) and waits until it serves.
     pub fn spawn() -> ChildServer {
+        ChildServer::spawn_with(None)
+    }
+
+    /// Starts the child, on `data_dir` if given, and waits until it serves.
+    pub fn spawn_with(data_dir: Option<&std::path::Path>) -> ChildServer {
         let exe = std::env::current_exe().expect("the bench binary's path");
-        let mut child = Command::new(exe)
-            .arg("--serve")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("the server child starts");
+        let mut command = Command::new(exe);
+        command.arg("--serve");
+        if let Some(dir) = data_dir {
+            command.arg("--data-dir").arg(dir);
+        }
+        let mut child = command.stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().expect("the server child starts");
         let stdout = child.stdout.take().expect("piped stdout");
         let mut addr = None;
         let mut pem = String::new();
@@ -114,4 +124,21 @@ pub fn process_rss(pid: &str) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
     line.split_whitespace().nth(1)?.parse::<u64>().ok().map(|kib| kib * 1024)
+}
+
+/// User + system CPU time of the threads of process `pid` whose name starts with `name` (Linux
+/// truncates thread names to 15 bytes), from `/proc/<pid>/task/*/stat`.
+pub fn threads_cpu(pid: &str, name: &str) -> Option<Duration> {
+    let mut total = Duration::ZERO;
+    for task in std::fs::read_dir(format!("/proc/{pid}/task")).ok()?.flatten() {
+        let tid = task.file_name().to_string_lossy().into_owned();
+        let comm = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/comm")).unwrap_or_default();
+        if !comm.trim_end().starts_with(name) {
+            continue;
+        }
+        if let Some(cpu) = process_cpu(&format!("{pid}/task/{tid}")) {
+            total += cpu;
+        }
+    }
+    Some(total)
 }

@@ -1,4 +1,5 @@
-//! Running calls: each at most once, in our layer, on a blocking thread.
+//! Running calls: each at most once, in our layer, on the store's writer thread (see
+//! [`super::writer`]).
 
 use std::collections::HashMap;
 
@@ -8,7 +9,7 @@ use super::layers::{lift, lower};
 use super::{unix_now, Shared};
 use crate::api::Push;
 use crate::context::{CallContext, RpcError};
-use crate::store::{Once, RequestKey};
+use crate::store::{Batch, Once, RequestKey};
 
 /// What the handlers need to know of an auth key besides its id, cached per connection so that
 /// a call costs no store read. Only a call wrapped in `invokeWithLayer`/`initConnection` (or in
@@ -39,15 +40,17 @@ pub(super) struct CallSite {
     pub(super) msg_id: i64,
 }
 
-/// Answers one call (on a blocking thread) at most once: a request recorded by an earlier run
-/// (before a restart, or in a session since evicted) gets its recorded answer; otherwise it runs,
-/// and if it changed the store its answer is recorded in the same transaction (see
-/// [`Store::once`](crate::Store::once)).
-/// The updates the call produced for other sessions go into `pushes`, only if its changes were
-/// committed (a recorded request pushes nothing again: its updates went out when it ran, and are
-/// in the update log in any case).
+/// Answers one call of `batch` at most once: a request recorded by an earlier run (before a
+/// restart, in a session since evicted, or earlier in this batch) gets its recorded answer;
+/// otherwise it runs, and if it changed the store its answer is recorded in the same savepoint
+/// (see [`Batch::once`](crate::store::Batch::once)). Neither may be sent before the batch
+/// commits.
+/// The updates the call produced for other sessions go into `pushes`, only if it ran (a recorded
+/// request pushes nothing again: its updates went out when it ran, and are in the update log in
+/// any case); they too wait for the commit.
 pub(super) fn answer_once(
     shared: &Shared,
+    batch: &mut Batch<'_>,
     site: CallSite,
     facts: &mut HashMap<i64, KeyFacts>,
     body: &[u8],
@@ -56,7 +59,7 @@ pub(super) fn answer_once(
 ) -> Result<Vec<u8>, RpcError> {
     let request = RequestKey { auth_key_id: site.key_id, session_id: site.session_id, msg_id: site.msg_id };
     let mut produced = Vec::new();
-    match shared.api.store().once(request, || run_call(shared, site, facts, body, served, &mut produced)) {
+    match batch.once(request, || run_call(shared, site, facts, body, served, &mut produced)) {
         Ok(Once::Recorded(answer)) => {
             tracing::debug!(msg_id = site.msg_id, "answered from the record of an earlier run");
             answer
@@ -127,7 +130,7 @@ fn run_call(
 
 /// Whether a call starts with a wrapper the handlers unwrap, and so may carry `invokeWithLayer`
 /// or `initConnection`, which record the client's layer and `api_id` on the key.
-fn may_change_key_facts(body: &[u8]) -> bool {
+pub(super) fn may_change_key_facts(body: &[u8]) -> bool {
     let Some(id) = body.get(..4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]])) else { return false };
     [
         functions::InvokeWithLayer::<RawQuery>::CONSTRUCTOR_ID,

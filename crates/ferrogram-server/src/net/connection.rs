@@ -17,12 +17,12 @@ use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
-use super::calls::{answer_once, CallSite, KeyFacts, ServedLayer};
+use super::calls::KeyFacts;
 use super::guard::{flush, refuse, sleep_until_unix, Closed, Deadlines, TRANSPORT_FLOOD};
 use super::limits::ExchangeSlot;
+use super::writer::{Done, Job};
 use super::{unix_now, ConnectionSignal, Shared};
 use crate::api::os_random;
-use crate::context::RpcError;
 
 /// How long a key made by the key exchange accepts its first salt: long enough for a client to
 /// learn the current one from `bad_server_salt` or `new_session_created`.
@@ -195,7 +195,8 @@ async fn serve(mut stream: TcpStream, peer: std::net::SocketAddr, dc: i32, share
                 }
             }
         }
-        // The calls of every frame of this read run in one blocking task, and whatever was
+        // The calls of every frame of this read go to the store's writer together (committed
+        // with whatever other connections sent meanwhile), and whatever was
         // answered goes out in one write, even when the connection is about to close (a -404).
         conn.run_calls().await;
         conn.reached.clear();
@@ -333,46 +334,35 @@ impl Connection {
         unreadable.map_or(Ok(()), Err)
     }
 
-    /// Runs the calls of every session reached by the current read, in order, in one blocking
-    /// task (the store is synchronous, and a 2FA check spends tens of milliseconds in PBKDF2),
-    /// and hands each answer to its session.
+    /// Hands the calls of every session reached by the current read, in order, to the store's
+    /// writer thread (see [`super::writer`]), which runs them in one transaction with the calls
+    /// of the other connections waiting at the same time, and gives each answer to its session
+    /// once that transaction has committed. Returns when they are all answered.
     async fn run_calls(&mut self) {
-        let batch: Vec<(SessionKey, Vec<Call>)> = self
+        let calls: Vec<(SessionKey, Vec<Call>)> = self
             .reached
             .iter_mut()
             .filter(|(_, calls)| !calls.is_empty())
             .map(|(key, calls)| (*key, std::mem::take(calls)))
             .collect();
-        if batch.is_empty() {
+        if calls.is_empty() {
             return;
         }
-        let shared = self.shared.clone();
-        let (dc, connection) = (self.dc, self.handle.handle);
-        let mut facts = std::mem::take(&mut self.key_facts);
-        let mut served: Option<ServedLayer> = None;
-        let ran = tokio::task::spawn_blocking(move || {
-            let mut pushes = Vec::new();
-            for ((key_id, session_id), calls) in batch {
-                for call in calls {
-                    // A handler that panics fails its own call, not the batch or the connection.
-                    // (Its transaction is rolled back, so nothing of it is kept or recorded.)
-                    let site = CallSite { dc, key_id, session_id, msg_id: call.msg_id };
-                    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        answer_once(&shared, site, &mut facts, &call.body, &mut served, &mut pushes)
-                    }))
-                    .unwrap_or_else(|_| Err(RpcError::new(500, "INTERNAL")));
-                    shared.endpoint().answer((key_id, session_id), call.msg_id, result, connection);
-                    // The other parties' updates go out with the caller's answer, in call order.
-                    super::pushes::deliver(&shared, pushes.drain(..).map(|p| (p.auth_key_id, p.updates)));
-                }
-            }
-            // Answers for sessions the client moved to another connection go out there.
-            shared.wake_connections();
-            (facts, served)
-        })
-        .await;
+        let (done, finished) = tokio::sync::oneshot::channel();
+        let job = Job {
+            shared: self.shared.clone(),
+            dc: self.dc,
+            connection: self.handle.handle,
+            calls,
+            facts: std::mem::take(&mut self.key_facts),
+            done,
+        };
+        if self.shared.writer.submit(job).is_err() {
+            // The server is stopping; the calls stay unanswered and the clients resend them.
+            return;
+        }
         // A lost cache is only read again.
-        let (facts, served) = ran.unwrap_or_default();
+        let Ok(Done { facts, served }) = finished.await else { return };
         self.key_facts = facts;
         if let (false, Some(served)) = (self.layer_logged, served) {
             self.layer_logged = true;

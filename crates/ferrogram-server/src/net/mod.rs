@@ -21,6 +21,7 @@ pub mod keys;
 pub mod layers;
 pub mod limits;
 pub(crate) mod pushes;
+mod writer;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -142,6 +143,10 @@ pub(crate) struct Shared {
     pub(crate) connections: Arc<limits::ConnectionGate>,
     /// Key exchanges in progress per IP address, their rate, and their worker threads.
     pub(crate) key_exchanges: Arc<limits::KeyExchangeGate>,
+    /// The thread that runs every call against the store, many in one commit.
+    writer: writer::Writer,
+    /// The layer of each key pushes go to.
+    pub(crate) push_layers: pushes::PushLayers,
 }
 
 impl Shared {
@@ -343,6 +348,9 @@ impl LocalServer {
             connections: limits::ConnectionGate::new(&options.limits),
             key_exchanges: limits::KeyExchangeGate::new(&options.limits, std::time::Instant::now()),
             limits: options.limits.clone(),
+            writer: writer::Writer::start()
+                .map_err(|e| ServerError::Io { what: "starting the store writer thread".into(), source: e })?,
+            push_layers: pushes::PushLayers::default(),
         });
         // What a previous run left (abandoned keys, old records) goes before serving.
         shared.prune(now);

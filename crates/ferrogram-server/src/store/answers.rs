@@ -18,6 +18,7 @@
 use ferrogram_mtproto::session::msg_id::msg_id_seconds;
 use rusqlite::{params, Connection, OptionalExtension};
 
+use super::conn::Held;
 use super::{Context, Store, StoreError};
 use crate::context::RpcError;
 
@@ -85,6 +86,15 @@ impl Store {
         Ok(Once::Ran { answer, recorded: wrote })
     }
 
+    /// Opens one write transaction for many requests (group commit): each request run through
+    /// [`Batch::once`] is a savepoint of it, answered from its record or run with its answer
+    /// recorded beside its changes exactly as [`Store::once`] does, but nothing is durable (and
+    /// so no answer may be sent) until [`Batch::commit`] has returned. Dropping the batch rolls
+    /// every request of it back.
+    pub fn batch(&self) -> Result<Batch<'_>, StoreError> {
+        Ok(Batch { held: self.conn.hold()? })
+    }
+
     /// The recorded answer of `request`, if it has one.
     pub fn recorded_answer(&self, request: RequestKey) -> Result<Option<Result<Vec<u8>, RpcError>>, StoreError> {
         read(&self.lock(), request)
@@ -96,18 +106,101 @@ impl Store {
     }
 }
 
+/// Requests run in one transaction, each in its own savepoint (see [`Store::batch`]). Like a
+/// held transaction it stays on the thread that opened it.
+pub struct Batch<'a> {
+    held: Held<'a>,
+}
+
+impl Batch<'_> {
+    /// [`Store::once`] for one request of the batch: a recorded request (earlier, or earlier in
+    /// this batch) gets its answer without running; otherwise `run` runs in a savepoint and, if
+    /// it changed the store, its answer is recorded in the same savepoint. An error or a panic
+    /// rolls back this request's savepoint only; the batch goes on.
+    pub fn once(
+        &mut self,
+        request: RequestKey,
+        run: impl FnOnce() -> Result<Vec<u8>, RpcError>,
+    ) -> Result<Once, StoreError> {
+        let savepoint = CallSavepoint::begin(&self.held)?;
+        // Bound first: the lent connection must be back on the thread before `release` lends
+        // it again (a temporary of the `if let` would live through its block).
+        let recorded = read(&self.held.conn(), request)?;
+        if let Some(answer) = recorded {
+            savepoint.release()?;
+            return Ok(Once::Recorded(answer));
+        }
+        let before = self.held.conn().total_changes();
+        let answer = run();
+        let wrote = self.held.conn().total_changes() != before;
+        if wrote {
+            insert(&self.held.conn(), request, &answer)?;
+        }
+        savepoint.release()?;
+        Ok(Once::Ran { answer, recorded: wrote })
+    }
+
+    /// Commits every request of the batch at once: one write of the WAL for all of them.
+    pub fn commit(self) -> Result<(), StoreError> {
+        self.held.commit()
+    }
+}
+
+/// One request's savepoint in a batch, rolled back unless released (an error, a panic).
+struct CallSavepoint<'h, 'a> {
+    held: &'h Held<'a>,
+    released: bool,
+}
+
+impl<'h, 'a> CallSavepoint<'h, 'a> {
+    fn begin(held: &'h Held<'a>) -> Result<Self, StoreError> {
+        held.conn()
+            .prepare_cached("SAVEPOINT call")
+            .and_then(|mut s| s.execute([]))
+            .during("begin a call's savepoint")?;
+        Ok(CallSavepoint { held, released: false })
+    }
+
+    fn release(mut self) -> Result<(), StoreError> {
+        self.held
+            .conn()
+            .prepare_cached("RELEASE call")
+            .and_then(|mut s| s.execute([]))
+            .during("release a call's savepoint")?;
+        self.released = true;
+        Ok(())
+    }
+}
+
+impl Drop for CallSavepoint<'_, '_> {
+    fn drop(&mut self) {
+        if self.released {
+            return;
+        }
+        // Undo this request's writes and leave the savepoint; the batch's transaction stays.
+        if let Err(error) = self.held.conn().execute_batch("ROLLBACK TO call; RELEASE call") {
+            tracing::warn!(%error, "cannot roll back a call's savepoint");
+        }
+    }
+}
+
 /// An answer as a row has it: the result bytes, or the error's code and message.
 type AnswerRow = (Option<Vec<u8>>, Option<i32>, Option<String>);
 
 fn read(conn: &Connection, request: RequestKey) -> Result<Option<Result<Vec<u8>, RpcError>>, StoreError> {
+    // Cached: every call reads it (parsing it each time was a visible share of a call's CPU).
     let row: Option<AnswerRow> = conn
-        .query_row(
+        .prepare_cached(
             "SELECT result, error_code, error_message FROM answers
              WHERE auth_key_id = ?1 AND session_id = ?2 AND msg_id = ?3",
-            params![request.auth_key_id, request.session_id, request.msg_id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
-        .optional()
+        .and_then(|mut statement| {
+            statement
+                .query_row(params![request.auth_key_id, request.session_id, request.msg_id], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })
+                .optional()
+        })
         .during("read recorded answer")?;
     Ok(row.map(|(result, code, message)| match (result, code, message) {
         (Some(bytes), _, _) => Ok(bytes),
@@ -120,10 +213,12 @@ fn insert(conn: &Connection, request: RequestKey, answer: &Result<Vec<u8>, RpcEr
         Ok(bytes) => (Some(bytes.as_slice()), None, None),
         Err(failure) => (None, Some(failure.code), Some(failure.message())),
     };
-    conn.execute(
+    conn.prepare_cached(
         "INSERT OR REPLACE INTO answers (auth_key_id, session_id, msg_id, msg_time, result, error_code, error_message)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![
+    )
+    .and_then(|mut statement| {
+        statement.execute(params![
             request.auth_key_id,
             request.session_id,
             request.msg_id,
@@ -131,8 +226,8 @@ fn insert(conn: &Connection, request: RequestKey, answer: &Result<Vec<u8>, RpcEr
             result,
             code,
             message
-        ],
-    )
+        ])
+    })
     .during("record answer")?;
     Ok(())
 }
@@ -187,6 +282,54 @@ mod tests {
         }));
         assert!(result.is_err());
         assert_eq!(store.flood_window("k", 1).unwrap(), None, "the write was rolled back");
+        assert_eq!(store.recorded_answer(request(4)).unwrap(), None);
+    }
+
+    fn bump(store: &Store, key: &str) -> Result<Vec<u8>, RpcError> {
+        store.bump_flood(key, 60, 1).map(|(n, _)| vec![n as u8]).map_err(|_| RpcError::new(500, "X"))
+    }
+
+    #[test]
+    fn a_batch_answers_a_repeat_from_its_record_and_rolls_back_only_a_panicking_call() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = Store::open_dir(dir.path()).unwrap();
+            let mut batch = store.batch().unwrap();
+            assert_eq!(
+                batch.once(request(4), || bump(&store, "a")).unwrap(),
+                Once::Ran { answer: Ok(vec![1]), recorded: true }
+            );
+            // The same request again in the same batch: from the record it just made.
+            assert_eq!(batch.once(request(4), || unreachable!("recorded")).unwrap(), Once::Recorded(Ok(vec![1])));
+            let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                batch.once(request(8), || {
+                    let _ = bump(&store, "b");
+                    panic!("handler bug");
+                })
+            }));
+            assert!(panicked.is_err());
+            assert_eq!(
+                batch.once(request(12), || bump(&store, "a")).unwrap(),
+                Once::Ran { answer: Ok(vec![2]), recorded: true }
+            );
+            batch.commit().unwrap();
+        }
+        let store = Store::open_dir(dir.path()).unwrap();
+        assert_eq!(store.flood_window("a", 1).unwrap(), Some((2, 61)), "both writes committed once");
+        assert_eq!(store.flood_window("b", 1).unwrap(), None, "the panicking call's write was rolled back");
+        assert_eq!(store.recorded_answer(request(8)).unwrap(), None);
+        let mut batch = store.batch().unwrap();
+        assert_eq!(batch.once(request(12), || unreachable!("recorded")).unwrap(), Once::Recorded(Ok(vec![2])));
+    }
+
+    #[test]
+    fn a_dropped_batch_keeps_nothing() {
+        let store = Store::open_in_memory().unwrap();
+        {
+            let mut batch = store.batch().unwrap();
+            batch.once(request(4), || bump(&store, "a")).unwrap();
+        }
+        assert_eq!(store.flood_window("a", 1).unwrap(), None);
         assert_eq!(store.recorded_answer(request(4)).unwrap(), None);
     }
 

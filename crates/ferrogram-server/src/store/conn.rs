@@ -17,12 +17,17 @@ use rusqlite::Connection;
 
 use super::{Context, StoreError};
 
+/// Prepared statements kept per connection: every statement the store has, with room to spare.
+const STATEMENT_CACHE: usize = 256;
+
 /// Ids telling the stores of one process apart on a thread that holds a connection.
 static NEXT_SLOT_ID: AtomicU64 = AtomicU64::new(1);
 
 thread_local! {
     /// Connections parked on this thread by [`Slot::hold`], by slot id.
     static HELD: RefCell<Vec<(u64, Connection)>> = const { RefCell::new(Vec::new()) };
+    /// The slots this thread holds a transaction of, parked or lent out at the moment.
+    static HOLDING: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
 }
 
 /// The connection, or nothing while someone has it.
@@ -53,6 +58,9 @@ pub(crate) struct Held<'a> {
 
 impl Slot {
     pub(crate) fn new(conn: Connection) -> Slot {
+        // One call of the busier methods runs a dozen or more distinct statements; with
+        // rusqlite's default cache of 16 they evicted each other and were parsed again and again.
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         Slot {
             id: NEXT_SLOT_ID.fetch_add(1, Ordering::Relaxed),
             conn: Mutex::new(Some(conn)),
@@ -64,6 +72,11 @@ impl Slot {
     pub(crate) fn lend(&self) -> Lent<'_> {
         if let Some(conn) = take_held(self.id) {
             return Lent { slot: self, conn: Some(conn), from_thread: true, _not_send: PhantomData };
+        }
+        if HOLDING.with(|holding| holding.borrow().contains(&self.id)) {
+            // This thread's own transaction has the connection lent out already (a `Lent` kept
+            // alive across another store call): waiting for it would wait forever.
+            panic!("the store's connection is lent twice on the thread that holds its transaction");
         }
         // A panic while the connection was out cannot leave a transaction half-applied (rusqlite
         // and `Held` roll back on drop), so a poisoned lock still guards a good connection.
@@ -87,6 +100,7 @@ impl Slot {
         lent.execute_batch("BEGIN IMMEDIATE").during("begin a request's transaction")?;
         if let Some(conn) = lent.conn.take() {
             HELD.with(|held| held.borrow_mut().push((self.id, conn)));
+            HOLDING.with(|holding| holding.borrow_mut().push(self.id));
         }
         Ok(Held { slot: self, _not_send: PhantomData })
     }
@@ -141,6 +155,7 @@ impl Held<'_> {
 
 impl Drop for Held<'_> {
     fn drop(&mut self) {
+        HOLDING.with(|holding| holding.borrow_mut().retain(|id| *id != self.slot.id));
         let Some(conn) = take_held(self.slot.id) else { return };
         if !conn.is_autocommit() {
             // Not committed (an error or a panic on the way): nothing of it is kept.
@@ -193,6 +208,19 @@ mod tests {
             },
             Err(StoreError::Nested)
         ));
+    }
+
+    #[test]
+    fn lending_twice_inside_a_held_transaction_panics_instead_of_waiting_forever() {
+        let slot = slot();
+        let held = slot.hold().unwrap();
+        let lent = held.conn();
+        let again = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(slot.lend())));
+        assert!(again.is_err());
+        drop(lent);
+        slot.lend().execute("INSERT INTO t VALUES (1)", []).unwrap();
+        held.commit().unwrap();
+        assert_eq!(count(&slot), 1);
     }
 
     #[test]

@@ -27,7 +27,7 @@ mod prune;
 mod records;
 pub(crate) mod updates;
 
-pub use answers::{Once, RequestKey};
+pub use answers::{Batch, Once, RequestKey};
 pub use attempts::{AttemptSlot, CodeAttempt};
 pub use chats::{ChatRow, ParticipantRow};
 pub use dialogs::DialogRow;
@@ -378,6 +378,13 @@ impl Store {
         // (only an OS crash may lose the last commits), which is what a local server needs.
         conn.pragma_update(None, "journal_mode", "WAL").during("enable WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL").during("set synchronous")?;
+        // Checkpoints (an fsync of the WAL and the database, and a copy of every page changed
+        // since the last) run inside a commit; every 10,000 pages (40 MiB of WAL) instead of
+        // SQLite's 1,000 they cost a busy server a tenth as often, and a page changed many times
+        // in between is copied once.
+        conn.pragma_update(None, "wal_autocheckpoint", 10_000).during("set the checkpoint interval")?;
+        // Pages read through a mapping of the file instead of a read(2) and a copy each.
+        conn.pragma_update(None, "mmap_size", 256 * 1024 * 1024).during("map the database file")?;
         Store::init(conn)
     }
 
