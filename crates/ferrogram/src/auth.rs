@@ -384,6 +384,7 @@ impl Client {
             Err(e) => return Err(e),
         }
         self.update_session(|data| data.sign_out())?;
+        self.reload_updates();
         self.drop_connections().await;
         Ok(())
     }
@@ -468,7 +469,14 @@ impl Client {
             enums::auth::Authorization::Authorization(authorization) => match authorization.user {
                 enums::User::User(user) => {
                     let signed_in = SignedInUser { id: user.id, bot: user.bot };
-                    self.update_session(|data| data.user = Some(signed_in))?;
+                    self.update_session(|data| {
+                        // Another account's update state means nothing for this one.
+                        if data.user.is_some_and(|user| user.id != signed_in.id) {
+                            data.updates = None;
+                        }
+                        data.user = Some(signed_in);
+                    })?;
+                    self.reload_updates();
                     Ok(SignInResult::Authorized(Box::new(user)))
                 }
                 enums::User::Empty(_) => Err(SignInError::Unexpected("auth.authorization with userEmpty")),

@@ -1,4 +1,6 @@
 //! The ferrogram client: a Telegram MTProto client made from a session, an api id and an api hash.
+//!
+//! Start with [`Client`]; updates come from [`Client::next_update`] (see [`updates`]).
 #![forbid(unsafe_code)]
 
 pub mod auth;
@@ -6,14 +8,16 @@ pub mod client;
 pub mod errors;
 pub mod net;
 pub mod session;
+pub mod updates;
 
 pub use errors::{InvocationError, RpcError};
 pub use session::{MemorySession, SessionData, SessionStore, SqliteSession, StringSession};
 
 pub use auth::{LoginToken, PasswordToken, SignInError, SignInResult, StartCallbacks};
-pub use client::{Client, ClientConfig, ServerAddress, ServerInfo, ServerInfoError};
+pub use client::{Client, ClientConfig, ServerAddress, ServerInfo, ServerInfoError, UpdateStream};
 pub use ferrogram_mtproto::crypto::rsa::RsaPublicKey;
 pub use ferrogram_mtproto::transport::TransportKind;
+pub use updates::{Message, Peer, Update, UpdateState};
 
 /// The README's examples, compiled and run as doc tests (here, where the client, the generated
 /// API and, as a dev-dependency, the local server are all in reach).

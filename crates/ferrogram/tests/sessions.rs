@@ -117,9 +117,9 @@ fn sqlite_store_is_all_or_nothing() {
 fn sqlite_refuses_a_newer_schema() {
     let path = temp_path("newer");
     drop(SqliteSession::open(&path).unwrap());
-    rusqlite::Connection::open(&path).unwrap().pragma_update(None, "user_version", 2).unwrap();
+    rusqlite::Connection::open(&path).unwrap().pragma_update(None, "user_version", 3).unwrap();
     match SqliteSession::open(&path) {
-        Err(SessionError::NewerSchema { found: 2, supported: 1, .. }) => {}
+        Err(SessionError::NewerSchema { found: 3, supported: 2, .. }) => {}
         other => panic!("expected NewerSchema, got {other:?}"),
     }
 }
@@ -287,7 +287,8 @@ fn malformed_strings_are_typed_errors() {
 
     // Ours: undefined flag bits, a bot flag without a user, trailing bytes.
     let fg = |bytes: &[u8]| format!("fg1{}", URL_SAFE.encode(bytes));
-    assert_eq!(err(&fg(&[0b1000, 0])), UnknownFlags { field: "flags", flags: 0b1000 });
+    assert_eq!(err(&fg(&[0b1_0000, 0])), UnknownFlags { field: "flags", flags: 0b1_0000 });
+    assert_eq!(err(&fg(&[0b1000, 0])), Truncated { field: "pts", offset: 2, needed: 4 });
     assert_eq!(err(&fg(&[0b100, 0])), UnknownFlags { field: "flags", flags: 0b100 });
     assert_eq!(err(&fg(&[0, 0, 9])), TrailingBytes(1));
     assert_eq!(err(&fg(&[])), Truncated { field: "flags", offset: 0, needed: 1 });

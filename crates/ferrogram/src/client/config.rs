@@ -75,6 +75,14 @@ pub struct ClientConfig {
     pub server: Option<ServerAddress>,
     /// RSA keys to trust in addition to Telegram's (or the override's).
     pub extra_rsa_keys: Vec<RsaPublicKey>,
+    /// Whether [`Client::next_update`](super::Client::next_update) first brings what happened
+    /// since the update state stored in the session (`updates.getDifference`), or starts from
+    /// the present. On by default.
+    pub catch_up: bool,
+    /// The most update events the client holds for the application (see
+    /// [`Client::next_update`](super::Client::next_update) for what happens when it is full).
+    /// 10,000 by default.
+    pub update_queue_capacity: usize,
 }
 
 impl Default for ClientConfig {
@@ -96,6 +104,8 @@ impl Default for ClientConfig {
             transport: TransportKind::Abridged,
             server: None,
             extra_rsa_keys: Vec::new(),
+            catch_up: true,
+            update_queue_capacity: 10_000,
         }
     }
 }

@@ -5,6 +5,8 @@
 mod config;
 pub mod dcs;
 pub mod server_info;
+mod updates;
+pub(crate) use updates::UpdateSink;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -17,6 +19,7 @@ use ferrogram_tl::{enums, functions, Deserializable, RawQuery, RemoteCall, Seria
 
 pub use config::{ClientConfig, ServerAddress};
 pub use server_info::{ServerInfo, ServerInfoError};
+pub use updates::UpdateStream;
 
 use crate::errors::InvocationError;
 use crate::net::{Connection, ConnectionParams, KeyState};
@@ -76,6 +79,22 @@ struct Inner {
     config: ClientConfig,
     rsa_keys: Vec<RsaPublicKey>,
     connections: tokio::sync::Mutex<HashMap<i32, Connection>>,
+    /// Where pushes and `Updates` answers go (shared with the connections).
+    updates: Arc<updates::UpdateSink>,
+    /// The message box and its output, driven by [`Client::next_update`].
+    engine: tokio::sync::Mutex<updates::Engine>,
+}
+
+impl Drop for Inner {
+    /// Stores the update state the application consumed since the last store.
+    fn drop(&mut self) {
+        if self.updates.dirty.load(std::sync::atomic::Ordering::SeqCst) {
+            let data = self.data.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone();
+            if let Err(error) = self.store.store(&data) {
+                tracing::warn!(%error, "could not store the update state");
+            }
+        }
+    }
 }
 
 impl std::fmt::Debug for Client {
@@ -101,6 +120,7 @@ impl Client {
             None => dcs::telegram_rsa_keys(),
         };
         rsa_keys.extend(config.extra_rsa_keys.iter().cloned());
+        let (sink, engine) = updates::channel(config.update_queue_capacity);
         Client {
             inner: Arc::new(Inner {
                 store: Box::new(session),
@@ -110,6 +130,8 @@ impl Client {
                 config,
                 rsa_keys,
                 connections: tokio::sync::Mutex::new(HashMap::new()),
+                updates: Arc::new(sink),
+                engine: tokio::sync::Mutex::new(engine),
             }),
         }
     }
@@ -140,10 +162,16 @@ impl Client {
     }
 
     /// Loads the session and connects to the home DC, creating an authorization key there if
-    /// the session has none (and storing it).
+    /// the session has none (and storing it). With [`ClientConfig::catch_up`] the update events
+    /// missed since the session's stored update state come first from
+    /// [`next_update`](Self::next_update); without, it starts from the present.
     pub async fn connect(&self) -> Result<(), InvocationError> {
-        let loaded = self.inner.store.load()?;
+        let mut loaded = self.inner.store.load()?;
+        if !self.inner.config.catch_up {
+            loaded.updates = None;
+        }
         *self.data() = loaded;
+        self.inner.updates.reload();
         let home = self.home_dc();
         self.update_session(|data| {
             data.home_dc.get_or_insert(home);
@@ -153,7 +181,7 @@ impl Client {
     }
 
     /// Closes every connection (calls still in flight fail with [`InvocationError::Dropped`])
-    /// and stores the latest server salts in the session. [`invoke`](Self::invoke) connects
+    /// and stores the latest server salts and the update state reached in the session. [`invoke`](Self::invoke) connects
     /// again when called.
     pub async fn disconnect(&self) -> Result<(), InvocationError> {
         let connections: Vec<Connection> = self.inner.connections.lock().await.drain().map(|(_, c)| c).collect();
@@ -167,6 +195,10 @@ impl Client {
                     }
                 })?;
             }
+        }
+        // The update state the application took since the last store.
+        if self.inner.updates.dirty.swap(false, std::sync::atomic::Ordering::SeqCst) {
+            self.update_session(|_| {})?;
         }
         Ok(())
     }
@@ -209,7 +241,11 @@ impl Client {
             let target = dc.unwrap_or_else(|| self.home_dc());
             let connection = self.connection(target).await?;
             let error = match connection.invoke(body.clone()).await {
-                Ok(answer) => return Ok(answer),
+                Ok(answer) => {
+                    // The account's sequences may have moved with this call: the updates see it.
+                    self.inner.updates.answered(&body, &answer);
+                    return Ok(answer);
+                }
                 Err(InvocationError::Rpc(error)) => InvocationError::Rpc(error.caused_by(method)),
                 Err(error) => error,
             };
@@ -382,6 +418,7 @@ impl Client {
             retry_delay: config.retry_delay,
             max_retry_delay: config.max_retry_delay,
             ping_interval: config.ping_interval,
+            updates: self.inner.updates.clone(),
             wrap_first: Arc::new(move |query| init.wrap(query)),
         }
     }
@@ -395,6 +432,12 @@ impl Client {
         };
         self.inner.store.store(&snapshot)?;
         Ok(())
+    }
+
+    /// Makes the update machinery start again from the session's update state (after a
+    /// sign-in or a log-out).
+    pub(crate) fn reload_updates(&self) {
+        self.inner.updates.reload();
     }
 
     /// Drops every connection without waiting for them (after a log-out: their keys are gone).
@@ -443,55 +486,4 @@ impl InitParams {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn client_is_send_sync_and_clone() {
-        fn assert_traits<T: Send + Sync + Clone + 'static>() {}
-        assert_traits::<Client>();
-    }
-
-    #[test]
-    fn first_call_is_wrapped_in_init_connection() {
-        let init = InitParams {
-            api_id: 7,
-            device_model: "d".into(),
-            system_version: "s".into(),
-            app_version: "a".into(),
-            system_lang_code: "en".into(),
-            lang_pack: String::new(),
-            lang_code: "en".into(),
-        };
-        let query = functions::help::GetConfig {}.to_bytes();
-        let wrapped = init.wrap(query.clone());
-        let outer = functions::InvokeWithLayer::<RawQuery>::from_bytes_exact(&wrapped).unwrap();
-        assert_eq!(outer.layer, LAYER);
-        let inner = functions::InitConnection::<RawQuery>::from_bytes_exact(&outer.query.0).unwrap();
-        assert_eq!((inner.api_id, inner.query.0), (7, query));
-    }
-
-    #[test]
-    fn override_decides_the_first_dc_and_keys() {
-        let config = ClientConfig::default();
-        let client = Client::new(crate::MemorySession::new(), 1, "h", config);
-        assert_eq!(client.home_dc(), dcs::DEFAULT_DC);
-        assert_eq!(client.inner.rsa_keys.len(), 10);
-        assert_eq!(client.default_entry(4).map(|e| e.host), Some("149.154.167.91".into()));
-    }
-}
-
-#[cfg(test)]
-mod send_tests {
-    use super::*;
-
-    /// Calls must be spawnable on a multi-threaded runtime.
-    #[allow(dead_code)]
-    fn futures_are_send(client: &Client, token: crate::PasswordToken) {
-        fn send<T: Send>(_: T) {}
-        send(client.invoke(&functions::help::GetConfig {}));
-        send(client.connect());
-        send(client.start(crate::StartCallbacks::bot("t")));
-        send(client.check_password(token, "x"));
-    }
-}
+mod tests;

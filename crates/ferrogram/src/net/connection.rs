@@ -41,6 +41,8 @@ pub(crate) struct ConnectionParams {
     pub(crate) retry_delay: Duration,
     pub(crate) max_retry_delay: Duration,
     pub(crate) ping_interval: Duration,
+    /// Where pushed updates go.
+    pub(crate) updates: std::sync::Arc<crate::client::UpdateSink>,
     /// Wraps the first request on each new TCP connection (`invokeWithLayer(initConnection(..))`).
     pub(crate) wrap_first: std::sync::Arc<dyn Fn(Vec<u8>) -> Vec<u8> + Send + Sync>,
 }
@@ -180,7 +182,11 @@ impl Task {
                 self.failures += 1;
             }
             match self.reconnect(error).await {
-                Ok(new_link) => link = new_link,
+                Ok(new_link) => {
+                    link = new_link;
+                    // Pushes may have been lost with the connection.
+                    self.params.updates.request_difference();
+                }
                 Err(error) => {
                     tracing::warn!(dc = self.params.dc_id, %error, "giving up on the connection");
                     self.fail_all(|| clone_error(&error));
@@ -325,18 +331,11 @@ impl Task {
                     let _ = reply.send(Err(InvocationError::Unexpected("bad_msg_notification for the request")));
                 }
             }
-            Event::Update(body) => {
-                let name = body
-                    .get(..4)
-                    .and_then(|id| ferrogram_tl::name_for_id(u32::from_le_bytes([id[0], id[1], id[2], id[3]])));
-                tracing::trace!(
-                    dc = self.params.dc_id,
-                    update = name.unwrap_or("?"),
-                    "update ignored (no update handling yet)"
-                );
-            }
+            Event::Update(body) => self.params.updates.push(&body),
             Event::NewSession { first_msg_id } => {
+                // Updates may have been lost with the old session: fetch the difference.
                 tracing::debug!(dc = self.params.dc_id, first_msg_id, "the server created a new session");
+                self.params.updates.request_difference();
             }
             // Handled where the timers run.
             Event::ServerSilent => {}

@@ -14,4 +14,5 @@ mod link;
 mod random;
 
 pub(crate) use connection::{Connection, ConnectionParams, KeyState};
+pub(crate) use link::unix_now;
 pub use random::OsRandom;

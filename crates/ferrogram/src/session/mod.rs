@@ -2,8 +2,8 @@
 //!
 //! A [`SessionData`] is the whole persistent state of a client: its home DC, the address and
 //! authorization key (<https://core.telegram.org/mtproto/auth_key>) it holds for each DC it has
-//! talked to, optionally the first server salt and clock offset learned there, and the signed-in
-//! account. A [`SessionStore`] loads and stores it as one value, so that every store is all or
+//! talked to, optionally the first server salt and clock offset learned there, the signed-in
+//! account, and where the client stands in the account's update sequences. A [`SessionStore`] loads and stores it as one value, so that every store is all or
 //! nothing:
 //!
 //! - [`MemorySession`]: in memory, gone with the process (tests, throwaway clients);
@@ -35,6 +35,8 @@ pub use ferrogram_mtproto::authkey::AuthKey;
 pub use memory::MemorySession;
 pub use sqlite::SqliteSession;
 pub use string::{StringSession, StringSessionError};
+
+use crate::updates::UpdateState;
 
 /// What the client knows about one data center.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,6 +87,9 @@ pub struct SessionData {
     pub dcs: BTreeMap<i32, DcEntry>,
     /// The signed-in account, if any.
     pub user: Option<SignedInUser>,
+    /// The update state reached by the events the application took (see
+    /// [`Client::next_update`](crate::Client::next_update)); `None` before the first.
+    pub updates: Option<UpdateState>,
 }
 
 impl SessionData {
@@ -119,10 +124,11 @@ impl SessionData {
         }
     }
 
-    /// Forgets the account and every authorization key (after `auth.logOut`), keeping the DC
+    /// Forgets the account, its update state and every authorization key (after `auth.logOut`), keeping the DC
     /// addresses and the home DC.
     pub fn sign_out(&mut self) {
         self.user = None;
+        self.updates = None;
         for dc in self.dcs.values_mut() {
             dc.auth_key = None;
             dc.server_salt = None;

@@ -1,6 +1,7 @@
 //! [`SqliteSession`]: a session in a SQLite file (<https://www.sqlite.org/atomiccommit.html>).
 //!
-//! Schema version 1 (`PRAGMA user_version`):
+//! Schema version 2 (`PRAGMA user_version`; version 1 lacked the last two tables, which opening
+//! a version 1 file adds):
 //!
 //! ```sql
 //! CREATE TABLE session (id INTEGER PRIMARY KEY CHECK (id = 1), home_dc INTEGER,
@@ -8,6 +9,9 @@
 //! CREATE TABLE dc (id INTEGER PRIMARY KEY, host TEXT NOT NULL, port INTEGER NOT NULL,
 //!                  auth_key BLOB CHECK (auth_key IS NULL OR length(auth_key) = 256),
 //!                  server_salt INTEGER, time_offset INTEGER);
+//! CREATE TABLE update_state (id INTEGER PRIMARY KEY CHECK (id = 1), pts INTEGER NOT NULL,
+//!                            qts INTEGER NOT NULL, date INTEGER NOT NULL, seq INTEGER NOT NULL);
+//! CREATE TABLE channel_pts (channel_id INTEGER PRIMARY KEY, pts INTEGER NOT NULL);
 //! ```
 //!
 //! Every [`store`](SessionStore::store) rewrites both tables inside one transaction, and SQLite's
@@ -21,9 +25,10 @@ use std::time::Duration;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{AuthKey, DcEntry, SessionData, SessionError, SessionStore, SignedInUser};
+use crate::updates::UpdateState;
 
 /// The schema version this code writes and reads.
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS session (
@@ -39,6 +44,17 @@ CREATE TABLE IF NOT EXISTS dc (
     auth_key BLOB CHECK (auth_key IS NULL OR length(auth_key) = 256),
     server_salt INTEGER,
     time_offset INTEGER
+);
+CREATE TABLE IF NOT EXISTS update_state (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    pts INTEGER NOT NULL,
+    qts INTEGER NOT NULL,
+    date INTEGER NOT NULL,
+    seq INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS channel_pts (
+    channel_id INTEGER PRIMARY KEY,
+    pts INTEGER NOT NULL
 );
 ";
 
@@ -115,9 +131,10 @@ impl SessionStore for SqliteSession {
                 .map_err(|e| self.sqlite(e))?;
             rows.collect::<Result<_, _>>().map_err(|e| self.sqlite(e))?
         };
+        let updates = read_update_state(&tx).map_err(|e| self.sqlite(e))?;
         drop(tx);
 
-        let mut data = SessionData::default();
+        let mut data = SessionData { updates, ..SessionData::default() };
         if let Some((home_dc, user_id, bot)) = session {
             data.home_dc = home_dc;
             data.user = user_id.map(|id| SignedInUser { id, bot });
@@ -162,10 +179,39 @@ impl SessionStore for SqliteSession {
                     dc.time_offset
                 ])?;
             }
-            Ok(())
+            write_update_state(tx, data.updates.as_ref())
         };
         // On any error the transaction is dropped unfinished, which rolls it back.
         write(&tx).map_err(|e| self.sqlite(e))?;
         tx.commit().map_err(|e| self.sqlite(e))
     }
+}
+
+/// The stored update state, if any.
+fn read_update_state(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<Option<UpdateState>> {
+    let common: Option<(i32, i32, i32, i32)> = tx
+        .query_row("SELECT pts, qts, date, seq FROM update_state WHERE id = 1", [], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+        })
+        .optional()?;
+    let Some((pts, qts, date, seq)) = common else { return Ok(None) };
+    let mut stmt = tx.prepare("SELECT channel_id, pts FROM channel_pts")?;
+    let channels = stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?.collect::<Result<_, _>>()?;
+    Ok(Some(UpdateState { pts, qts, date, seq, channels }))
+}
+
+/// Replaces the stored update state with `state`.
+fn write_update_state(tx: &rusqlite::Transaction<'_>, state: Option<&UpdateState>) -> rusqlite::Result<()> {
+    tx.execute("DELETE FROM update_state", [])?;
+    tx.execute("DELETE FROM channel_pts", [])?;
+    let Some(state) = state else { return Ok(()) };
+    tx.execute(
+        "INSERT INTO update_state (id, pts, qts, date, seq) VALUES (1, ?1, ?2, ?3, ?4)",
+        params![state.pts, state.qts, state.date, state.seq],
+    )?;
+    let mut insert = tx.prepare("INSERT INTO channel_pts (channel_id, pts) VALUES (?1, ?2)")?;
+    for (channel, pts) in &state.channels {
+        insert.execute(params![channel, pts])?;
+    }
+    Ok(())
 }

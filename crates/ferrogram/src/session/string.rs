@@ -8,7 +8,7 @@
 //!
 //! | field | size | meaning |
 //! | ----- | ---- | ------- |
-//! | flags | 1 | bit 0: home DC present; bit 1: user present; bit 2: the user is a bot; other bits 0 |
+//! | flags | 1 | bit 0: home DC present; bit 1: user present; bit 2: the user is a bot; bit 3: update state present; other bits 0 |
 //! | home DC | 4 (i32) | if bit 0 |
 //! | user id | 8 (i64) | if bit 1 |
 //! | DC count | 1 | then, per DC: |
@@ -20,7 +20,17 @@
 //! | server salt | 8 (i64) | if bit 1 |
 //! | time offset | 4 (i32) | if bit 2 |
 //!
-//! Nothing may follow the last DC. The `fg` prefix keeps the string apart from GramJS's and
+//! If flags bit 3 is set, the update state follows the last DC:
+//!
+//! | field | size | meaning |
+//! | ----- | ---- | ------- |
+//! | pts, qts, date, seq | 4 (i32) each | |
+//! | channel count | 2 (u16) | then, per channel: |
+//! | channel id | 8 (i64) | |
+//! | channel pts | 4 (i32) | |
+//!
+//! Nothing may follow. Bit 3 was added later: strings without it (every string written before)
+//! read as before, with no update state. The `fg` prefix keeps the string apart from GramJS's and
 //! Telethon's, which both start with `1`; the digit after it is the version.
 //!
 //! # GramJS (`telegram/sessions/StringSession.ts`)
@@ -44,6 +54,7 @@ use base64::alphabet;
 use base64::engine::{DecodePaddingMode, Engine, GeneralPurpose, GeneralPurposeConfig};
 
 use super::{AuthKey, DcEntry, SessionData, SessionError, SessionStore, SignedInUser};
+use crate::updates::UpdateState;
 
 /// The prefix of ferrogram's own string format, version 1.
 pub const FERROGRAM_PREFIX: &str = "fg1";
@@ -206,7 +217,8 @@ pub fn encode(data: &SessionData) -> String {
     let mut out = Vec::with_capacity(16 + data.dcs.len() * (AUTH_KEY_LEN + 40));
     let flags = u8::from(data.home_dc.is_some())
         | u8::from(data.user.is_some()) << 1
-        | u8::from(data.user.is_some_and(|u| u.bot)) << 2;
+        | u8::from(data.user.is_some_and(|u| u.bot)) << 2
+        | u8::from(data.updates.is_some()) << 3;
     out.push(flags);
     if let Some(dc) = data.home_dc {
         out.extend_from_slice(&dc.to_be_bytes());
@@ -236,6 +248,18 @@ pub fn encode(data: &SessionData) -> String {
         }
         if let Some(offset) = dc.time_offset {
             out.extend_from_slice(&offset.to_be_bytes());
+        }
+    }
+    if let Some(state) = &data.updates {
+        for value in [state.pts, state.qts, state.date, state.seq] {
+            out.extend_from_slice(&value.to_be_bytes());
+        }
+        // As with DCs: more channels than the count holds is not a real session; cut, not wrong.
+        let channels: Vec<_> = state.channels.iter().take(usize::from(u16::MAX)).collect();
+        out.extend_from_slice(&(channels.len() as u16).to_be_bytes());
+        for (id, pts) in channels {
+            out.extend_from_slice(&id.to_be_bytes());
+            out.extend_from_slice(&pts.to_be_bytes());
         }
     }
     format!("{FERROGRAM_PREFIX}{}", URL_SAFE_NO_PAD.encode(out))
@@ -370,7 +394,7 @@ fn utf8_host(bytes: &[u8]) -> Result<String, StringSessionError> {
 
 fn decode_ferrogram(bytes: &[u8]) -> Result<SessionData, StringSessionError> {
     let mut r = Fields::new(bytes);
-    let session_flags = flags(r.u8("flags")?, 0b111, "flags")?;
+    let session_flags = flags(r.u8("flags")?, 0b1111, "flags")?;
     let mut data = SessionData::default();
     if session_flags & 1 != 0 {
         data.home_dc = Some(r.i32("home DC")?);
@@ -392,6 +416,15 @@ fn decode_ferrogram(bytes: &[u8]) -> Result<SessionData, StringSessionError> {
         let server_salt = if dc_flags & 2 != 0 { Some(r.i64("server salt")?) } else { None };
         let time_offset = if dc_flags & 4 != 0 { Some(r.i32("time offset")?) } else { None };
         data.set_dc(DcEntry { id, host, port, auth_key, server_salt, time_offset });
+    }
+    if session_flags & 8 != 0 {
+        let (pts, qts, date, seq) = (r.i32("pts")?, r.i32("qts")?, r.i32("date")?, r.i32("seq")?);
+        let mut state = UpdateState { pts, qts, date, seq, ..UpdateState::default() };
+        for _ in 0..r.u16("channel count")? {
+            let id = r.i64("channel id")?;
+            state.channels.insert(id, r.i32("channel pts")?);
+        }
+        data.updates = Some(state);
     }
     r.finish()?;
     Ok(data)
