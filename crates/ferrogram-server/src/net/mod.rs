@@ -217,7 +217,7 @@ impl Shared {
 impl Shared {
     /// See [`LocalServer::withhold_updates`].
     pub(crate) fn withhold_updates(&self, user_id: i64, count: u32) -> Result<usize, StoreError> {
-        let keys = self.api.store().signed_in_keys(user_id)?;
+        let keys = self.api.store().auth_keys_of(user_id)?;
         for key in &keys {
             self.faults.withhold_updates_of_key(*key, count);
         }
@@ -226,7 +226,7 @@ impl Shared {
 
     /// See [`LocalServer::drop_connections`].
     pub(crate) fn drop_connections(&self, user_id: i64) -> Result<usize, StoreError> {
-        let keys = self.api.store().signed_in_keys(user_id)?;
+        let keys = self.api.store().auth_keys_of(user_id)?;
         let closed = {
             let mut endpoint = self.endpoint();
             keys.iter().map(|key| endpoint.close_connections_of(*key)).sum()
@@ -460,7 +460,7 @@ impl LocalServer {
     /// with, as the server does for the updates calls produce (within
     /// [`Budgets::session_update_bytes`], and subject to [`Self::withhold_updates`]).
     pub fn push_to_user(&self, user_id: i64, updates: &[u8]) -> Result<(), StoreError> {
-        let keys = self.shared.api.store().signed_in_keys(user_id)?;
+        let keys = self.shared.api.store().auth_keys_of(user_id)?;
         pushes::deliver(&self.shared, keys.into_iter().map(|key| (key, updates.to_vec())));
         Ok(())
     }

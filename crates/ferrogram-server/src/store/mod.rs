@@ -15,16 +15,17 @@
 //! The binding of auth keys to users follows <https://core.telegram.org/api/auth>: "Authorization
 //! is associated with a client's encryption key identifier: auth_key_id".
 
-mod admin;
 mod answers;
 mod attempts;
 pub(crate) mod chats;
+mod codes;
 mod conn;
 pub(crate) mod dialogs;
 pub(crate) mod messages;
 mod peers;
 mod prune;
 mod records;
+mod schema;
 pub(crate) mod updates;
 
 pub use answers::{Batch, Once, RequestKey};
@@ -44,7 +45,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 
+use codes::{code_row, set_code_state, CODE_COLUMNS};
 use conn::{Lent, Slot};
+use schema::{SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4};
 
 /// The schema version this code writes (`PRAGMA user_version`).
 pub const SCHEMA_VERSION: i32 = 4;
@@ -54,198 +57,6 @@ pub const DB_FILE_NAME: &str = "server.sqlite3";
 
 /// First id handed to a new user or bot.
 const FIRST_USER_ID: i64 = 1_000_001;
-
-const SCHEMA_V1: &str = "
-CREATE TABLE IF NOT EXISTS server_key (
-    id INTEGER PRIMARY KEY CHECK (id = 1),
-    rsa_key BLOB NOT NULL,
-    created INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS users (
-    id INTEGER PRIMARY KEY,
-    access_hash INTEGER NOT NULL,
-    phone TEXT UNIQUE,
-    first_name TEXT NOT NULL,
-    last_name TEXT NOT NULL,
-    username TEXT UNIQUE,
-    is_bot INTEGER NOT NULL DEFAULT 0,
-    bot_token_secret TEXT,
-    home_dc INTEGER NOT NULL,
-    srp_salt1 BLOB,
-    srp_salt2 BLOB,
-    srp_verifier BLOB,
-    password_hint TEXT,
-    login_email TEXT,
-    created INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS auth_keys (
-    id INTEGER PRIMARY KEY,
-    auth_key BLOB NOT NULL,
-    dc INTEGER NOT NULL,
-    user_id INTEGER REFERENCES users(id),
-    password_pending_user INTEGER REFERENCES users(id),
-    layer INTEGER,
-    api_id INTEGER,
-    device_model TEXT,
-    system_version TEXT,
-    app_version TEXT,
-    lang_code TEXT,
-    expires INTEGER,
-    created INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS sessions (
-    auth_key_id INTEGER NOT NULL REFERENCES auth_keys(id) ON DELETE CASCADE,
-    session_id INTEGER NOT NULL,
-    created INTEGER NOT NULL,
-    last_seen INTEGER NOT NULL,
-    PRIMARY KEY (auth_key_id, session_id)
-);
-CREATE TABLE IF NOT EXISTS login_codes (
-    phone_code_hash TEXT PRIMARY KEY,
-    phone TEXT NOT NULL,
-    phone_as_sent TEXT NOT NULL,
-    code TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    dc INTEGER NOT NULL,
-    created INTEGER NOT NULL,
-    expires INTEGER NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    state TEXT NOT NULL,
-    verified INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS login_codes_by_phone ON login_codes(phone, state);
-CREATE INDEX IF NOT EXISTS login_codes_by_time ON login_codes(created);
-CREATE TABLE IF NOT EXISTS flood_counters (
-    counter_key TEXT PRIMARY KEY,
-    window_end INTEGER NOT NULL,
-    count INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS exported_auths (
-    user_id INTEGER NOT NULL REFERENCES users(id),
-    bytes BLOB NOT NULL,
-    dc INTEGER NOT NULL,
-    created INTEGER NOT NULL
-);
-";
-
-/// Version 2: recorded answers ([`Store::once`]) and the indexes pruning reads by time.
-const SCHEMA_V2: &str = "
-CREATE TABLE IF NOT EXISTS answers (
-    auth_key_id INTEGER NOT NULL,
-    session_id INTEGER NOT NULL,
-    msg_id INTEGER NOT NULL,
-    msg_time INTEGER NOT NULL,
-    result BLOB,
-    error_code INTEGER,
-    error_message TEXT,
-    PRIMARY KEY (auth_key_id, session_id, msg_id)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS answers_by_time ON answers(msg_time);
-CREATE INDEX IF NOT EXISTS sessions_by_last_seen ON sessions(last_seen);
-CREATE INDEX IF NOT EXISTS login_codes_by_expiry ON login_codes(expires);
-CREATE INDEX IF NOT EXISTS auth_keys_signed_out ON auth_keys(created) WHERE user_id IS NULL;
-";
-
-/// Version 4: messages (one copy per owner), dialogs, `random_id`s, basic groups, and every
-/// account's update state and log (see [`updates`]).
-const SCHEMA_V4: &str = "
-CREATE TABLE IF NOT EXISTS update_states (
-    user_id INTEGER PRIMARY KEY,
-    pts INTEGER NOT NULL,
-    qts INTEGER NOT NULL DEFAULT 0,
-    seq INTEGER NOT NULL DEFAULT 0,
-    date INTEGER NOT NULL,
-    next_message_id INTEGER NOT NULL,
-    pruned_to INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE IF NOT EXISTS update_log (
-    user_id INTEGER NOT NULL,
-    pts INTEGER NOT NULL,
-    pts_count INTEGER NOT NULL,
-    date INTEGER NOT NULL,
-    body BLOB NOT NULL,
-    PRIMARY KEY (user_id, pts)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS messages (
-    owner INTEGER NOT NULL,
-    id INTEGER NOT NULL,
-    peer INTEGER NOT NULL,
-    from_id INTEGER NOT NULL,
-    out INTEGER NOT NULL,
-    date INTEGER NOT NULL,
-    edit_date INTEGER,
-    origin_user INTEGER NOT NULL,
-    origin_id INTEGER NOT NULL,
-    text TEXT NOT NULL,
-    body BLOB NOT NULL,
-    PRIMARY KEY (owner, id)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS messages_by_peer ON messages(owner, peer, id);
-CREATE INDEX IF NOT EXISTS messages_by_origin ON messages(origin_user, origin_id);
-CREATE TABLE IF NOT EXISTS dialogs (
-    owner INTEGER NOT NULL,
-    peer INTEGER NOT NULL,
-    top_message INTEGER NOT NULL,
-    top_date INTEGER NOT NULL,
-    read_inbox_max_id INTEGER NOT NULL,
-    read_outbox_max_id INTEGER NOT NULL,
-    unread_count INTEGER NOT NULL,
-    pinned INTEGER NOT NULL,
-    PRIMARY KEY (owner, peer)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS dialogs_by_date ON dialogs(owner, top_date, top_message);
-CREATE TABLE IF NOT EXISTS random_ids (
-    user_id INTEGER NOT NULL,
-    random_id INTEGER NOT NULL,
-    message_id INTEGER NOT NULL,
-    PRIMARY KEY (user_id, random_id)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS chats (
-    id INTEGER PRIMARY KEY,
-    title TEXT NOT NULL,
-    creator INTEGER NOT NULL,
-    date INTEGER NOT NULL,
-    version INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS chat_participants (
-    chat_id INTEGER NOT NULL,
-    user_id INTEGER NOT NULL,
-    inviter_id INTEGER NOT NULL,
-    date INTEGER NOT NULL,
-    admin INTEGER NOT NULL,
-    PRIMARY KEY (chat_id, user_id)
-);
-CREATE INDEX IF NOT EXISTS chat_participants_by_user ON chat_participants(user_id);
-CREATE INDEX IF NOT EXISTS auth_keys_by_user ON auth_keys(user_id);
-";
-
-/// Version 3: peers (see `peers.rs`): the secret access hashes are derived from (random from
-/// SQLite's CSPRNG, made once), contacts, profile texts and case-insensitively unique usernames.
-/// Applied once, when a file older than version 3 is opened (`ALTER TABLE` is not idempotent).
-const SCHEMA_V3: &str = "
-CREATE TABLE IF NOT EXISTS peer_secret (
-    id INTEGER PRIMARY KEY CHECK (id = 1),
-    secret BLOB NOT NULL CHECK (length(secret) = 32)
-);
-INSERT OR IGNORE INTO peer_secret (id, secret) VALUES (1, randomblob(32));
-CREATE TABLE IF NOT EXISTS contacts (
-    owner_id INTEGER NOT NULL REFERENCES users(id),
-    user_id INTEGER NOT NULL REFERENCES users(id),
-    first_name TEXT NOT NULL,
-    last_name TEXT NOT NULL,
-    phone TEXT NOT NULL,
-    added INTEGER NOT NULL,
-    PRIMARY KEY (owner_id, user_id)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS contacts_by_user ON contacts(user_id);
--- Usernames were unique only as written; of two that differ only in case, the older account
--- keeps its username.
-UPDATE users SET username = NULL WHERE EXISTS (
-    SELECT 1 FROM users older WHERE older.username = users.username COLLATE NOCASE AND older.id < users.id
-);
-CREATE UNIQUE INDEX IF NOT EXISTS users_by_username ON users(username COLLATE NOCASE);
-ALTER TABLE users ADD COLUMN about TEXT;
-";
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -355,9 +166,6 @@ const USER_COLUMNS: &str = "id, access_hash, phone, first_name, last_name, usern
 
 const AUTH_KEY_COLUMNS: &str = "id, auth_key, dc, user_id, password_pending_user, layer, api_id, device_model, \
      system_version, app_version, lang_code, expires, created";
-
-const CODE_COLUMNS: &str = "phone_code_hash, phone, phone_as_sent, code, kind, dc, created, expires, attempts, \
-     state, verified";
 
 impl Store {
     /// Opens (creating if needed) `dir/server.sqlite3`, creating `dir` too. The dir is made (or
@@ -688,77 +496,6 @@ impl Store {
         rows.collect::<Result<Vec<i64>, _>>().during("list sessions")
     }
 
-    // ---- login codes ----
-
-    /// Stores a new active code; every other active code of the same phone becomes superseded.
-    pub fn insert_code(&self, code: &LoginCode) -> Result<(), StoreError> {
-        self.write("insert login code", |tx| {
-            tx.execute(
-                "UPDATE login_codes SET state = 'superseded' WHERE phone = ?1 AND state = 'active'",
-                [&code.phone],
-            )
-            .during("supersede login codes")?;
-            tx.execute(
-                &format!(
-                    "INSERT INTO login_codes ({CODE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
-                ),
-                params![
-                    code.phone_code_hash,
-                    code.phone,
-                    code.phone_as_sent,
-                    code.code,
-                    code.kind.as_str(),
-                    code.dc,
-                    code.created,
-                    code.expires,
-                    code.attempts,
-                    code.state.as_str(),
-                    code.verified,
-                ],
-            )
-            .during("insert login code")?;
-            Ok(())
-        })
-    }
-
-    /// The code with this `phone_code_hash`.
-    pub fn code(&self, phone_code_hash: &str) -> Result<Option<LoginCode>, StoreError> {
-        self.lock()
-            .query_row(
-                &format!("SELECT {CODE_COLUMNS} FROM login_codes WHERE phone_code_hash = ?1"),
-                [phone_code_hash],
-                code_row,
-            )
-            .optional()
-            .during("read login code")?
-            .transpose()
-    }
-
-    /// Sets a code's state.
-    pub fn set_code_state(&self, phone_code_hash: &str, state: CodeState) -> Result<(), StoreError> {
-        self.write("set login code state", |tx| set_code_state(tx, phone_code_hash, state))
-    }
-
-    /// Marks a code as entered correctly for a number that has no account yet.
-    pub fn mark_code_verified(&self, phone_code_hash: &str) -> Result<(), StoreError> {
-        self.write("mark code verified", |tx| {
-            tx.execute("UPDATE login_codes SET verified = 1 WHERE phone_code_hash = ?1", [phone_code_hash])
-                .during("mark code verified")?;
-            Ok(())
-        })
-    }
-
-    /// The most recent codes, newest first.
-    pub fn recent_codes(&self, limit: usize) -> Result<Vec<LoginCode>, StoreError> {
-        let conn = self.lock();
-        let mut stmt = conn
-            .prepare(&format!("SELECT {CODE_COLUMNS} FROM login_codes ORDER BY created DESC, rowid DESC LIMIT ?1"))
-            .during("list login codes")?;
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows = stmt.query_map([limit], code_row).during("list login codes")?;
-        rows.map(|r| r.during("list login codes").and_then(|x| x)).collect()
-    }
-
     // ---- sign-in as one transaction ----
 
     /// Completes a sign-in: the code becomes used and the key is bound to the user, atomically.
@@ -905,15 +642,6 @@ fn bind(tx: &Connection, auth_key_id: i64, user_id: Option<i64>) -> Result<bool,
     Ok(changed > 0)
 }
 
-fn set_code_state(tx: &Connection, phone_code_hash: &str, state: CodeState) -> Result<(), StoreError> {
-    tx.execute(
-        "UPDATE login_codes SET state = ?2 WHERE phone_code_hash = ?1",
-        params![phone_code_hash, state.as_str()],
-    )
-    .during("set login code state")?;
-    Ok(())
-}
-
 fn insert_user(tx: &Connection, user: &NewUser, now: i64) -> Result<UserRecord, StoreError> {
     let id: i64 = tx
         .query_row("SELECT COALESCE(MAX(id) + 1, ?1) FROM users", [FIRST_USER_ID], |r| r.get(0))
@@ -1009,112 +737,5 @@ fn auth_key_row(r: &Row<'_>) -> rusqlite::Result<Result<AuthKeyRecord, StoreErro
     }))
 }
 
-fn code_row(r: &Row<'_>) -> rusqlite::Result<Result<LoginCode, StoreError>> {
-    let kind: String = r.get(4)?;
-    let state: String = r.get(9)?;
-    let Some(kind) = CodeKind::parse(&kind) else {
-        return Ok(Err(StoreError::Corrupt { table: "login_codes", column: "kind", value: kind }));
-    };
-    let Some(state) = CodeState::parse(&state) else {
-        return Ok(Err(StoreError::Corrupt { table: "login_codes", column: "state", value: state }));
-    };
-    Ok(Ok(LoginCode {
-        phone_code_hash: r.get(0)?,
-        phone: r.get(1)?,
-        phone_as_sent: r.get(2)?,
-        code: r.get(3)?,
-        kind,
-        dc: r.get(5)?,
-        created: r.get(6)?,
-        expires: r.get(7)?,
-        attempts: r.get(8)?,
-        state,
-        verified: r.get(10)?,
-    }))
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn user(phone: &str) -> NewUser {
-        NewUser {
-            phone: Some(phone.into()),
-            first_name: "Ada".into(),
-            last_name: "Lovelace".into(),
-            username: None,
-            bot_token_secret: None,
-            home_dc: 2,
-            password: None,
-            login_email: None,
-            access_hash: 42,
-        }
-    }
-
-    #[test]
-    fn users_get_sequential_ids_and_unique_phones() {
-        let store = Store::open_in_memory().unwrap();
-        let a = store.create_user(&user("15550001"), 10).unwrap();
-        let b = store.create_user(&user("15550002"), 10).unwrap();
-        assert_eq!(a.id, FIRST_USER_ID);
-        assert_eq!(b.id, FIRST_USER_ID + 1);
-        assert!(store.create_user(&user("15550001"), 10).is_err());
-        assert_eq!(store.user_by_phone("15550002").unwrap(), Some(b));
-    }
-
-    #[test]
-    fn injected_fault_fails_exactly_one_write() {
-        let store = Store::open_in_memory().unwrap();
-        store.fail_next_write();
-        assert!(matches!(store.create_user(&user("1555"), 1), Err(StoreError::InjectedFault)));
-        assert!(store.user_by_phone("1555").unwrap().is_none());
-        store.create_user(&user("1555"), 1).unwrap();
-    }
-
-    #[test]
-    fn flood_counter_resets_after_its_window() {
-        let store = Store::open_in_memory().unwrap();
-        assert_eq!(store.bump_flood("k", 60, 100).unwrap(), (1, 160));
-        assert_eq!(store.bump_flood("k", 60, 159).unwrap(), (2, 160));
-        assert_eq!(store.flood_window("k", 159).unwrap(), Some((2, 160)));
-        assert_eq!(store.flood_window("k", 160).unwrap(), None);
-        assert_eq!(store.bump_flood("k", 60, 160).unwrap(), (1, 220));
-    }
-
-    #[test]
-    fn new_code_supersedes_the_active_one() {
-        let store = Store::open_in_memory().unwrap();
-        let code = |hash: &str| LoginCode {
-            phone_code_hash: hash.into(),
-            phone: "1555".into(),
-            phone_as_sent: "+1555".into(),
-            code: "12345".into(),
-            kind: CodeKind::Sms,
-            dc: 2,
-            created: 1,
-            expires: 100,
-            attempts: 0,
-            state: CodeState::Active,
-            verified: false,
-        };
-        store.insert_code(&code("a")).unwrap();
-        store.insert_code(&code("b")).unwrap();
-        assert_eq!(store.code("a").unwrap().unwrap().state, CodeState::Superseded);
-        assert_eq!(store.code("b").unwrap().unwrap().state, CodeState::Active);
-    }
-
-    #[test]
-    fn reopening_a_file_keeps_users_and_bindings() {
-        let dir = tempfile::tempdir().unwrap();
-        {
-            let store = Store::open_dir(dir.path()).unwrap();
-            let u = store.create_user(&user("1555"), 1).unwrap();
-            store.insert_auth_key(7, &[9u8; 256], 2, None, 1).unwrap();
-            assert!(store.bind_auth_key(7, Some(u.id)).unwrap());
-        }
-        let store = Store::open_dir(dir.path()).unwrap();
-        let key = store.auth_key(7).unwrap().unwrap();
-        assert_eq!(key.user_id, Some(FIRST_USER_ID));
-        assert_eq!(key.key, [9u8; 256]);
-    }
-}
+mod tests;
