@@ -28,11 +28,10 @@
 
 mod keys;
 mod table;
+mod wrappers;
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::Duration;
-
-use ferrogram_tl::{functions, Deserializable, Identifiable, RawQuery};
 
 use crate::authkey::AuthKey;
 use crate::crypto::Side;
@@ -44,6 +43,7 @@ use keys::KeyCache;
 use table::{SessionTable, TableLimits};
 
 pub use table::SessionKey;
+pub use wrappers::{innermost_call, InnermostCall};
 
 /// One of the shell's connections, as the endpoint knows it (from
 /// [`ServerEndpoint::connect`]).
@@ -426,28 +426,5 @@ impl ServerEndpoint {
 /// Whether a call subscribes its session to updates: any call not wrapped (at any depth of the
 /// `invokeWithLayer` / `initConnection` / `invokeAfterMsg` wrappers) in `invokeWithoutUpdates`.
 fn asks_for_updates(body: &[u8]) -> bool {
-    let mut current = body.to_vec();
-    for _ in 0..8 {
-        let Some(id) = current.get(..4).and_then(|b| b.try_into().ok()).map(u32::from_le_bytes) else {
-            return false;
-        };
-        let inner = match id {
-            functions::InvokeWithoutUpdates::<RawQuery>::CONSTRUCTOR_ID => return false,
-            functions::InvokeWithLayer::<RawQuery>::CONSTRUCTOR_ID => {
-                functions::InvokeWithLayer::<RawQuery>::from_bytes(&current).map(|w| w.query)
-            }
-            functions::InitConnection::<RawQuery>::CONSTRUCTOR_ID => {
-                functions::InitConnection::<RawQuery>::from_bytes(&current).map(|w| w.query)
-            }
-            functions::InvokeAfterMsg::<RawQuery>::CONSTRUCTOR_ID => {
-                functions::InvokeAfterMsg::<RawQuery>::from_bytes(&current).map(|w| w.query)
-            }
-            _ => return true,
-        };
-        match inner {
-            Ok(query) => current = query.0,
-            Err(_) => return false,
-        }
-    }
-    false
+    innermost_call(body).is_some_and(|call| !call.without_updates)
 }

@@ -3,7 +3,7 @@
 //! A client is served in the nearest known layer not newer than the one it announced; one older
 //! than every known layer is answered `400 CONNECTION_LAYER_INVALID`.
 
-use ferrogram_tl::{functions, Deserializable, Identifiable, RawQuery};
+use ferrogram_mtproto::endpoint::innermost_call;
 use ferrogram_tl_layers::{Layers, TranslateError};
 
 use crate::context::RpcError;
@@ -47,7 +47,7 @@ pub fn lift(layers: &Layers, request: &[u8], known_layer: Option<i32>) -> Result
             RpcError::new(code, name)
         })?
     };
-    let method = innermost_method(&query).and_then(ferrogram_tl::name_for_id);
+    let method = innermost_call(&query).and_then(|call| ferrogram_tl::name_for_id(call.method_id));
     Ok(LiftedCall { announced, layer, query, method })
 }
 
@@ -78,30 +78,4 @@ pub fn lower_updates(layers: &Layers, announced: Option<i32>, updates: &[u8]) ->
             None
         }
     }
-}
-
-/// The id of the method inside the `invokeWithLayer`/`initConnection`/... wrappers.
-fn innermost_method(query: &[u8]) -> Option<u32> {
-    let mut current = query.to_vec();
-    for _ in 0..8 {
-        let query = current.as_slice();
-        let id = u32::from_le_bytes(query.get(..4)?.try_into().ok()?);
-        let inner = match id {
-            functions::InvokeWithLayer::<RawQuery>::CONSTRUCTOR_ID => {
-                functions::InvokeWithLayer::<RawQuery>::from_bytes(query).ok()?.query
-            }
-            functions::InitConnection::<RawQuery>::CONSTRUCTOR_ID => {
-                functions::InitConnection::<RawQuery>::from_bytes(query).ok()?.query
-            }
-            functions::InvokeWithoutUpdates::<RawQuery>::CONSTRUCTOR_ID => {
-                functions::InvokeWithoutUpdates::<RawQuery>::from_bytes(query).ok()?.query
-            }
-            functions::InvokeAfterMsg::<RawQuery>::CONSTRUCTOR_ID => {
-                functions::InvokeAfterMsg::<RawQuery>::from_bytes(query).ok()?.query
-            }
-            _ => return Some(id),
-        };
-        current = inner.0;
-    }
-    None
 }
