@@ -3,60 +3,15 @@
 //! recovered exactly by `updates.getDifference`; and after a restart the sequence continues and
 //! a difference still returns exactly what was missed.
 
+mod common;
+mod messaging;
 mod support;
 
 use ferrogram_mtproto::transport::TransportKind;
 use ferrogram_server::net::LocalServer;
 use ferrogram_tl::{enums, functions, types, Deserializable};
+use messaging::send_request as send;
 use support::*;
-
-/// `other` as `me`'s client learns it: imported as a contact by phone.
-async fn peer(me: &mut RawClient, phone: &str) -> enums::InputPeer {
-    let contact = types::InputPhoneContact {
-        client_id: 1,
-        phone: phone.into(),
-        first_name: "Friend".into(),
-        last_name: String::new(),
-        note: None,
-    };
-    let enums::contacts::ImportedContacts::ImportedContacts(imported) = me
-        .invoke(&functions::contacts::ImportContacts { contacts: vec![contact.into()] })
-        .await
-        .expect("importContacts");
-    match imported.users.into_iter().next() {
-        Some(enums::User::User(user)) => {
-            types::InputPeerUser { user_id: user.id, access_hash: user.access_hash.expect("a hash") }.into()
-        }
-        other => panic!("expected the user, got {other:?}"),
-    }
-}
-
-fn send(peer: &enums::InputPeer, text: &str, random_id: i64) -> functions::messages::SendMessage {
-    functions::messages::SendMessage {
-        peer: peer.clone(),
-        message: text.into(),
-        random_id,
-        no_webpage: false,
-        silent: false,
-        background: false,
-        clear_draft: false,
-        noforwards: false,
-        update_stickersets_order: false,
-        invert_media: false,
-        allow_paid_floodskip: false,
-        reply_to: None,
-        reply_markup: None,
-        entities: None,
-        schedule_date: None,
-        schedule_repeat_period: None,
-        send_as: None,
-        quick_reply_shortcut: None,
-        effect: None,
-        allow_paid_stars: None,
-        suggested_post: None,
-        rich_message: None,
-    }
-}
 
 /// The (pts, text) of a pushed private message.
 fn short_message(update: &[u8]) -> (i32, String) {
@@ -72,6 +27,12 @@ async fn state(client: &mut RawClient) -> types::updates::State {
 }
 
 /// The texts of the new messages in the difference from `pts`.
+/// `phone`'s user as `me` learns it, as an input peer.
+async fn peer(me: &mut RawClient, phone: &str) -> enums::InputPeer {
+    let user = me.import_contact(phone).await.expect("importContacts");
+    types::InputPeerUser { user_id: user.id, access_hash: user.access_hash.expect("a hash") }.into()
+}
+
 async fn missed_texts(client: &mut RawClient, pts: i32, date: i32) -> (Vec<String>, i32) {
     let request = functions::updates::GetDifference {
         pts,

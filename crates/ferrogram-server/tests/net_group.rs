@@ -2,11 +2,14 @@
 //! forward to a private chat and a revoked delete. Every party's pushed updates arrive in order
 //! with consecutive pts in its own box (no hole, no repeat), and each carries what happened.
 
+mod common;
+mod messaging;
 mod support;
 
 use ferrogram_mtproto::transport::TransportKind;
 use ferrogram_server::net::LocalServer;
 use ferrogram_tl::{enums, functions, types, Deserializable};
+use messaging::send_request;
 use support::*;
 
 /// A signed-in client and the pts its box is known to be at.
@@ -94,51 +97,8 @@ fn pts_of(update: &enums::Update) -> Option<(i32, i32)> {
     }
 }
 
-async fn input_user(me: &mut RawClient, phone: &str) -> types::User {
-    let contact = types::InputPhoneContact {
-        client_id: 7,
-        phone: phone.into(),
-        first_name: "F".into(),
-        last_name: String::new(),
-        note: None,
-    };
-    let enums::contacts::ImportedContacts::ImportedContacts(imported) =
-        me.invoke(&functions::contacts::ImportContacts { contacts: vec![contact.into()] }).await.expect("import");
-    match imported.users.into_iter().next() {
-        Some(enums::User::User(user)) => user,
-        other => panic!("{other:?}"),
-    }
-}
-
 fn as_input(user: &types::User) -> enums::InputUser {
     types::InputUser { user_id: user.id, access_hash: user.access_hash.expect("a hash") }.into()
-}
-
-fn send(peer: enums::InputPeer, text: &str, random_id: i64) -> functions::messages::SendMessage {
-    functions::messages::SendMessage {
-        peer,
-        message: text.into(),
-        random_id,
-        no_webpage: false,
-        silent: false,
-        background: false,
-        clear_draft: false,
-        noforwards: false,
-        update_stickersets_order: false,
-        invert_media: false,
-        allow_paid_floodskip: false,
-        reply_to: None,
-        reply_markup: None,
-        entities: None,
-        schedule_date: None,
-        schedule_repeat_period: None,
-        send_as: None,
-        quick_reply_shortcut: None,
-        effect: None,
-        allow_paid_stars: None,
-        suggested_post: None,
-        rich_message: None,
-    }
 }
 
 fn affected(answer: enums::messages::AffectedMessages) -> (i32, i32) {
@@ -164,8 +124,8 @@ async fn a_group_conversation_reaches_every_member_in_order() {
     let mut ada = Party::join(&server, "9996621101", "Ada").await;
     let mut bob = Party::join(&server, "9996621102", "Bob").await;
     let mut carol = Party::join(&server, "9996621103", "Carol").await;
-    let bob_user = input_user(&mut ada.client, "9996621102").await;
-    let carol_user = input_user(&mut ada.client, "9996621103").await;
+    let bob_user = ada.client.import_contact("9996621102").await.expect("import");
+    let carol_user = ada.client.import_contact("9996621103").await.expect("import");
 
     // Ada makes the group: each member gets the creation in its own box.
     let create = functions::messages::CreateChat {
@@ -185,7 +145,7 @@ async fn a_group_conversation_reaches_every_member_in_order() {
     }
 
     // Ada writes: both others get it, from Ada, in the group.
-    let answer = ada.client.invoke(&send(group.clone(), "hi all", 1)).await.expect("sent");
+    let answer = ada.client.invoke(&send_request(&group, "hi all", 1)).await.expect("sent");
     let (pts, count) = last_pts(&answer);
     ada.applied(pts, count);
     let mut ids = Vec::new();
@@ -214,7 +174,7 @@ async fn a_group_conversation_reaches_every_member_in_order() {
     assert_eq!(got, vec![Got::ReadOutbox(2)]);
 
     // Carol forwards the message to Bob privately: Bob gets a new message in their chat.
-    let to_bob = input_user(&mut carol.client, "9996621102").await;
+    let to_bob = carol.client.import_contact("9996621102").await.expect("import");
     let forward = functions::messages::ForwardMessages {
         silent: false,
         background: false,

@@ -304,6 +304,24 @@ impl RawClient {
         }
     }
 
+    /// The user of `phone` as this client learns it: imported as a contact (its access hash is
+    /// this account's).
+    pub async fn import_contact(&mut self, phone: &str) -> Result<types::User, ClientError> {
+        let contact = types::InputPhoneContact {
+            client_id: 1,
+            phone: phone.into(),
+            first_name: "Friend".into(),
+            last_name: String::new(),
+            note: None,
+        };
+        let enums::contacts::ImportedContacts::ImportedContacts(imported) =
+            self.invoke(&functions::contacts::ImportContacts { contacts: vec![contact.into()] }).await?;
+        match imported.users.into_iter().next() {
+            Some(enums::User::User(user)) => Ok(user),
+            other => panic!("expected the imported user, got {other:?}"),
+        }
+    }
+
     /// Updates received and not yet taken.
     pub fn pending_updates(&self) -> usize {
         self.updates.len()
