@@ -56,6 +56,9 @@ pub(crate) struct Writer {
 impl Writer {
     /// Starts the writer thread.
     pub(crate) fn start() -> Result<Writer, std::io::Error> {
+        // Unbounded as a channel, bounded in use: a connection submits one job per read and
+        // awaits its answer before reading again, so at most one job per open connection waits
+        // here (`NetLimits::max_connections`), each of one read's calls.
         let (jobs, queue) = mpsc::channel();
         std::thread::Builder::new().name("ferrogram-store-writer".into()).spawn(move || run(queue))?;
         Ok(Writer { jobs })
