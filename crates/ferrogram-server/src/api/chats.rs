@@ -88,7 +88,7 @@ impl Api {
         pushes: &mut Vec<Push>,
     ) -> Result<Vec<u8>, RpcError> {
         let errors = messages::CreateChat::POSSIBLE_ERRORS;
-        let (_, me) = self.user_of(ctx)?;
+        let me = self.me(ctx)?;
         let title = check_title(&req.title, errors)?;
         if req.users.len() >= MAX_CHAT_MEMBERS {
             return Err(fail(errors, "USERS_TOO_MUCH"));
@@ -127,7 +127,7 @@ impl Api {
         pushes: &mut Vec<Push>,
     ) -> Result<Vec<u8>, RpcError> {
         let errors = messages::AddChatUser::POSSIBLE_ERRORS;
-        let (_, me) = self.user_of(ctx)?;
+        let me = self.me(ctx)?;
         let (chat, members) = self.group_of(&me, req.chat_id)?;
         let user = self.resolve_input_user(&me, &req.user_id)?;
         if members.iter().any(|m| m.user_id == user.id) {
@@ -154,7 +154,7 @@ impl Api {
         pushes: &mut Vec<Push>,
     ) -> Result<Vec<u8>, RpcError> {
         let errors = messages::DeleteChatUser::POSSIBLE_ERRORS;
-        let (_, me) = self.user_of(ctx)?;
+        let me = self.me(ctx)?;
         let (chat, members) = self.group_of(&me, req.chat_id)?;
         let user = self.resolve_input_user(&me, &req.user_id)?;
         let Some(member) = members.iter().find(|m| m.user_id == user.id) else {
@@ -178,7 +178,7 @@ impl Api {
         pushes: &mut Vec<Push>,
     ) -> Result<Vec<u8>, RpcError> {
         let errors = messages::EditChatTitle::POSSIBLE_ERRORS;
-        let (_, me) = self.user_of(ctx)?;
+        let me = self.me(ctx)?;
         let (chat, members) = self.group_of(&me, req.chat_id)?;
         let title = check_title(&req.title, errors)?;
         if title == chat.title {
@@ -193,7 +193,7 @@ impl Api {
 
     /// `messages.getChats`: the basic groups with these ids (unknown ids left out).
     pub(crate) fn get_chats(&self, ctx: &CallContext, req: messages::GetChats) -> Result<Vec<u8>, RpcError> {
-        let (_, me) = self.user_of(ctx)?;
+        let me = self.me(ctx)?;
         let mut chats = Vec::new();
         for id in req.id.iter().take(MAX_CHAT_MEMBERS) {
             if let Some(chat) = self.chat_view(me.id, *id)? {
@@ -205,7 +205,7 @@ impl Api {
 
     /// `messages.getFullChat`: a group `me` is in, with its members.
     pub(crate) fn get_full_chat(&self, ctx: &CallContext, req: messages::GetFullChat) -> Result<Vec<u8>, RpcError> {
-        let (_, me) = self.user_of(ctx)?;
+        let me = self.me(ctx)?;
         let (chat, members) = self.group_of(&me, req.chat_id)?;
         let participants = types::ChatParticipants {
             chat_id: chat.id,

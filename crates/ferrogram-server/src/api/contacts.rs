@@ -66,7 +66,7 @@ impl Api {
     /// The signed-in user of a call to a method bots may use (`bots_can_use`) or not
     /// (`400 BOT_METHOD_INVALID` for a bot then).
     pub(crate) fn caller(&self, ctx: &CallContext, bots_can_use: bool) -> Result<UserRecord, RpcError> {
-        let (_, me) = self.user_of(ctx)?;
+        let me = self.me(ctx)?;
         if me.is_bot && !bots_can_use {
             return Err(fail(&[], "BOT_METHOD_INVALID"));
         }

@@ -107,7 +107,7 @@ impl Api {
         req: messages::DeleteMessages,
         pushes: &mut Vec<Push>,
     ) -> Result<Vec<u8>, RpcError> {
-        let (_, me) = self.user_of(ctx)?;
+        let me = self.me(ctx)?;
         let ids: BTreeSet<i32> = req.id.iter().copied().filter(|id| *id > 0).take(MAX_DELETE).collect();
         let (pts, pts_count) = self.delete_and_push(ctx, me.id, &ids, req.revoke, pushes)?;
         Ok(enums::messages::AffectedMessages::from(types::messages::AffectedMessages { pts, pts_count }).to_bytes())
@@ -124,7 +124,7 @@ impl Api {
         pushes: &mut Vec<Push>,
     ) -> Result<Vec<u8>, RpcError> {
         let errors = messages::DeleteHistory::POSSIBLE_ERRORS;
-        let (_, me) = self.user_of(ctx)?;
+        let me = self.me(ctx)?;
         let peer = self.readable(&me, &req.peer, errors)?;
         let query = HistoryQuery {
             max_id: if req.max_id > 0 { req.max_id.saturating_add(1) } else { 0 },

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 
-use ferrogram_tl::{enums, types, Serializable};
+use ferrogram_tl::{enums, types, Identifiable, Serializable};
 use rusqlite::Connection;
 
 use super::failure;
@@ -186,10 +186,10 @@ pub(crate) fn deliver(
             None => None,
         };
         // The id comes with the pts: the message is built inside the log entry's making.
-        let (id, pts, message) = store::updates::advance(conn, owner, 1, 1, out.date, keep, |id, pts| {
+        let (id, pts, (message, body)) = store::updates::advance(conn, owner, 1, 1, out.date, keep, |id, pts| {
             let message = message_for(out, owner, id, reply_to);
-            let update = types::UpdateNewMessage { message: message.clone(), pts, pts_count: 1 };
-            (enums::Update::from(update).to_bytes(), message)
+            let body = message.to_bytes();
+            (new_message_bytes(&body, pts), (message, body))
         })?;
         if owner == out.sender {
             origin_id = id;
@@ -205,7 +205,7 @@ pub(crate) fn deliver(
             origin_user: out.sender,
             origin_id,
             text: out.text.clone(),
-            body: message.to_bytes(),
+            body,
         };
         store::messages::insert(conn, &row)?;
         delivered.push(Delivered { owner, id, pts, message });
@@ -321,6 +321,17 @@ pub(crate) fn short_update(
         },
         _ => updates_of(vec![new_message(d)], date, users, chats),
     }
+}
+
+/// The serialized `updateNewMessage` of a serialized message at `pts` (one pts): the message is
+/// serialized once for its row and its log entry, not once each.
+fn new_message_bytes(message: &[u8], pts: i32) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(4 + message.len() + 8);
+    bytes.extend_from_slice(&types::UpdateNewMessage::CONSTRUCTOR_ID.to_le_bytes());
+    bytes.extend_from_slice(message);
+    bytes.extend_from_slice(&pts.to_le_bytes());
+    bytes.extend_from_slice(&1i32.to_le_bytes());
+    bytes
 }
 
 /// `updateNewMessage` of a delivered copy.
@@ -445,5 +456,28 @@ impl Api {
             self.push_to(pushes, d.owner, caller_key, &short_update(d, date, users, chats));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_message_is_logged_as_its_update_would_serialize() {
+        let out = Outgoing {
+            sender: 7,
+            place: Place::Private(9),
+            date: 1_700_000_000,
+            text: "hi".into(),
+            entities: Some(vec![types::MessageEntityBold { offset: 0, length: 2 }.into()]),
+            silent: false,
+            fwd_from: None,
+            action: None,
+            reply_to: Some(3),
+        };
+        let message = message_for(&out, 9, 41, Some(5));
+        let update = enums::Update::from(types::UpdateNewMessage { message: message.clone(), pts: 1234, pts_count: 1 });
+        assert_eq!(new_message_bytes(&message.to_bytes(), 1234), update.to_bytes());
     }
 }

@@ -27,7 +27,7 @@ impl Api {
         pushes: &mut Vec<Push>,
     ) -> Result<Vec<u8>, RpcError> {
         let errors = messages::EditMessage::POSSIBLE_ERRORS;
-        let (_, me) = self.user_of(ctx)?;
+        let me = self.me(ctx)?;
         let target = self.target(&me, &req.peer, errors)?;
         if req.media.is_some() {
             return Err(fail(errors, "MEDIA_PREV_INVALID"));
@@ -104,7 +104,7 @@ impl Api {
         pushes: &mut Vec<Push>,
     ) -> Result<Vec<u8>, RpcError> {
         let errors = messages::ReadHistory::POSSIBLE_ERRORS;
-        let (_, me) = self.user_of(ctx)?;
+        let me = self.me(ctx)?;
         let target = self.target(&me, &req.peer, errors).map_err(|e| match e.name.as_str() {
             "CHAT_WRITE_FORBIDDEN" => fail(errors, "CHAT_ID_INVALID"),
             _ => e,

@@ -81,7 +81,7 @@ impl Api {
     /// shifted by `add_offset`, between `min_id` and `max_id`, at most 100.
     pub(crate) fn get_history(&self, ctx: &CallContext, req: messages::GetHistory) -> Result<Vec<u8>, RpcError> {
         let errors = messages::GetHistory::POSSIBLE_ERRORS;
-        let (_, me) = self.user_of(ctx)?;
+        let me = self.me(ctx)?;
         let peer = self.readable(&me, &req.peer, errors)?;
         let query = HistoryQuery {
             offset_id: req.offset_id.max(0),
@@ -101,7 +101,7 @@ impl Api {
     /// `messages.getHistory`. Filters for media match nothing: no message here has media.
     pub(crate) fn search(&self, ctx: &CallContext, req: messages::Search) -> Result<Vec<u8>, RpcError> {
         let errors = messages::Search::POSSIBLE_ERRORS;
-        let (_, me) = self.user_of(ctx)?;
+        let me = self.me(ctx)?;
         let peer = match &req.peer {
             enums::InputPeer::Empty(_) => None,
             peer => Some(self.readable(&me, peer, errors)?),
@@ -135,7 +135,7 @@ impl Api {
     /// `messages.getMessages`: messages of `me`'s box by id (`inputMessageReplyTo`: the message
     /// it answers); `messageEmpty` for what is not there.
     pub(crate) fn get_messages(&self, ctx: &CallContext, req: messages::GetMessages) -> Result<Vec<u8>, RpcError> {
-        let (_, me) = self.user_of(ctx)?;
+        let me = self.me(ctx)?;
         let mut messages = Vec::with_capacity(req.id.len().min(200));
         for input in req.id.iter().take(200) {
             let (id, replied) = match input {
@@ -195,7 +195,7 @@ impl Api {
     /// below `(offset_date, offset_id)` when set; `messages.dialogsSlice` when not all fit.
     pub(crate) fn get_dialogs(&self, ctx: &CallContext, req: messages::GetDialogs) -> Result<Vec<u8>, RpcError> {
         let errors = messages::GetDialogs::POSSIBLE_ERRORS;
-        let (_, me) = self.user_of(ctx)?;
+        let me = self.me(ctx)?;
         if req.folder_id.is_some_and(|f| f != 0 && f != 1) {
             return Err(fail(errors, "FOLDER_ID_INVALID"));
         }
@@ -240,7 +240,7 @@ impl Api {
         req: messages::GetPeerDialogs,
     ) -> Result<Vec<u8>, RpcError> {
         let errors = messages::GetPeerDialogs::POSSIBLE_ERRORS;
-        let (_, me) = self.user_of(ctx)?;
+        let me = self.me(ctx)?;
         if req.peers.is_empty() {
             return Err(fail(errors, "INPUT_PEERS_EMPTY"));
         }
@@ -269,7 +269,7 @@ impl Api {
         ctx: &CallContext,
         req: messages::GetPinnedDialogs,
     ) -> Result<Vec<u8>, RpcError> {
-        let (_, me) = self.user_of(ctx)?;
+        let me = self.me(ctx)?;
         let rows = if req.folder_id == 0 {
             let rows = self.store.dialogs(me.id, None, false, MAX_DIALOGS_LIMIT as u32);
             rows.map_err(|e| failure::internal(&e))?.into_iter().filter(|d| d.pinned > 0).collect()

@@ -168,7 +168,7 @@ impl Api {
     /// viewer's `access_hash` for it) as the viewer sees it; `userEmpty` for what names no one
     /// (a wrong hash, an unknown id, `inputUserEmpty`).
     pub(crate) fn get_users(&self, ctx: &CallContext, req: users::GetUsers) -> Result<Vec<u8>, RpcError> {
-        let (_, me) = self.user_of(ctx)?;
+        let me = self.me(ctx)?;
         let mut found: Vec<enums::User> = Vec::with_capacity(req.id.len().min(MAX_GET_USERS));
         for input in req.id.iter().take(MAX_GET_USERS) {
             let user = match self.resolve_input_user(&me, input) {
@@ -193,7 +193,7 @@ impl Api {
     /// settings, no common chats).
     pub(crate) fn get_full_user(&self, ctx: &CallContext, req: users::GetFullUser) -> Result<Vec<u8>, RpcError> {
         let errors = users::GetFullUser::POSSIBLE_ERRORS;
-        let (_, me) = self.user_of(ctx)?;
+        let me = self.me(ctx)?;
         let user = self.resolve_input_user(&me, &req.id).map_err(|e| match e.name.as_str() {
             "USER_ID_INVALID" => fail(errors, "USER_ID_INVALID"),
             _ => e,

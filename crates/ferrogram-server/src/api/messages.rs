@@ -168,7 +168,7 @@ impl Api {
         pushes: &mut Vec<Push>,
     ) -> Result<Vec<u8>, RpcError> {
         let errors = messages::SendMessage::POSSIBLE_ERRORS;
-        let (_, me) = self.user_of(ctx)?;
+        let me = self.me(ctx)?;
         let target = self.target(&me, &req.peer, errors)?;
         if req.send_as.is_some() {
             // Only channels may be sent as, and none exist here.
@@ -269,7 +269,7 @@ impl Api {
         pushes: &mut Vec<Push>,
     ) -> Result<Vec<u8>, RpcError> {
         let errors = messages::ForwardMessages::POSSIBLE_ERRORS;
-        let (_, me) = self.user_of(ctx)?;
+        let me = self.me(ctx)?;
         if req.id.is_empty() {
             return Err(fail(errors, "MESSAGE_IDS_EMPTY"));
         }
@@ -352,7 +352,7 @@ impl Api {
         pushes: &mut Vec<Push>,
     ) -> Result<Vec<u8>, RpcError> {
         let errors = messages::SetTyping::POSSIBLE_ERRORS;
-        let (_, me) = self.user_of(ctx)?;
+        let me = self.me(ctx)?;
         let target = self.target(&me, &req.peer, errors)?;
         let update: enums::Update = match target.place {
             Place::Private(_) => {

@@ -335,8 +335,19 @@ impl Api {
         }
     }
 
-    /// The signed-in user of the call, or `401 AUTH_KEY_UNREGISTERED`. The store is the source
-    /// of truth (`ctx.user_id` may predate a sign-in on the same connection).
+    /// The signed-in user of the call, or `401 AUTH_KEY_UNREGISTERED`, in one read of the store.
+    /// The store is the source of truth (`ctx.user_id` may predate a sign-in on the same
+    /// connection).
+    fn me(&self, ctx: &CallContext) -> Result<UserRecord, RpcError> {
+        match self.store.signed_in_user(ctx.auth_key_id) {
+            Ok(Some(Some(user))) => Ok(user),
+            Ok(Some(None)) => Err(failure::unregistered()),
+            Ok(None) => Err(fail(&[], "AUTH_KEY_INVALID")),
+            Err(e) => Err(failure::internal(&e)),
+        }
+    }
+
+    /// [`Api::me`] with the key's record too.
     fn user_of(&self, ctx: &CallContext) -> Result<(AuthKeyRecord, UserRecord), RpcError> {
         let key = self.key_of(ctx)?;
         let user_id = key.user_id.ok_or_else(failure::unregistered)?;

@@ -44,7 +44,7 @@ impl Api {
         pushes: &mut Vec<Push>,
     ) -> Result<Vec<u8>, RpcError> {
         let errors = messages::ToggleDialogPin::POSSIBLE_ERRORS;
-        let (_, me) = self.user_of(ctx)?;
+        let me = self.me(ctx)?;
         let key = self.dialog_peer_key(&me, &req.peer, errors)?;
         let dialog = self.store.dialog(me.id, key).map_err(|e| failure::internal(&e))?;
         let Some(dialog) = dialog else { return Err(fail(errors, "PEER_HISTORY_EMPTY")) };
@@ -81,7 +81,7 @@ impl Api {
         pushes: &mut Vec<Push>,
     ) -> Result<Vec<u8>, RpcError> {
         let errors = messages::ReorderPinnedDialogs::POSSIBLE_ERRORS;
-        let (_, me) = self.user_of(ctx)?;
+        let me = self.me(ctx)?;
         if req.folder_id != 0 {
             return Ok(true.to_bytes());
         }
@@ -113,7 +113,7 @@ impl Api {
         pushes: &mut Vec<Push>,
     ) -> Result<Vec<u8>, RpcError> {
         let errors = messages::UpdatePinnedMessage::POSSIBLE_ERRORS;
-        let (_, me) = self.user_of(ctx)?;
+        let me = self.me(ctx)?;
         let target = self.target(&me, &req.peer, errors)?;
         let key = target.place.peer_for(me.id, me.id);
         let row = self.store.message(me.id, req.id).map_err(|e| failure::internal(&e))?;

@@ -62,7 +62,7 @@ impl Api {
 
     /// `updates.getState`: the account's box as it is now, at the call's time.
     pub(crate) fn get_state(&self, ctx: &CallContext, _req: updates::GetState) -> Result<Vec<u8>, RpcError> {
-        let (_, me) = self.user_of(ctx)?;
+        let me = self.me(ctx)?;
         let state = self.store.update_state(me.id).map_err(|e| failure::internal(&e))?;
         Ok(self.state_tl(me.id, &state, state.pts, ctx.now)?.to_bytes())
     }
@@ -70,7 +70,7 @@ impl Api {
     /// `updates.getDifference`: what the account's box logged after the client's `pts`.
     pub(crate) fn get_difference(&self, ctx: &CallContext, req: updates::GetDifference) -> Result<Vec<u8>, RpcError> {
         let errors = updates::GetDifference::POSSIBLE_ERRORS;
-        let (_, me) = self.user_of(ctx)?;
+        let me = self.me(ctx)?;
         if req.pts <= 0 {
             return Err(fail(errors, "PERSISTENT_TIMESTAMP_EMPTY"));
         }

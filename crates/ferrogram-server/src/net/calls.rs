@@ -40,6 +40,16 @@ pub(super) struct CallSite {
     pub(super) msg_id: i64,
 }
 
+/// What running a call reads and leaves for the calls after it, or for its own run again.
+pub(super) struct CallState<'a> {
+    /// The connection's cache of key facts.
+    pub(super) facts: &'a mut HashMap<i64, KeyFacts>,
+    /// The layer of the connection's first call that lifted.
+    pub(super) served: &'a mut Option<ServedLayer>,
+    /// The fault injector's decision for this call, made on its first run and kept.
+    pub(super) fault: &'a mut Option<Option<RpcError>>,
+}
+
 /// Answers one call of `batch` at most once: a request recorded by an earlier run (before a
 /// restart, in a session since evicted, or earlier in this batch) gets its recorded answer;
 /// otherwise it runs, and if it changed the store its answer is recorded in the same savepoint
@@ -52,14 +62,13 @@ pub(super) fn answer_once(
     shared: &Shared,
     batch: &mut Batch<'_>,
     site: CallSite,
-    facts: &mut HashMap<i64, KeyFacts>,
+    state: CallState<'_>,
     body: &[u8],
-    served: &mut Option<ServedLayer>,
     pushes: &mut Vec<Push>,
 ) -> Result<Vec<u8>, RpcError> {
     let request = RequestKey { auth_key_id: site.key_id, session_id: site.session_id, msg_id: site.msg_id };
     let mut produced = Vec::new();
-    match batch.once(request, || run_call(shared, site, facts, body, served, &mut produced)) {
+    match batch.once(request, || run_call(shared, site, state, body, &mut produced)) {
         Ok(Once::Recorded(answer)) => {
             tracing::debug!(msg_id = site.msg_id, "answered from the record of an earlier run");
             answer
@@ -81,11 +90,11 @@ pub(super) fn answer_once(
 fn run_call(
     shared: &Shared,
     site: CallSite,
-    facts: &mut HashMap<i64, KeyFacts>,
+    state: CallState<'_>,
     body: &[u8],
-    served: &mut Option<ServedLayer>,
     pushes: &mut Vec<Push>,
 ) -> Result<Vec<u8>, RpcError> {
+    let CallState { facts, served, fault } = state;
     let CallSite { dc, key_id, session_id, .. } = site;
     let now = unix_now().as_secs() as i64;
     let known = match facts.get(&key_id) {
@@ -111,7 +120,10 @@ fn run_call(
     let call = lift(&shared.layers, body, known.layer)?;
     served.get_or_insert(ServedLayer { announced: call.announced, layer: call.layer });
     let caller = || shared.api.auth_key(key_id).ok().flatten().and_then(|record| record.user_id);
-    if let Some(error) = call.method.and_then(|method| shared.faults.take_method_fault(method, caller)) {
+    // Decided once per call, however often its batch runs.
+    let injected =
+        fault.get_or_insert_with(|| call.method.and_then(|method| shared.faults.take_method_fault(method, caller)));
+    if let Some(error) = injected.clone() {
         tracing::info!(method = call.method, error = %error, "answered with an injected fault");
         return Err(error);
     }

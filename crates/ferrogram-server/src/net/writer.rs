@@ -22,10 +22,11 @@ use ferrogram_mtproto::endpoint::{ConnectionHandle, SessionKey};
 use ferrogram_mtproto::session::server::Call;
 use tokio::sync::oneshot;
 
-use super::calls::{answer_once, may_change_key_facts, CallSite, KeyFacts, ServedLayer};
+use super::calls::{answer_once, may_change_key_facts, CallSite, CallState, KeyFacts, ServedLayer};
 use super::Shared;
 use crate::api::Push;
 use crate::context::RpcError;
+use crate::store::StoreError;
 
 /// The most calls one transaction takes: enough to share a commit widely, few enough that a
 /// batch (and the wait of the calls queued behind it) stays short.
@@ -100,39 +101,24 @@ struct Answered {
     changes_key: bool,
 }
 
+/// What the fault injector decided for one call, kept so that a batch run again (see
+/// [`run_batch`]) injects a fault as often as it was asked to, not once per run.
+type FaultDecision = Option<Option<RpcError>>;
+
+/// Runs a batch unguarded (no savepoint per call: see [`Store::batch`](crate::store::Store::batch));
+/// if a call failed part-way, rolls it all back and runs it again with a savepoint per call, so
+/// that the call that failed is undone alone. Nothing of the first run has left the writer: its
+/// answers and pushes are only released after a commit.
 fn run_batch(mut jobs: Vec<Job>) {
     let Some(shared) = jobs.first().map(|job| job.shared.clone()) else { return };
-    let mut answered = Vec::new();
+    let mut faults = vec![None; jobs.iter().map(count).sum()];
     let mut served = vec![None; jobs.len()];
-    let committed = match shared.api.store().batch() {
-        Ok(mut batch) => {
-            for (job, served) in jobs.iter_mut().zip(served.iter_mut()) {
-                for (session, calls) in std::mem::take(&mut job.calls) {
-                    for call in calls {
-                        let site =
-                            CallSite { dc: job.dc, key_id: session.0, session_id: session.1, msg_id: call.msg_id };
-                        let mut pushes = Vec::new();
-                        // A handler that panics fails its own call, not the batch or the
-                        // connection (its savepoint is rolled back, so nothing of it is kept).
-                        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                            answer_once(&job.shared, &mut batch, site, &mut job.facts, &call.body, served, &mut pushes)
-                        }))
-                        .unwrap_or_else(|_| Err(RpcError::new(500, "INTERNAL")));
-                        answered.push(Answered {
-                            session,
-                            msg_id: call.msg_id,
-                            connection: job.connection,
-                            result,
-                            pushes,
-                            changes_key: may_change_key_facts(&call.body),
-                        });
-                    }
-                }
-            }
-            batch.commit()
-        }
-        Err(error) => Err(error),
-    };
+    let (mut answered, mut committed) = run_calls(&shared, &mut jobs, &mut served, &mut faults, false);
+    if matches!(committed, Err(StoreError::Poisoned)) {
+        tracing::debug!(calls = answered.len(), "a call failed part-way; running its batch again with savepoints");
+        served.iter_mut().for_each(|s| *s = None);
+        (answered, committed) = run_calls(&shared, &mut jobs, &mut served, &mut faults, true);
+    }
     if let Err(error) = committed {
         // Nothing of the batch was kept: no call's answer or push may go out. The clients try
         // again (a recorded request of the batch is still answered from its record then).
@@ -146,6 +132,53 @@ fn run_batch(mut jobs: Vec<Job>) {
     for (job, served) in jobs.into_iter().zip(served) {
         let _ = job.done.send(Done { facts: job.facts, served });
     }
+}
+
+/// Runs every call of `jobs` in one batch and commits it. An unguarded batch stops at the first
+/// call that poisons it (the rest would be rolled back with it anyway).
+fn run_calls(
+    shared: &Shared,
+    jobs: &mut [Job],
+    served: &mut [Option<ServedLayer>],
+    faults: &mut [FaultDecision],
+    guarded: bool,
+) -> (Vec<Answered>, Result<(), StoreError>) {
+    let mut answered = Vec::with_capacity(faults.len());
+    let mut batch = match shared.api.store().batch(guarded) {
+        Ok(batch) => batch,
+        Err(error) => return (answered, Err(error)),
+    };
+    let mut faults = faults.iter_mut();
+    for (job, served) in jobs.iter_mut().zip(served.iter_mut()) {
+        for (session, calls) in &job.calls {
+            for call in calls {
+                let site = CallSite { dc: job.dc, key_id: session.0, session_id: session.1, msg_id: call.msg_id };
+                let mut pushes = Vec::new();
+                let mut unused = None;
+                let fault = faults.next().unwrap_or(&mut unused);
+                // A handler that panics fails its own call, not the batch or the connection
+                // (in a guarded batch its savepoint is rolled back; an unguarded one is run
+                // again guarded).
+                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    let state = CallState { facts: &mut job.facts, served: &mut *served, fault: &mut *fault };
+                    answer_once(shared, &mut batch, site, state, &call.body, &mut pushes)
+                }))
+                .unwrap_or_else(|_| Err(RpcError::new(500, "INTERNAL")));
+                answered.push(Answered {
+                    session: *session,
+                    msg_id: call.msg_id,
+                    connection: job.connection,
+                    result,
+                    pushes,
+                    changes_key: may_change_key_facts(&call.body),
+                });
+                if batch.poisoned() {
+                    return (answered, Err(StoreError::Poisoned));
+                }
+            }
+        }
+    }
+    (answered, batch.commit())
 }
 
 /// Hands every committed answer to its session and delivers every push, in call order (the

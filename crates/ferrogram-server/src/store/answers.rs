@@ -18,7 +18,7 @@
 use ferrogram_mtproto::session::msg_id::msg_id_seconds;
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::conn::Held;
+use super::conn::{Guard, Held};
 use super::{Context, Store, StoreError};
 use crate::context::RpcError;
 
@@ -87,12 +87,19 @@ impl Store {
     }
 
     /// Opens one write transaction for many requests (group commit): each request run through
-    /// [`Batch::once`] is a savepoint of it, answered from its record or run with its answer
-    /// recorded beside its changes exactly as [`Store::once`] does, but nothing is durable (and
-    /// so no answer may be sent) until [`Batch::commit`] has returned. Dropping the batch rolls
-    /// every request of it back.
-    pub fn batch(&self) -> Result<Batch<'_>, StoreError> {
-        Ok(Batch { held: self.conn.hold()? })
+    /// [`Batch::once`] is answered from its record or run with its answer recorded beside its
+    /// changes exactly as [`Store::once`] does, but nothing is durable (and so no answer may be
+    /// sent) until [`Batch::commit`] has returned. Dropping the batch rolls every request of it
+    /// back.
+    ///
+    /// A `guarded` batch runs each request in its own savepoint, so that one that fails to
+    /// record or panics is rolled back alone. An unguarded one takes no savepoints at all (they
+    /// cost a copy of every page a request touches first, a fifth of a `sendMessage`): a request
+    /// whose writes fail part-way, that fails to record or that panics [poisons](Batch::poisoned)
+    /// it instead, and the caller rolls the whole batch back and runs it again guarded.
+    pub fn batch(&self, guarded: bool) -> Result<Batch<'_>, StoreError> {
+        let guard = if guarded { Guard::Savepoints } else { Guard::Unguarded { poisoned: false } };
+        Ok(Batch { held: self.conn.hold_with(guard)?, guarded })
     }
 
     /// The recorded answer of `request`, if it has one.
@@ -106,22 +113,27 @@ impl Store {
     }
 }
 
-/// Requests run in one transaction, each in its own savepoint (see [`Store::batch`]). Like a
-/// held transaction it stays on the thread that opened it.
+/// Requests run in one transaction, each in its own savepoint or none (see [`Store::batch`]).
+/// Like a held transaction it stays on the thread that opened it.
 pub struct Batch<'a> {
     held: Held<'a>,
+    guarded: bool,
 }
 
 impl Batch<'_> {
     /// [`Store::once`] for one request of the batch: a recorded request (earlier, or earlier in
-    /// this batch) gets its answer without running; otherwise `run` runs in a savepoint and, if
-    /// it changed the store, its answer is recorded in the same savepoint. An error or a panic
-    /// rolls back this request's savepoint only; the batch goes on.
+    /// this batch) gets its answer without running; otherwise `run` runs and, if it changed the
+    /// store, its answer is recorded with its changes. In a guarded batch an error or a panic
+    /// rolls back this request's savepoint only and the batch goes on; in an unguarded one it
+    /// [poisons](Batch::poisoned) the batch (a panic is caught and answered `500 INTERNAL`).
     pub fn once(
         &mut self,
         request: RequestKey,
         run: impl FnOnce() -> Result<Vec<u8>, RpcError>,
     ) -> Result<Once, StoreError> {
+        if !self.guarded {
+            return self.once_unguarded(request, run);
+        }
         let savepoint = CallSavepoint::begin(&self.held)?;
         // Bound first: the lent connection must be back on the thread before `release` lends
         // it again (a temporary of the `if let` would live through its block).
@@ -140,8 +152,43 @@ impl Batch<'_> {
         Ok(Once::Ran { answer, recorded: wrote })
     }
 
-    /// Commits every request of the batch at once: one write of the WAL for all of them.
+    fn once_unguarded(
+        &mut self,
+        request: RequestKey,
+        run: impl FnOnce() -> Result<Vec<u8>, RpcError>,
+    ) -> Result<Once, StoreError> {
+        let recorded = read(&self.held.conn(), request)?;
+        if let Some(answer) = recorded {
+            return Ok(Once::Recorded(answer));
+        }
+        let before = self.held.conn().total_changes();
+        let answer = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).unwrap_or_else(|_| {
+            // What the handler wrote before it panicked cannot be told apart from the rest.
+            self.held.poison();
+            Err(RpcError::new(500, "INTERNAL"))
+        });
+        let wrote = self.held.conn().total_changes() != before;
+        if wrote {
+            if let Err(error) = insert(&self.held.conn(), request, &answer) {
+                self.held.poison();
+                return Err(error);
+            }
+        }
+        Ok(Once::Ran { answer, recorded: wrote })
+    }
+
+    /// Whether a request of this unguarded batch failed part-way (see [`Store::batch`]): what
+    /// the batch holds must not be committed; drop it and run its requests again, guarded.
+    pub fn poisoned(&self) -> bool {
+        self.held.poisoned()
+    }
+
+    /// Commits every request of the batch at once: one write of the WAL for all of them. A
+    /// poisoned batch is refused ([`StoreError::Poisoned`]) and rolled back.
     pub fn commit(self) -> Result<(), StoreError> {
+        if self.poisoned() {
+            return Err(StoreError::Poisoned);
+        }
         self.held.commit()
     }
 }
@@ -294,7 +341,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         {
             let store = Store::open_dir(dir.path()).unwrap();
-            let mut batch = store.batch().unwrap();
+            let mut batch = store.batch(true).unwrap();
             assert_eq!(
                 batch.once(request(4), || bump(&store, "a")).unwrap(),
                 Once::Ran { answer: Ok(vec![1]), recorded: true }
@@ -318,7 +365,7 @@ mod tests {
         assert_eq!(store.flood_window("a", 1).unwrap(), Some((2, 61)), "both writes committed once");
         assert_eq!(store.flood_window("b", 1).unwrap(), None, "the panicking call's write was rolled back");
         assert_eq!(store.recorded_answer(request(8)).unwrap(), None);
-        let mut batch = store.batch().unwrap();
+        let mut batch = store.batch(true).unwrap();
         assert_eq!(batch.once(request(12), || unreachable!("recorded")).unwrap(), Once::Recorded(Ok(vec![2])));
     }
 
@@ -326,7 +373,7 @@ mod tests {
     fn a_dropped_batch_keeps_nothing() {
         let store = Store::open_in_memory().unwrap();
         {
-            let mut batch = store.batch().unwrap();
+            let mut batch = store.batch(true).unwrap();
             batch.once(request(4), || bump(&store, "a")).unwrap();
         }
         assert_eq!(store.flood_window("a", 1).unwrap(), None);
@@ -344,5 +391,90 @@ mod tests {
         }
         let store = Store::open_dir(dir.path()).unwrap();
         assert_eq!(store.once(request(4), || unreachable!("recorded")).unwrap(), Once::Recorded(Ok(vec![7])));
+    }
+
+    #[test]
+    fn an_unguarded_batch_is_poisoned_only_by_a_call_that_failed_after_writing() {
+        // A handler's error type: refused, or the store failed.
+        enum Abort {
+            Refused(RpcError),
+            Store,
+        }
+        impl From<StoreError> for Abort {
+            fn from(_: StoreError) -> Abort {
+                Abort::Store
+            }
+        }
+        impl From<Abort> for RpcError {
+            fn from(abort: Abort) -> RpcError {
+                match abort {
+                    Abort::Refused(error) => error,
+                    Abort::Store => RpcError::new(500, "INTERNAL"),
+                }
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_dir(dir.path()).unwrap();
+        {
+            let mut batch = store.batch(false).unwrap();
+            assert_eq!(
+                batch.once(request(4), || bump(&store, "a")).unwrap(),
+                Once::Ran { answer: Ok(vec![1]), recorded: true }
+            );
+            // Refused before it wrote anything: nothing to undo.
+            let refused = || {
+                store
+                    .atomically("refuse", |_| Err::<(), _>(Abort::Refused(RpcError::new(400, "PEER_ID_INVALID"))))
+                    .map_err(RpcError::from)?;
+                Ok(vec![])
+            };
+            assert_eq!(
+                batch.once(request(8), refused).unwrap(),
+                Once::Ran { answer: Err(RpcError::new(400, "PEER_ID_INVALID")), recorded: false }
+            );
+            assert!(!batch.poisoned());
+            batch.commit().unwrap();
+        }
+        assert_eq!(store.flood_window("a", 1).unwrap(), Some((1, 61)));
+        {
+            let mut batch = store.batch(false).unwrap();
+            batch.once(request(12), || bump(&store, "a")).unwrap();
+            // Wrote, then failed: the batch cannot tell that write from the others.
+            let half_done = || {
+                store
+                    .atomically("half", |conn| {
+                        conn.execute(
+                            "INSERT INTO flood_counters (counter_key, count, window_end) VALUES ('b', 1, 1)",
+                            [],
+                        )
+                        .map_err(|_| Abort::Refused(RpcError::new(500, "X")))?;
+                        Err::<(), _>(Abort::Refused(RpcError::new(400, "LATER_CHECK")))
+                    })
+                    .map_err(RpcError::from)?;
+                Ok(vec![])
+            };
+            batch.once(request(16), half_done).unwrap();
+            assert!(batch.poisoned());
+            assert!(matches!(batch.commit(), Err(StoreError::Poisoned)));
+        }
+        assert_eq!(store.flood_window("a", 1).unwrap(), Some((1, 61)), "the poisoned batch kept nothing");
+        assert_eq!(store.recorded_answer(request(12)).unwrap(), None);
+        {
+            let mut batch = store.batch(false).unwrap();
+            let panics = || -> Result<Vec<u8>, RpcError> {
+                let _ = bump(&store, "a");
+                panic!("handler bug")
+            };
+            let answered = batch.once(request(20), panics).unwrap();
+            assert_eq!(answered.answer(), Err(RpcError::new(500, "INTERNAL")), "a panic is caught");
+            assert!(batch.poisoned());
+        }
+        assert_eq!(store.flood_window("a", 1).unwrap(), Some((1, 61)));
+        // A guarded batch after a poisoned one starts clean.
+        let mut batch = store.batch(true).unwrap();
+        batch.once(request(24), || bump(&store, "a")).unwrap();
+        assert!(!batch.poisoned());
+        batch.commit().unwrap();
+        assert_eq!(store.flood_window("a", 1).unwrap(), Some((2, 61)));
     }
 }

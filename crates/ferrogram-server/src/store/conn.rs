@@ -26,8 +26,23 @@ static NEXT_SLOT_ID: AtomicU64 = AtomicU64::new(1);
 thread_local! {
     /// Connections parked on this thread by [`Slot::hold`], by slot id.
     static HELD: RefCell<Vec<(u64, Connection)>> = const { RefCell::new(Vec::new()) };
-    /// The slots this thread holds a transaction of, parked or lent out at the moment.
-    static HOLDING: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
+    /// The slots this thread holds a transaction of, parked or lent out at the moment, with how
+    /// that transaction guards its writes.
+    static HOLDING: RefCell<Vec<(u64, Guard)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// How the store's writes inside a held transaction undo themselves when they fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Guard {
+    /// Each write that may fail part-way is a savepoint, rolled back on its own.
+    Savepoints,
+    /// No savepoints (they cost a copy of every page a write touches first): a write that fails
+    /// before changing anything needs no undo, and one that fails after changing something
+    /// poisons the transaction, which must then be rolled back whole.
+    Unguarded {
+        /// A write failed part-way: what the transaction holds is not to be kept.
+        poisoned: bool,
+    },
 }
 
 /// The connection, or nothing while someone has it.
@@ -73,7 +88,7 @@ impl Slot {
         if let Some(conn) = take_held(self.id) {
             return Lent { slot: self, conn: Some(conn), from_thread: true, _not_send: PhantomData };
         }
-        if HOLDING.with(|holding| holding.borrow().contains(&self.id)) {
+        if HOLDING.with(|holding| holding.borrow().iter().any(|(id, _)| *id == self.id)) {
             // This thread's own transaction has the connection lent out already (a `Lent` kept
             // alive across another store call): waiting for it would wait forever.
             panic!("the store's connection is lent twice on the thread that holds its transaction");
@@ -92,6 +107,11 @@ impl Slot {
     /// Opens a write transaction (`BEGIN IMMEDIATE`: the write lock from the start) and keeps
     /// the connection on this thread until the returned [`Held`] is committed or dropped.
     pub(crate) fn hold(&self) -> Result<Held<'_>, StoreError> {
+        self.hold_with(Guard::Savepoints)
+    }
+
+    /// [`Slot::hold`], with the writes inside it guarded as `guard` says.
+    pub(crate) fn hold_with(&self, guard: Guard) -> Result<Held<'_>, StoreError> {
         let mut lent = self.lend();
         if lent.from_thread {
             // Nested holds would commit the outer transaction early; nothing here nests them.
@@ -100,9 +120,29 @@ impl Slot {
         lent.execute_batch("BEGIN IMMEDIATE").during("begin a request's transaction")?;
         if let Some(conn) = lent.conn.take() {
             HELD.with(|held| held.borrow_mut().push((self.id, conn)));
-            HOLDING.with(|holding| holding.borrow_mut().push(self.id));
+            HOLDING.with(|holding| holding.borrow_mut().push((self.id, guard)));
         }
         Ok(Held { slot: self, _not_send: PhantomData })
+    }
+
+    /// How this thread's held transaction of this slot guards its writes (`None`: this thread
+    /// holds none, and each write is a transaction of its own).
+    pub(crate) fn guard_here(&self) -> Option<Guard> {
+        HOLDING.with(|holding| holding.borrow().iter().find(|(id, _)| *id == self.id).map(|(_, guard)| *guard))
+    }
+
+    /// Marks this thread's unguarded transaction of this slot as not to be kept (see
+    /// [`Guard::Unguarded`]); a guarded one needs no mark.
+    pub(crate) fn poison_here(&self) {
+        HOLDING.with(|holding| {
+            for (id, guard) in holding.borrow_mut().iter_mut() {
+                if *id == self.id {
+                    if let Guard::Unguarded { poisoned } = guard {
+                        *poisoned = true;
+                    }
+                }
+            }
+        });
     }
 }
 
@@ -146,6 +186,17 @@ impl Held<'_> {
         self.slot.lend()
     }
 
+    /// Whether a write failed part-way in this unguarded transaction, so that it must not be
+    /// committed (see [`Guard::Unguarded`]).
+    pub(crate) fn poisoned(&self) -> bool {
+        matches!(self.slot.guard_here(), Some(Guard::Unguarded { poisoned: true }))
+    }
+
+    /// Marks this unguarded transaction as not to be kept (see [`Guard::Unguarded`]).
+    pub(crate) fn poison(&self) {
+        self.slot.poison_here();
+    }
+
     /// Commits the transaction and hands the connection back to the slot.
     pub(crate) fn commit(self) -> Result<(), StoreError> {
         self.conn().execute_batch("COMMIT").during("commit a request's transaction")
@@ -155,7 +206,7 @@ impl Held<'_> {
 
 impl Drop for Held<'_> {
     fn drop(&mut self) {
-        HOLDING.with(|holding| holding.borrow_mut().retain(|id| *id != self.slot.id));
+        HOLDING.with(|holding| holding.borrow_mut().retain(|(id, _)| *id != self.slot.id));
         let Some(conn) = take_held(self.slot.id) else { return };
         if !conn.is_autocommit() {
             // Not committed (an error or a panic on the way): nothing of it is kept.

@@ -32,8 +32,10 @@ impl Store {
 
     /// The auth key with this id.
     pub fn auth_key(&self, id: i64) -> Result<Option<AuthKeyRecord>, StoreError> {
+        static SQL: std::sync::LazyLock<String> =
+            std::sync::LazyLock::new(|| format!("SELECT {AUTH_KEY_COLUMNS} FROM auth_keys WHERE id = ?1"));
         self.lock()
-            .prepare_cached(&format!("SELECT {AUTH_KEY_COLUMNS} FROM auth_keys WHERE id = ?1"))
+            .prepare_cached(&SQL)
             .during("read auth key")?
             .query_row([id], auth_key_row)
             .optional()

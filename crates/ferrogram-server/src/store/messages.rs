@@ -102,7 +102,9 @@ impl Store {
 }
 
 pub(crate) fn message(conn: &Connection, owner: i64, id: i32) -> Result<Option<MessageRow>, StoreError> {
-    conn.prepare_cached(&format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE owner = ?1 AND id = ?2"))
+    static SQL: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE owner = ?1 AND id = ?2"));
+    conn.prepare_cached(&SQL)
         .during("read message")?
         .query_row(params![owner, id], message_row)
         .optional()
@@ -111,24 +113,25 @@ pub(crate) fn message(conn: &Connection, owner: i64, id: i32) -> Result<Option<M
 
 /// Stores one copy and moves its dialog's top to it (counting it unread if incoming).
 pub(crate) fn insert(conn: &Connection, row: &MessageRow) -> Result<(), StoreError> {
-    conn.prepare_cached(&format!(
-        "INSERT INTO messages ({MESSAGE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
-    ))
-    .during("insert message")?
-    .execute(params![
-        row.owner,
-        row.id,
-        row.peer,
-        row.from_id,
-        row.out,
-        row.date,
-        row.edit_date,
-        row.origin_user,
-        row.origin_id,
-        row.text,
-        row.body
-    ])
-    .during("insert message")?;
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!("INSERT INTO messages ({MESSAGE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)")
+    });
+    conn.prepare_cached(&SQL)
+        .during("insert message")?
+        .execute(params![
+            row.owner,
+            row.id,
+            row.peer,
+            row.from_id,
+            row.out,
+            row.date,
+            row.edit_date,
+            row.origin_user,
+            row.origin_id,
+            row.text,
+            row.body
+        ])
+        .during("insert message")?;
     // Saved Messages are read as they are written; what the owner sent is never unread.
     let unread = i32::from(!row.out);
     let read_to = if row.peer == row.owner { row.id } else { 0 };

@@ -18,6 +18,7 @@
 mod answers;
 mod attempts;
 pub(crate) mod chats;
+mod checkpoint;
 mod codes;
 mod conn;
 pub(crate) mod dialogs;
@@ -43,11 +44,12 @@ pub use updates::{LoggedUpdate, UpdateState, INITIAL_PTS};
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::LazyLock;
 
 use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 
 use codes::{code_row, set_code_state, CODE_COLUMNS};
-use conn::{Lent, Slot};
+use conn::{Guard, Lent, Slot};
 use schema::{SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4};
 
 /// The schema version this code writes (`PRAGMA user_version`).
@@ -111,6 +113,16 @@ pub enum StoreError {
     /// [`Store::once`] was called from inside another [`Store::once`] on the same thread.
     #[error("store: a request's transaction cannot nest inside another")]
     Nested,
+    /// A thread of the store could not be started.
+    #[error("store: cannot start a thread: {source}")]
+    Thread {
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A request of an unguarded batch failed part-way, so the batch cannot be committed
+    /// ([`Store::batch`]).
+    #[error("store: a request of the batch failed part-way; the batch is rolled back")]
+    Poisoned,
 }
 
 /// Attaches the name of the operation to a rusqlite error.
@@ -154,6 +166,8 @@ pub struct Store {
     fail_next_write: AtomicBool,
     /// The secret access hashes are derived from (read once at open, never changes).
     peer_secret: [u8; 32],
+    /// A file's WAL checkpoints, off the writing thread (none in memory).
+    _checkpointer: Option<checkpoint::Checkpointer>,
 }
 
 impl std::fmt::Debug for Store {
@@ -185,13 +199,14 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL").during("enable WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL").during("set synchronous")?;
         // Checkpoints (an fsync of the WAL and the database, and a copy of every page changed
-        // since the last) run inside a commit; every 10,000 pages (40 MiB of WAL) instead of
-        // SQLite's 1,000 they cost a busy server a tenth as often, and a page changed many times
-        // in between is copied once.
+        // since the last) run on their own thread (see `checkpoint.rs`); the one SQLite runs
+        // inside a commit is the fallback that restarts the WAL, every 10,000 pages (40 MiB).
         conn.pragma_update(None, "wal_autocheckpoint", 10_000).during("set the checkpoint interval")?;
         // Pages read through a mapping of the file instead of a read(2) and a copy each.
         conn.pragma_update(None, "mmap_size", 256 * 1024 * 1024).during("map the database file")?;
-        Store::init(conn)
+        let mut store = Store::init(conn)?;
+        store._checkpointer = Some(checkpoint::Checkpointer::start(path)?);
+        Ok(store)
     }
 
     /// A store that lives in memory only (tests, `--memory`).
@@ -225,7 +240,7 @@ impl Store {
             tx.commit().during("commit schema creation")?;
         }
         let peer_secret = peers::read_peer_secret(&conn)?;
-        Ok(Store { conn: Slot::new(conn), fail_next_write: AtomicBool::new(false), peer_secret })
+        Ok(Store { conn: Slot::new(conn), fail_next_write: AtomicBool::new(false), peer_secret, _checkpointer: None })
     }
 
     /// Makes the next write fail with [`StoreError::InjectedFault`] (for tests of failure paths).
@@ -270,10 +285,7 @@ impl Store {
     ) -> Result<T, StoreError> {
         let mut conn = self.lock();
         if !conn.is_autocommit() {
-            let savepoint = conn.savepoint().during(operation)?;
-            let value = f(&savepoint)?;
-            savepoint.commit().during(operation)?;
-            return Ok(value);
+            return self.inside_held(&mut conn, operation, f);
         }
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).during(operation)?;
         let value = f(&tx)?;
@@ -292,14 +304,34 @@ impl Store {
         self.take_injected_fault()?;
         let mut conn = self.lock();
         if !conn.is_autocommit() {
-            let savepoint = conn.savepoint().during(operation)?;
-            let value = f(&savepoint)?;
-            savepoint.commit().during(operation)?;
-            return Ok(value);
+            return self.inside_held(&mut conn, operation, f);
         }
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).during(operation)?;
         let value = f(&tx)?;
         tx.commit().during(operation)?;
+        Ok(value)
+    }
+
+    /// Runs `f` inside this thread's held transaction, all or nothing: as a savepoint of it, or,
+    /// in an unguarded one (see [`Guard::Unguarded`]), directly, poisoning the transaction if `f`
+    /// fails after it changed something.
+    fn inside_held<T, E: From<StoreError>>(
+        &self,
+        conn: &mut Connection,
+        operation: &'static str,
+        f: impl FnOnce(&Connection) -> Result<T, E>,
+    ) -> Result<T, E> {
+        if matches!(self.conn.guard_here(), Some(Guard::Unguarded { .. })) {
+            let before = conn.total_changes();
+            let value = f(conn);
+            if value.is_err() && conn.total_changes() != before {
+                self.conn.poison_here();
+            }
+            return value;
+        }
+        let savepoint = conn.savepoint().during(operation)?;
+        let value = f(&savepoint)?;
+        savepoint.commit().during(operation)?;
         Ok(value)
     }
 
@@ -340,13 +372,40 @@ impl Store {
 
     /// The user with this id.
     pub fn user(&self, id: i64) -> Result<Option<UserRecord>, StoreError> {
+        // Built once: every call of a signed-in client reads its user.
+        static SQL: LazyLock<String> = LazyLock::new(|| format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"));
         self.lock()
-            .prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"))
+            .prepare_cached(&SQL)
             .during("read user")?
             .query_row([id], user_row)
             .optional()
             .during("read user")?
             .transpose()
+    }
+
+    /// The user the auth key `key_id` is signed in as, in one read: `None` if there is no such
+    /// key, `Some(None)` if it is not signed in.
+    pub fn signed_in_user(&self, key_id: i64) -> Result<Option<Option<UserRecord>>, StoreError> {
+        static SQL: LazyLock<String> = LazyLock::new(|| {
+            let columns = USER_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ");
+            format!(
+                "SELECT k.user_id, {columns} FROM auth_keys k LEFT JOIN users u ON u.id = k.user_id WHERE k.id = ?1"
+            )
+        });
+        let conn = self.lock();
+        let mut statement = conn.prepare_cached(&SQL).during("read the signed-in user")?;
+        let row = statement
+            .query_row([key_id], |r| {
+                let user_id: Option<i64> = r.get(0)?;
+                let user: Option<i64> = r.get(1)?;
+                match (user_id, user) {
+                    (Some(_), Some(_)) => user_row_at(r, 1).map(Some),
+                    _ => Ok(None),
+                }
+            })
+            .optional()
+            .during("read the signed-in user")?;
+        row.map(Option::transpose).transpose()
     }
 
     /// The user with this phone number (digits only).
@@ -579,25 +638,32 @@ fn insert_user(tx: &Connection, user: &NewUser, now: i64) -> Result<UserRecord, 
 }
 
 fn user_row(r: &Row<'_>) -> rusqlite::Result<Result<UserRecord, StoreError>> {
-    let salt1: Option<Vec<u8>> = r.get(8)?;
-    let salt2: Option<Vec<u8>> = r.get(9)?;
-    let verifier: Option<Vec<u8>> = r.get(10)?;
+    user_row_at(r, 0)
+}
+
+/// [`user_row`] of the user columns starting at column `at`.
+fn user_row_at(r: &Row<'_>, at: usize) -> rusqlite::Result<Result<UserRecord, StoreError>> {
+    let salt1: Option<Vec<u8>> = r.get(at + 8)?;
+    let salt2: Option<Vec<u8>> = r.get(at + 9)?;
+    let verifier: Option<Vec<u8>> = r.get(at + 10)?;
     let password = match (salt1, salt2, verifier) {
-        (Some(salt1), Some(salt2), Some(verifier)) => Some(PasswordRecord { salt1, salt2, verifier, hint: r.get(11)? }),
+        (Some(salt1), Some(salt2), Some(verifier)) => {
+            Some(PasswordRecord { salt1, salt2, verifier, hint: r.get(at + 11)? })
+        }
         _ => None,
     };
     Ok(Ok(UserRecord {
-        id: r.get(0)?,
-        access_hash: r.get(1)?,
-        phone: r.get(2)?,
-        first_name: r.get(3)?,
-        last_name: r.get(4)?,
-        username: r.get(5)?,
-        is_bot: r.get(6)?,
-        home_dc: r.get(7)?,
+        id: r.get(at)?,
+        access_hash: r.get(at + 1)?,
+        phone: r.get(at + 2)?,
+        first_name: r.get(at + 3)?,
+        last_name: r.get(at + 4)?,
+        username: r.get(at + 5)?,
+        is_bot: r.get(at + 6)?,
+        home_dc: r.get(at + 7)?,
         password,
-        login_email: r.get(12)?,
-        created: r.get(13)?,
+        login_email: r.get(at + 12)?,
+        created: r.get(at + 13)?,
     }))
 }
 
