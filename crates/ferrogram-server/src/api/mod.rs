@@ -5,7 +5,8 @@
 //!
 //! It unwraps `invokeWithLayer`, `initConnection`, `invokeWithoutUpdates` and `invokeAfterMsg`
 //! itself (<https://core.telegram.org/api/invoking>), and serves the methods around a login
-//! (<https://core.telegram.org/api/auth>): see [`login`], [`password`] and [`info`]; peers
+//! (<https://core.telegram.org/api/auth>): see [`login`], [`password`] and [`info`], and QR-code
+//! login (<https://core.telegram.org/api/qr-login>); peers
 //! (<https://core.telegram.org/api/peers>): contacts and usernames in [`contacts`], the caller's
 //! profile and settings in [`profile`]; what clients ask at start in [`startup`]; messages in
 //! private chats, Saved Messages and basic groups, and every account's updates
@@ -30,6 +31,7 @@ mod failure;
 mod history;
 pub mod info;
 pub mod login;
+mod login_token;
 mod messages;
 pub mod password;
 pub(crate) mod peers;
@@ -92,6 +94,14 @@ pub struct ApiConfig {
     /// How many pts of events each account's update log keeps at least: a client whose pts is
     /// older gets `updates.differenceTooLong` from `updates.getDifference`.
     pub update_log_limit: u32,
+    /// How long a QR-login token (`auth.exportLoginToken`) stays valid, in seconds; once
+    /// accepted, how long the waiting app has to collect its authorization.
+    pub login_token_lifetime: i64,
+    /// Live QR-login tokens one auth key may hold (a new export drops the key's oldest).
+    pub max_login_tokens_per_key: usize,
+    /// Live QR-login tokens the whole server holds; past it `auth.exportLoginToken` answers
+    /// `FLOOD_WAIT_X` until one expires.
+    pub max_login_tokens: usize,
 }
 
 impl ApiConfig {
@@ -110,6 +120,9 @@ impl ApiConfig {
             password_window: 600,
             export_lifetime: 300,
             update_log_limit: 10_000,
+            login_token_lifetime: 30,
+            max_login_tokens_per_key: 2,
+            max_login_tokens: 100_000,
         }
     }
 
