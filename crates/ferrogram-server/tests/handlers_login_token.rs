@@ -288,13 +288,15 @@ fn tokens_are_bounded_per_key_and_in_total_and_pruned() {
 
     let other = new_key(&api, 2, 3);
     new_token(&api, &at(&other, T0 + 3));
-    // Three live tokens in all: a fourth key waits until the oldest (`second`, T0 + 31) expires.
+    // Three tokens in all: a fourth key waits until the oldest (`second`, expired at T0 + 31)
+    // has been kept a lifetime past its expiry.
     let fourth = new_key(&api, 2, 4);
-    assert_error(call(&api, &at(&fourth, T0 + 4), &export(vec![])), 420, "FLOOD_WAIT_27");
-    let fresh = new_token(&api, &at(&fourth, T0 + 31));
+    assert_error(call(&api, &at(&fourth, T0 + 4), &export(vec![])), 420, "FLOOD_WAIT_57");
+    assert_error(accept(&api, &at(&ada, T0 + 60), &second.token).0, 400, "AUTH_TOKEN_EXPIRED");
+    let fresh = new_token(&api, &at(&fourth, T0 + 61));
     assert_ne!(fresh.token, second.token);
-    assert_error(accept(&api, &at(&ada, T0 + 31), &second.token).0, 400, "AUTH_TOKEN_INVALIDX");
-    assert!(accept(&api, &at(&ada, T0 + 31), &third.token).0.is_ok());
+    assert_error(accept(&api, &at(&ada, T0 + 61), &second.token).0, 400, "AUTH_TOKEN_INVALIDX");
+    assert_error(accept(&api, &at(&ada, T0 + 61), &third.token).0, 400, "AUTH_TOKEN_EXPIRED");
 
     let pruned = api.prune(T0 + 1000, &ferrogram_server::Budgets::default()).unwrap();
     assert_eq!(pruned.login_tokens, 3);

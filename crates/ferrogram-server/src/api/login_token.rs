@@ -68,13 +68,11 @@ impl Api {
             expires: ctx.now + lifetime,
             accepted_by: None,
         };
-        let issued = self
-            .store
-            .issue_login_token(&record, ctx.now, self.config.max_login_tokens_per_key, self.config.max_login_tokens)
-            .map_err(internal)?;
-        if let IssuedToken::Full { next_expiry } = issued {
-            tracing::warn!(limit = self.config.max_login_tokens, "too many live QR-login tokens");
-            return Err(flood_wait(next_expiry - ctx.now));
+        let limits = (self.config.max_login_tokens_per_key, self.config.max_login_tokens);
+        let issued = self.store.issue_login_token(&record, ctx.now, lifetime, limits).map_err(internal)?;
+        if let IssuedToken::Full { next_free } = issued {
+            tracing::warn!(limit = self.config.max_login_tokens, "too many QR-login tokens");
+            return Err(flood_wait(next_free - ctx.now));
         }
         Ok(enums::auth::LoginToken::from(types::auth::LoginToken {
             expires: tl::clamp_i32(record.expires),

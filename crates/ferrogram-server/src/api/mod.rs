@@ -95,12 +95,14 @@ pub struct ApiConfig {
     /// older gets `updates.differenceTooLong` from `updates.getDifference`.
     pub update_log_limit: u32,
     /// How long a QR-login token (`auth.exportLoginToken`) stays valid, in seconds; once
-    /// accepted, how long the waiting app has to collect its authorization.
+    /// accepted, how long the waiting app has to collect its authorization; and how long an
+    /// expired one is kept to answer `AUTH_TOKEN_EXPIRED` (then it is pruned).
     pub login_token_lifetime: i64,
-    /// Live QR-login tokens one auth key may hold (a new export drops the key's oldest).
+    /// QR-login tokens one auth key may hold, the expired ones still kept included (a new
+    /// export drops the key's oldest).
     pub max_login_tokens_per_key: usize,
-    /// Live QR-login tokens the whole server holds; past it `auth.exportLoginToken` answers
-    /// `FLOOD_WAIT_X` until one expires.
+    /// QR-login tokens the whole server holds, the expired ones still kept included; past it
+    /// `auth.exportLoginToken` answers `FLOOD_WAIT_X` until the oldest is pruned.
     pub max_login_tokens: usize,
 }
 
@@ -441,6 +443,7 @@ impl Api {
             unused_key: budgets.unused_key_lifetime,
             expired_codes: budgets.expired_code_retention,
             exported_auths: self.config.export_lifetime,
+            expired_login_tokens: self.config.login_token_lifetime,
         };
         self.store.prune(now, &retention)
     }

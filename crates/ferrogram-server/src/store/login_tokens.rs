@@ -3,10 +3,11 @@
 //! (`auth.acceptLoginToken`), and the tokens of a migration to the account's home DC
 //! (`auth.importLoginToken`).
 //!
-//! The table is bounded by construction: [`Store::issue_login_token`] drops every expired token
-//! first, keeps at most a given number of live tokens per key (dropping the key's oldest) and
-//! refuses a new one when the whole table is at its cap. [`Store::prune`] drops expired ones as
-//! well, so a server nobody asks for tokens does not keep old ones either.
+//! The table is bounded by construction: [`Store::issue_login_token`] first drops the tokens
+//! that expired longer ago than a retention (until then they answer "expired" rather than
+//! "invalid"), keeps at most a given number of tokens per key (dropping the key's oldest) and
+//! refuses a new one when the whole table is at its cap. [`Store::prune`] drops old ones as
+//! well, so a server nobody asks for tokens does not keep them either.
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
@@ -79,10 +80,10 @@ impl From<StoreError> for Completion {
 pub enum IssuedToken {
     /// The token is stored.
     Stored,
-    /// The table is at its cap; the oldest live token expires at this Unix time.
+    /// The table is at its cap.
     Full {
-        /// When a slot frees up at the latest.
-        next_expiry: i64,
+        /// When the oldest token is pruned, freeing a slot (Unix seconds).
+        next_free: i64,
     },
 }
 
@@ -136,27 +137,29 @@ fn insert_token(tx: &Connection, record: &LoginTokenRecord) -> Result<(), StoreE
     Ok(())
 }
 
-/// Drops the tokens expired at `now`; returns how many.
-pub(super) fn prune_login_tokens(tx: &Connection, now: i64) -> Result<usize, StoreError> {
-    tx.execute("DELETE FROM login_tokens WHERE expires <= ?1", [now]).during("prune login tokens")
+/// Drops the tokens that expired `retention` seconds or longer before `now`; returns how many.
+pub(super) fn prune_login_tokens(tx: &Connection, now: i64, retention: i64) -> Result<usize, StoreError> {
+    tx.execute("DELETE FROM login_tokens WHERE expires <= ?1", [now.saturating_sub(retention.max(0))])
+        .during("prune login tokens")
 }
 
 impl Store {
-    /// Stores a new export token of `record.auth_key_id`, in one transaction: expired tokens go
-    /// first; of the key's live tokens only the newest `per_key - 1` stay (a phone may still be
-    /// scanning the previous QR code while the app shows the next); and if `total` live tokens
-    /// remain in all, nothing is stored ([`IssuedToken::Full`]).
+    /// Stores a new export token of `record.auth_key_id`, in one transaction: tokens that
+    /// expired `retention` seconds ago or earlier go first; of the key's tokens only the newest
+    /// `per_key - 1` stay (a phone may still be scanning the previous QR code while the app
+    /// shows the next); and if `total` tokens remain in all, nothing is stored
+    /// ([`IssuedToken::Full`]).
     pub fn issue_login_token(
         &self,
         record: &LoginTokenRecord,
         now: i64,
-        per_key: usize,
-        total: usize,
+        retention: i64,
+        (per_key, total): (usize, usize),
     ) -> Result<IssuedToken, StoreError> {
         let keep = i64::try_from(per_key.max(1) - 1).unwrap_or(i64::MAX);
         let total = i64::try_from(total).unwrap_or(i64::MAX);
         self.write("issue login token", |tx| {
-            prune_login_tokens(tx, now)?;
+            prune_login_tokens(tx, now, retention)?;
             tx.execute(
                 "DELETE FROM login_tokens WHERE auth_key_id = ?1 AND token NOT IN (
                    SELECT token FROM login_tokens WHERE auth_key_id = ?1
@@ -168,7 +171,8 @@ impl Store {
                 .query_row("SELECT COUNT(*), MIN(expires) FROM login_tokens", [], |r| Ok((r.get(0)?, r.get(1)?)))
                 .during("count login tokens")?;
             if live >= total {
-                return Ok(IssuedToken::Full { next_expiry: oldest.unwrap_or(now) });
+                let next_free = oldest.map_or(now, |expires| expires.saturating_add(retention.max(0)));
+                return Ok(IssuedToken::Full { next_free });
             }
             insert_token(tx, record)?;
             Ok(IssuedToken::Stored)

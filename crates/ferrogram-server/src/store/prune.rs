@@ -26,6 +26,9 @@ pub struct Retention {
     pub expired_codes: i64,
     /// An exported authorization is dropped this long after it was made.
     pub exported_auths: i64,
+    /// A QR-login token is dropped this long after it expired (until then accepting it answers
+    /// `AUTH_TOKEN_EXPIRED` rather than `AUTH_TOKEN_INVALID`).
+    pub expired_login_tokens: i64,
 }
 
 /// How many rows [`Store::prune`] dropped, by kind.
@@ -70,7 +73,7 @@ impl Store {
                 ..Pruned::default()
             };
             // Before the keys: a token counts here, not as a row its key's removal took along.
-            pruned.login_tokens = super::login_tokens::prune_login_tokens(tx, now)?;
+            pruned.login_tokens = super::login_tokens::prune_login_tokens(tx, now, retention.expired_login_tokens)?;
             pruned.sessions = tx
                 .execute("DELETE FROM sessions WHERE last_seen < ?1", [now.saturating_sub(retention.session_idle)])
                 .during("prune idle sessions")?;
