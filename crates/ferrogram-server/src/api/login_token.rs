@@ -24,7 +24,7 @@ const TOKEN_BYTES: usize = 32;
 
 /// Most `except_ids` an export may carry (apps are signed in to a handful of accounts; a longer
 /// list would only make the stored row grow).
-pub const MAX_EXCEPT_IDS: usize = 100;
+pub(crate) const MAX_EXCEPT_IDS: usize = 100;
 
 /// `400 BOT_METHOD_INVALID` for a key signed in as a bot.
 fn refuse_bots(api: &Api, key: &AuthKeyRecord) -> Result<(), RpcError> {
