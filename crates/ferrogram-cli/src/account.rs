@@ -44,7 +44,7 @@ pub struct ClientArgs {
 }
 
 impl ClientArgs {
-    fn client(&self) -> anyhow::Result<Client> {
+    pub(crate) fn client(&self) -> anyhow::Result<Client> {
         let info_file = match (&self.server_info, &self.data_dir, self.server) {
             (Some(path), _, _) => Some(path.clone()),
             (None, Some(dir), None) => Some(dir.join(ferrogram::client::server_info::SERVER_INFO_FILE)),
@@ -95,9 +95,13 @@ pub struct LoginArgs {
     /// First name for a new account.
     #[arg(long, default_value = "ferrogram user")]
     first_name: String,
+    /// Sign in by QR code instead: show it, and wait until an app signed in to the account
+    /// scans it (or `ferrogram accept-login` accepts it).
+    #[arg(long, conflicts_with_all = ["phone", "code", "bot_token"])]
+    qr: bool,
 }
 
-fn ask(prompt: &str) -> String {
+pub(crate) fn ask(prompt: &str) -> String {
     eprint!("{prompt}: ");
     let _ = std::io::stderr().flush();
     let mut line = String::new();
@@ -108,6 +112,9 @@ fn ask(prompt: &str) -> String {
 /// Signs in (asking for what is missing) and saves the session.
 pub async fn login(args: LoginArgs) -> anyhow::Result<()> {
     let client = args.client.client()?;
+    if args.qr {
+        return crate::qr::login(client, args.password).await;
+    }
     let LoginArgs { phone, code, password, bot_token, first_name, .. } = args;
     let mut callbacks = StartCallbacks::new(
         move || phone.clone().unwrap_or_else(|| ask("phone number")),
@@ -124,7 +131,7 @@ pub async fn login(args: LoginArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn display_name(user: &ferrogram_tl::types::User) -> String {
+pub(crate) fn display_name(user: &ferrogram_tl::types::User) -> String {
     let name =
         [user.first_name.as_deref(), user.last_name.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ");
     match &user.username {

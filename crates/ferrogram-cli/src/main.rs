@@ -4,6 +4,7 @@
 mod account;
 mod admin;
 mod demo;
+mod qr;
 mod serve;
 
 use clap::{Parser, Subcommand};
@@ -25,8 +26,11 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Print the login codes a server issued (from DIR/codes.jsonl).
     Codes(serve::CodesArgs),
-    /// Sign in (interactively, or from --phone/--code/--password/--bot-token) and save the session.
+    /// Sign in (interactively, from --phone/--code/--password/--bot-token, or by --qr code) and
+    /// save the session.
     Login(account::LoginArgs),
+    /// Accept a QR-login link another app shows, signing it in to this session's account.
+    AcceptLogin(qr::AcceptLoginArgs),
     /// Print who the session is signed in as.
     Whoami(account::ClientArgs),
     /// Log the session out.
@@ -65,6 +69,7 @@ fn main() -> std::process::ExitCode {
             Command::Codes(args) => serve::codes(args),
             Command::CreateBot(args) => serve::create_bot(args),
             Command::Login(args) => account::login(args).await,
+            Command::AcceptLogin(args) => qr::accept_login(args).await,
             Command::Whoami(args) => account::whoami(args).await,
             Command::Logout(args) => account::logout(args).await,
             Command::Invoke(args) => account::invoke(args).await,

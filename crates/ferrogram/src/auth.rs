@@ -1,7 +1,7 @@
 //! Signing in (<https://core.telegram.org/api/auth>): by phone code, with the optional email
 //! verification, with a two-step verification password (SRP, <https://core.telegram.org/api/srp>),
 //! signing up, signing in as a bot, logging out; and [`Client::start`], which drives the whole
-//! flow from callbacks like GramJS's `client.start`.
+//! flow from callbacks like GramJS's `client.start`; and by QR code (see [`qr`]).
 //!
 //! The seed's errors stay distinct all the way to the caller: `PHONE_CODE_EMPTY`,
 //! `PHONE_CODE_EXPIRED` and `PHONE_CODE_INVALID` are [`SignInError::PhoneCodeEmpty`],
@@ -9,6 +9,8 @@
 //! server answers, constructors included that a call should not end with (`auth.sentCodeSuccess`,
 //! `auth.sentCodePaymentRequired`, `auth.authorizationSignUpRequired` to a bot), becomes a
 //! typed error or a sensible result, never a panic.
+
+pub mod qr;
 
 use ferrogram_mtproto::crypto::srp::{self, SrpError, SrpParams};
 use ferrogram_tl::{enums, functions, types};

@@ -13,6 +13,7 @@ pub mod updates;
 pub use errors::{InvocationError, RpcError};
 pub use session::{MemorySession, SessionData, SessionStore, SqliteSession, StringSession};
 
+pub use auth::qr::{AcceptLoginError, LoginUrlError, QrLogin};
 pub use auth::{LoginToken, PasswordToken, SignInError, SignInResult, StartCallbacks};
 pub use client::{Client, ClientConfig, ServerAddress, ServerInfo, ServerInfoError, UpdateStream};
 pub use ferrogram_mtproto::crypto::rsa::RsaPublicKey;

@@ -32,6 +32,9 @@ impl Api {
         const IMPORT_BOT: u32 = auth::ImportBotAuthorization::CONSTRUCTOR_ID;
         const EXPORT_AUTH: u32 = auth::ExportAuthorization::CONSTRUCTOR_ID;
         const IMPORT_AUTH: u32 = auth::ImportAuthorization::CONSTRUCTOR_ID;
+        const EXPORT_LOGIN_TOKEN: u32 = auth::ExportLoginToken::CONSTRUCTOR_ID;
+        const ACCEPT_LOGIN_TOKEN: u32 = auth::AcceptLoginToken::CONSTRUCTOR_ID;
+        const IMPORT_LOGIN_TOKEN: u32 = auth::ImportLoginToken::CONSTRUCTOR_ID;
         const GET_PASSWORD: u32 = account::GetPassword::CONSTRUCTOR_ID;
         const CHECK_PASSWORD: u32 = auth::CheckPassword::CONSTRUCTOR_ID;
         const GET_USERS: u32 = users::GetUsers::CONSTRUCTOR_ID;
@@ -149,6 +152,9 @@ impl Api {
             IMPORT_BOT => self.import_bot_authorization(ctx, decode(query)?),
             EXPORT_AUTH => self.export_authorization(ctx, decode(query)?),
             IMPORT_AUTH => self.import_authorization(ctx, decode(query)?),
+            EXPORT_LOGIN_TOKEN => self.export_login_token(ctx, decode(query)?),
+            ACCEPT_LOGIN_TOKEN => self.accept_login_token(ctx, decode(query)?, pushes),
+            IMPORT_LOGIN_TOKEN => self.import_login_token(ctx, decode(query)?),
             GET_PASSWORD => self.get_password(ctx, decode(query)?),
             CHECK_PASSWORD => self.check_password(ctx, decode(query)?),
             GET_USERS => self.get_users(ctx, decode(query)?),

@@ -5,7 +5,8 @@
 //!
 //! It unwraps `invokeWithLayer`, `initConnection`, `invokeWithoutUpdates` and `invokeAfterMsg`
 //! itself (<https://core.telegram.org/api/invoking>), and serves the methods around a login
-//! (<https://core.telegram.org/api/auth>): see [`login`], [`password`] and [`info`]; peers
+//! (<https://core.telegram.org/api/auth>): see [`login`], [`password`] and [`info`], and QR-code
+//! login (<https://core.telegram.org/api/qr-login>); peers
 //! (<https://core.telegram.org/api/peers>): contacts and usernames in [`contacts`], the caller's
 //! profile and settings in [`profile`]; what clients ask at start in [`startup`]; messages in
 //! private chats, Saved Messages and basic groups, and every account's updates
@@ -30,6 +31,7 @@ mod failure;
 mod history;
 pub mod info;
 pub mod login;
+mod login_token;
 mod messages;
 pub mod password;
 pub(crate) mod peers;
@@ -92,6 +94,16 @@ pub struct ApiConfig {
     /// How many pts of events each account's update log keeps at least: a client whose pts is
     /// older gets `updates.differenceTooLong` from `updates.getDifference`.
     pub update_log_limit: u32,
+    /// How long a QR-login token (`auth.exportLoginToken`) stays valid, in seconds; once
+    /// accepted, how long the waiting app has to collect its authorization; and how long an
+    /// expired one is kept to answer `AUTH_TOKEN_EXPIRED` (then it is pruned).
+    pub login_token_lifetime: i64,
+    /// QR-login tokens one auth key may hold, the expired ones still kept included (a new
+    /// export drops the key's oldest).
+    pub max_login_tokens_per_key: usize,
+    /// QR-login tokens the whole server holds, the expired ones still kept included; past it
+    /// `auth.exportLoginToken` answers `FLOOD_WAIT_X` until the oldest is pruned.
+    pub max_login_tokens: usize,
 }
 
 impl ApiConfig {
@@ -110,6 +122,9 @@ impl ApiConfig {
             password_window: 600,
             export_lifetime: 300,
             update_log_limit: 10_000,
+            login_token_lifetime: 30,
+            max_login_tokens_per_key: 2,
+            max_login_tokens: 100_000,
         }
     }
 
@@ -439,6 +454,7 @@ impl Api {
             unused_key: budgets.unused_key_lifetime,
             expired_codes: budgets.expired_code_retention,
             exported_auths: self.config.export_lifetime,
+            expired_login_tokens: self.config.login_token_lifetime,
         };
         self.store.prune(now, &retention)
     }

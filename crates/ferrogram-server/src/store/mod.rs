@@ -23,6 +23,7 @@ mod codes;
 mod conn;
 pub(crate) mod dialogs;
 mod keys;
+pub(crate) mod login_tokens;
 pub(crate) mod messages;
 mod peers;
 mod prune;
@@ -34,6 +35,7 @@ pub use answers::{Batch, Once, RequestKey};
 pub use attempts::{AttemptSlot, CodeAttempt};
 pub use chats::{ChatRow, ParticipantRow};
 pub use dialogs::DialogRow;
+pub use login_tokens::{IssuedToken, LoginTokenKind, LoginTokenRecord};
 pub use messages::{chat_peer, user_peer, HistoryQuery, MessageRow};
 pub use peers::{ContactRecord, UsernameChange};
 pub use prune::{Pruned, Retention};
@@ -50,10 +52,10 @@ use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 
 use codes::{code_row, set_code_state, CODE_COLUMNS};
 use conn::{Guard, Lent, Slot};
-use schema::{SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4};
+use schema::{SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4, SCHEMA_V5};
 
 /// The schema version this code writes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i32 = 4;
+pub const SCHEMA_VERSION: i32 = 5;
 
 /// The file name of the database inside the data dir.
 pub const DB_FILE_NAME: &str = "server.sqlite3";
@@ -236,6 +238,7 @@ impl Store {
             }
             // Idempotent too (`IF NOT EXISTS`).
             tx.execute_batch(SCHEMA_V4).during("upgrade schema to version 4")?;
+            tx.execute_batch(SCHEMA_V5).during("upgrade schema to version 5")?;
             tx.pragma_update(None, "user_version", SCHEMA_VERSION).during("write schema version")?;
             tx.commit().during("commit schema creation")?;
         }

@@ -26,6 +26,9 @@ pub struct Retention {
     pub expired_codes: i64,
     /// An exported authorization is dropped this long after it was made.
     pub exported_auths: i64,
+    /// A QR-login token is dropped this long after it expired (until then accepting it answers
+    /// `AUTH_TOKEN_EXPIRED` rather than `AUTH_TOKEN_INVALID`).
+    pub expired_login_tokens: i64,
 }
 
 /// How many rows [`Store::prune`] dropped, by kind.
@@ -43,6 +46,8 @@ pub struct Pruned {
     pub flood_counters: usize,
     /// Exported authorizations.
     pub exported_auths: usize,
+    /// Expired QR-login tokens.
+    pub login_tokens: usize,
 }
 
 impl Pruned {
@@ -56,7 +61,8 @@ impl Store {
     /// Drops, in one transaction, what is no longer needed at `now` (Unix seconds) under
     /// `retention`: old recorded answers, idle sessions (and the oldest beyond the per-key cap),
     /// auth keys that are not signed in and have nothing left using them, expired temporary
-    /// keys, long-expired login codes, ended flood windows and old exported authorizations.
+    /// keys, long-expired login codes, ended flood windows, old exported authorizations and expired
+    /// QR-login tokens.
     pub fn prune(&self, now: i64, retention: &Retention) -> Result<Pruned, StoreError> {
         let per_key = i64::try_from(retention.sessions_per_key).unwrap_or(i64::MAX);
         self.write("prune", |tx| {
@@ -66,6 +72,8 @@ impl Store {
                     .during("prune answers")?,
                 ..Pruned::default()
             };
+            // Before the keys: a token counts here, not as a row its key's removal took along.
+            pruned.login_tokens = super::login_tokens::prune_login_tokens(tx, now, retention.expired_login_tokens)?;
             pruned.sessions = tx
                 .execute("DELETE FROM sessions WHERE last_seen < ?1", [now.saturating_sub(retention.session_idle)])
                 .during("prune idle sessions")?;

@@ -192,3 +192,19 @@ UPDATE users SET username = NULL WHERE EXISTS (
 CREATE UNIQUE INDEX IF NOT EXISTS users_by_username ON users(username COLLATE NOCASE);
 ALTER TABLE users ADD COLUMN about TEXT;
 ";
+
+/// Version 5: QR-login tokens (see `login_tokens.rs`). Idempotent (`IF NOT EXISTS`).
+pub(super) const SCHEMA_V5: &str = "
+CREATE TABLE IF NOT EXISTS login_tokens (
+    token BLOB PRIMARY KEY,
+    kind TEXT NOT NULL,
+    auth_key_id INTEGER REFERENCES auth_keys(id) ON DELETE CASCADE,
+    dc INTEGER NOT NULL,
+    except_ids TEXT NOT NULL,
+    created INTEGER NOT NULL,
+    expires INTEGER NOT NULL,
+    accepted_by INTEGER REFERENCES users(id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS login_tokens_by_key ON login_tokens(auth_key_id, created);
+CREATE INDEX IF NOT EXISTS login_tokens_by_expiry ON login_tokens(expires);
+";

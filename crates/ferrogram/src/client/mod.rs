@@ -326,7 +326,7 @@ impl Client {
 
     /// Makes sure the session has an address for DC `dc`, asking DC `via` for `help.getConfig`
     /// if needed.
-    async fn ensure_dc_known(&self, via: i32, dc: i32) -> Result<(), InvocationError> {
+    pub(crate) async fn ensure_dc_known(&self, via: i32, dc: i32) -> Result<(), InvocationError> {
         if self.data().dc(dc).is_some() {
             return Ok(());
         }

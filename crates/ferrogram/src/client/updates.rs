@@ -65,6 +65,9 @@ pub(crate) struct UpdateSink {
     /// The consumed state is newer than the stored one.
     pub(crate) dirty: AtomicBool,
     wake: Notify,
+    /// Notified for each `updateLoginToken`: a QR-login token of this key was accepted (see
+    /// `auth/qr.rs`; the update is for the waiting login, not an event of the account).
+    login_token: Notify,
 }
 
 impl UpdateSink {
@@ -78,6 +81,7 @@ impl UpdateSink {
             reload: AtomicBool::new(true),
             dirty: AtomicBool::new(false),
             wake: Notify::new(),
+            login_token: Notify::new(),
         };
         (sink, receiver)
     }
@@ -85,6 +89,10 @@ impl UpdateSink {
     /// Takes a serialized `Updates` the server pushed.
     pub(crate) fn push(&self, body: &[u8]) {
         match enums::Updates::from_bytes_exact(body) {
+            // A signed-out key gets it: nothing for the message box, which has no account yet.
+            Ok(enums::Updates::UpdateShort(short)) if matches!(short.update, enums::Update::LoginToken(_)) => {
+                self.login_token.notify_one();
+            }
             Ok(updates) => self.queue(updates),
             Err(error) => {
                 tracing::debug!(%error, "an update the client cannot read; fetching the difference instead");
@@ -340,6 +348,12 @@ impl Client {
     /// [`next_update`](Self::next_update) results (it never ends).
     pub fn updates(&self) -> UpdateStream {
         UpdateStream { client: self.clone(), next: None }
+    }
+
+    /// Notified when the server says a QR-login token of this client was accepted
+    /// (`updateLoginToken`); a notification nobody waited for is kept for the next waiter.
+    pub(crate) fn login_token_accepted(&self) -> &Notify {
+        &self.inner.updates.login_token
     }
 
     /// How many update events wait in the client now (at most
