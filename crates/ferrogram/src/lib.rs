@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod client;
 pub mod errors;
+pub mod formatting;
 pub mod net;
 pub mod session;
 pub mod updates;
