@@ -171,13 +171,6 @@ fn listen_prints_each_incoming_message_as_a_json_line() {
     let ready = ready.recv_timeout(Duration::from_secs(60)).expect("listen says it listens");
     assert!(ready.contains("ferrogram user"), "{ready}");
 
-    for message in ["first", "second 😀"] {
-        let sent = run(
-            &["admin", "--server-info", &info, "send-message", "--from", "+9996620095", "--to", "+9996620094", message],
-            dir.path(),
-        );
-        assert!(sent.status.success(), "{}", text(&sent));
-    }
     let stdout = BufReader::new(listen.stdout.take().expect("stdout"));
     let (lines_tx, lines) = mpsc::channel();
     std::thread::spawn(move || {
@@ -185,8 +178,14 @@ fn listen_prints_each_incoming_message_as_a_json_line() {
             let _ = lines_tx.send(line);
         }
     });
+    // Each line comes while listen still runs: the second message is sent after the first line.
     let mut texts = Vec::new();
-    for _ in 0..2 {
+    for message in ["first", "second 😀"] {
+        let sent = run(
+            &["admin", "--server-info", &info, "send-message", "--from", "+9996620095", "--to", "+9996620094", message],
+            dir.path(),
+        );
+        assert!(sent.status.success(), "{}", text(&sent));
         let line = lines.recv_timeout(Duration::from_secs(60)).expect("an update line");
         let update: Value = serde_json::from_str(&line).expect("each line is JSON");
         assert_eq!(update["update"], "new_message", "{line}");
