@@ -4,14 +4,20 @@
 mod account;
 mod admin;
 mod demo;
+mod listen;
 mod qr;
 mod serve;
+mod target;
 
 use clap::{Parser, Subcommand};
 
 /// ferrogram: a Telegram MTProto client library for Rust, and a local Telegram-compatible server.
+///
+/// Client commands (login, whoami, logout, invoke, listen) connect to the server that
+/// --server-info, --data-dir or --server names, or with --production to Telegram's; with none
+/// of these, to where the session file already is. They say on standard error where they go.
 #[derive(Debug, Parser)]
-#[command(name = "ferrogram", version, about)]
+#[command(name = "ferrogram", version)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -32,11 +38,13 @@ enum Command {
     /// Accept a QR-login link another app shows, signing it in to this session's account.
     AcceptLogin(qr::AcceptLoginArgs),
     /// Print who the session is signed in as.
-    Whoami(account::ClientArgs),
+    Whoami(target::ClientArgs),
     /// Log the session out.
-    Logout(account::ClientArgs),
+    Logout(target::ClientArgs),
     /// Call any API method with JSON parameters and print the result as JSON.
     Invoke(account::InvokeArgs),
+    /// Print the session's updates as JSON lines until interrupted (or --count N).
+    Listen(listen::ListenArgs),
     /// Import a GramJS, Telethon or ferrogram string session into a session file.
     ImportSession(account::ImportArgs),
     /// Create a bot on a server's data dir and print its token.
@@ -73,6 +81,7 @@ fn main() -> std::process::ExitCode {
             Command::Whoami(args) => account::whoami(args).await,
             Command::Logout(args) => account::logout(args).await,
             Command::Invoke(args) => account::invoke(args).await,
+            Command::Listen(args) => listen::listen(args).await,
             Command::ImportSession(args) => account::import_session(args),
             Command::Admin(args) => admin::admin(args).await,
         }
@@ -80,8 +89,60 @@ fn main() -> std::process::ExitCode {
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", error_text(&error));
             std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// The error and its causes on one line, `outer: inner`, leaving out each cause whose text the
+/// line already says (library errors often repeat their source's message in their own).
+fn error_text(error: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use anyhow::Context as _;
+
+    #[test]
+    fn an_error_says_each_text_once() {
+        #[derive(Debug)]
+        struct Repeating(std::io::Error);
+        impl std::fmt::Display for Repeating {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "transport: {}", self.0)
+            }
+        }
+        impl std::error::Error for Repeating {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let inner = std::io::Error::other("frame too long");
+        let error = Err::<(), _>(Repeating(inner)).context("connecting").unwrap_err();
+        assert_eq!(super::error_text(&error), "connecting: transport: frame too long");
+        let plain = anyhow::anyhow!("one").context("two");
+        assert_eq!(super::error_text(&plain), "two: one");
+    }
+
+    #[test]
+    fn help_lists_every_command() {
+        use clap::CommandFactory as _;
+        let help = super::Cli::command().render_help().to_string();
+        for command in super::Cli::command().get_subcommands() {
+            assert!(help.contains(command.get_name()), "{} missing from --help:\n{help}", command.get_name());
         }
     }
 }

@@ -8,7 +8,8 @@ use ferrogram::{AcceptLoginError, Client, QrLogin, SignInError};
 use qrcode::render::unicode::Dense1x2;
 use qrcode::QrCode;
 
-use crate::account::{ask, display_name, ClientArgs};
+use crate::account::{ask, display_name};
+use crate::target::ClientArgs;
 
 /// The QR code of `url` in Unicode half blocks, two modules a character cell. Drawn light on
 /// dark (the dark modules are blank cells): how a terminal with a dark background shows a code
@@ -34,13 +35,8 @@ fn show(login: &QrLogin) {
 
 /// `ferrogram login --qr`: shows the QR code (again each time it is renewed), waits for it to be
 /// accepted, asks for the 2FA password if the account has one, and saves the session.
-pub async fn login(client: Client, password: Option<String>) -> anyhow::Result<()> {
-    client.connect().await.context("connecting")?;
-    if client.is_authorized().await.context("asking the server")? {
-        let me = client.get_me().await.context("users.getUsers(self)")?;
-        println!("already signed in as {} (id {})", display_name(&me), me.id);
-        return Ok(());
-    }
+/// The client is connected and not signed in.
+pub async fn login(client: &Client, password: Option<String>) -> anyhow::Result<()> {
     let login = client.qr_login().await.context("auth.exportLoginToken")?;
     show(&login);
     let me = match login.wait(show).await {
@@ -53,7 +49,6 @@ pub async fn login(client: Client, password: Option<String>) -> anyhow::Result<(
         Err(error) => return Err(error).context("waiting for the QR code to be accepted"),
     };
     println!("signed in as {} (id {})", display_name(&me), me.id);
-    client.disconnect().await.ok();
     Ok(())
 }
 
@@ -71,9 +66,14 @@ pub struct AcceptLoginArgs {
 pub async fn accept_login(args: AcceptLoginArgs) -> anyhow::Result<()> {
     // A malformed link is refused before anything connects.
     ferrogram::auth::qr::parse_login_url(&args.url).context("reading the link")?;
-    let client = args.client.client()?;
+    let opened = args.client.open()?;
+    let result = accept_on(&opened.client, &args.url).await;
+    opened.finish(result).await
+}
+
+async fn accept_on(client: &Client, url: &str) -> anyhow::Result<()> {
     client.connect().await.context("connecting")?;
-    let session = match client.accept_login_token(&args.url).await {
+    let session = match client.accept_login_token(url).await {
         Ok(session) => session,
         Err(AcceptLoginError::Invocation(error)) if error.rpc().is_some_and(|rpc| rpc.code == 401) => {
             anyhow::bail!("this session is not signed in (run `ferrogram login` first)")
@@ -82,6 +82,5 @@ pub async fn accept_login(args: AcceptLoginArgs) -> anyhow::Result<()> {
     };
     let device = if session.device_model.is_empty() { "an app" } else { session.device_model.as_str() };
     println!("accepted: {device} (api id {}) is signing in to this account", session.api_id);
-    client.disconnect().await.ok();
     Ok(())
 }

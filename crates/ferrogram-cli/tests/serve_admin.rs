@@ -1,46 +1,13 @@
 //! `ferrogram serve --memory` publishes where it is (server.json, its key) for clients and
 //! `ferrogram admin`, which makes users and injects faults a `ferrogram` client then meets.
 
+mod common;
+
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_ferrogram");
-
-/// A `ferrogram serve` child, killed when dropped.
-struct Served(Child);
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn serve(info_dir: &Path) -> Served {
-    let child = Command::new(BIN)
-        .args(["serve", "--memory", "--listen", "127.0.0.1:0", "--info-dir"])
-        .arg(info_dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("ferrogram serve starts");
-    let served = Served(child);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !info_dir.join("server.json").exists() {
-        assert!(Instant::now() < deadline, "no server.json after a minute");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    served
-}
-
-fn run(args: &[&str], dir: &Path) -> Output {
-    Command::new(BIN).args(args).current_dir(dir).output().expect("ferrogram runs")
-}
-
-fn text(output: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
-}
+use common::{run, serve, text, Served, BIN};
 
 #[test]
 fn a_memory_server_is_found_through_its_info_file_and_admin_faults_reach_a_client() {

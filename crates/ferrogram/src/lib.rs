@@ -6,15 +6,17 @@
 pub mod auth;
 pub mod client;
 pub mod errors;
+pub mod formatting;
 pub mod net;
 pub mod session;
 pub mod updates;
 
 pub use errors::{InvocationError, RpcError};
-pub use session::{MemorySession, SessionData, SessionStore, SqliteSession, StringSession};
+pub use session::{DcEntry, MemorySession, SessionData, SessionStore, SqliteSession, StringSession};
 
 pub use auth::qr::{AcceptLoginError, LoginUrlError, QrLogin};
 pub use auth::{LoginToken, PasswordToken, SignInError, SignInResult, StartCallbacks};
+pub use client::server_info::{AdminInfo, DcInfo, PUBLIC_KEY_FILE, SERVER_INFO_FILE};
 pub use client::{Client, ClientConfig, ServerAddress, ServerInfo, ServerInfoError, UpdateStream};
 pub use ferrogram_mtproto::crypto::rsa::RsaPublicKey;
 pub use ferrogram_mtproto::transport::TransportKind;

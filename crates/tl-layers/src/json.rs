@@ -6,7 +6,8 @@
 //!   may be left out where only one constructor fits (a bare type, or a boxed type with one
 //!   constructor);
 //! - `int`, `double`: JSON numbers; `long`: a JSON number or a decimal string (JavaScript loses
-//!   precision beyond 2^53, so scripts may prefer strings); written back as numbers;
+//!   precision beyond 2^53, so scripts may prefer strings); written back as numbers by
+//!   [`value_to_json`], or as decimal strings by [`value_to_json_with`] and [`Longs::Strings`];
 //! - `string`: a JSON string; `bytes`: standard base64 (padding optional);
 //! - `int128`/`int256`: hex (32/64 digits) or base64; written back as hex;
 //! - `Bool` and `true` flags: JSON booleans (a flag `false` is the same as leaving it out);
@@ -46,11 +47,31 @@ pub fn json_to_request(schema: &SchemaIndex, json: &Json) -> Result<Vec<u8>, Jso
     Ok(encode_as(schema, &function, &value)?)
 }
 
-/// A value as JSON (see the module docs for the shape).
+/// How [`value_to_json_with`] writes TL `long` values (ids, access hashes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Longs {
+    /// As JSON numbers: exact for Rust and Python readers, but JavaScript and `jq` round every
+    /// number beyond 2^53 to a double, silently changing ids and access hashes.
+    #[default]
+    Numbers,
+    /// As decimal strings (`"5833605546952653312"`): exact for every reader; [`json_to_value`]
+    /// accepts them back.
+    Strings,
+}
+
+/// A value as JSON (see the module docs for the shape), `long`s as numbers.
 pub fn value_to_json(value: &Value) -> Json {
+    value_to_json_with(value, Longs::Numbers)
+}
+
+/// A value as JSON (see the module docs for the shape), `long`s written as `longs` says.
+pub fn value_to_json_with(value: &Value, longs: Longs) -> Json {
     match value {
         Value::Int(v) => Json::from(*v),
-        Value::Long(v) => Json::from(*v),
+        Value::Long(v) => match longs {
+            Longs::Numbers => Json::from(*v),
+            Longs::Strings => Json::String(v.to_string()),
+        },
         Value::Double(v) => Number::from_f64(*v).map_or(Json::Null, Json::Number),
         Value::Int128(v) => Json::String(hex(v)),
         Value::Int256(v) => Json::String(hex(v)),
@@ -58,12 +79,12 @@ pub fn value_to_json(value: &Value) -> Json {
         Value::String(b) => Json::String(String::from_utf8_lossy(b).into_owned()),
         Value::Bool(b) => Json::Bool(*b),
         Value::True => Json::Bool(true),
-        Value::Vector(items) => Json::Array(items.iter().map(value_to_json).collect()),
+        Value::Vector(items) => Json::Array(items.iter().map(|item| value_to_json_with(item, longs)).collect()),
         Value::Object(o) => {
             let mut map = Map::new();
             map.insert("_".into(), Json::String(o.name.clone()));
             for (name, v) in &o.fields {
-                map.insert(name.clone(), value_to_json(v));
+                map.insert(name.clone(), value_to_json_with(v, longs));
             }
             Json::Object(map)
         }
@@ -77,11 +98,16 @@ pub fn request_to_json(schema: &SchemaIndex, bytes: &[u8]) -> Result<Json, Codec
 
 /// A binary answer to `method` (its boxed result, read with the method's result type) as JSON.
 pub fn answer_to_json(schema: &SchemaIndex, method: &str, bytes: &[u8]) -> Result<Json, CodecError> {
+    answer_to_json_with(schema, method, bytes, Longs::Numbers)
+}
+
+/// [`answer_to_json`] with `long`s written as `longs` says.
+pub fn answer_to_json_with(schema: &SchemaIndex, method: &str, bytes: &[u8], longs: Longs) -> Result<Json, CodecError> {
     let ty = schema.result_type(method).ok_or_else(|| CodecError::UnknownName { name: method.into() })?;
     if ty.ty == Ty::Generic {
         return Err(CodecError::UnknownType { name: ty.to_string() });
     }
-    Ok(value_to_json(&decode_exact(schema, &ty, bytes)?))
+    Ok(value_to_json_with(&decode_exact(schema, &ty, bytes)?, longs))
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -254,6 +280,21 @@ mod tests {
         assert_eq!(back["nonce"], json!("000102030405060708090a0b0c0d0e0f"));
         assert_eq!(back["settings"], json!({"_": "settings", "on": true, "tokens": ["AAE=", "AgM="]}));
         assert_eq!(json_to_request(&s, &back).unwrap(), bytes);
+    }
+
+    #[test]
+    fn longs_as_strings_are_exact_and_read_back() {
+        let s = SchemaIndex::parse(SCHEMA).unwrap();
+        let j = json!({"_": "send", "phone": "+1", "id": 5, "hash": "-9007199254740993",
+            "nonce": "000102030405060708090a0b0c0d0e0f", "settings": {}});
+        let bytes = json_to_request(&s, &j).unwrap();
+        let value = decode_exact(&s, &TypeRef::any_function(), &bytes).unwrap();
+        let strings = value_to_json_with(&value, Longs::Strings);
+        assert_eq!(strings["hash"], json!("-9007199254740993"));
+        // `int`s stay numbers: only the 64-bit values are at risk in JavaScript.
+        assert_eq!(strings["id"], json!(5));
+        assert_eq!(json_to_request(&s, &strings).unwrap(), bytes);
+        assert_eq!(value_to_json_with(&value, Longs::Numbers)["hash"], json!(-9007199254740993i64));
     }
 
     #[test]

@@ -46,6 +46,9 @@ pub use encode::{encode, encode_as};
 pub use error::{CodecError, JsonError, LayersError, SchemaError, TranslateError};
 pub use ferrogram_tl::InflateLimits;
 pub use index::{SchemaIndex, TypeRef};
-pub use json::{answer_to_json, json_to_request, json_to_value, request_to_json, value_to_json};
+pub use json::{
+    answer_to_json, answer_to_json_with, json_to_request, json_to_value, request_to_json, value_to_json,
+    value_to_json_with, Longs,
+};
 pub use layers::Layers;
 pub use value::{Object, Value};

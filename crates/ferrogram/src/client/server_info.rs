@@ -22,6 +22,10 @@ use super::ServerAddress;
 /// The file name `ferrogram serve` writes the info under, in its data or info dir.
 pub const SERVER_INFO_FILE: &str = "server.json";
 
+/// The file name a local server publishes its RSA public key under (PEM), beside
+/// [`SERVER_INFO_FILE`]: read it with [`RsaPublicKey::from_pem`] for a [`ServerAddress`] of your own.
+pub const PUBLIC_KEY_FILE: &str = "server-public.pem";
+
 /// The format version this code writes and reads.
 const FORMAT: u32 = 1;
 
