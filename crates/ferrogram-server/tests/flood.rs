@@ -98,6 +98,7 @@ async fn a_small_update_queue_paces_the_flood_without_collapsing_into_updates_to
         tokio::join!(server.flood_messages(alice, bob_id, count), receive_in_order(&mut bob, alice, count));
     let report = report.expect("the flood runs");
     assert_eq!((report.pushed, report.too_long), (u64::from(count), 0), "no push found a full queue");
+    assert!(report.paused > 0, "the flood waited for the client: {report:?}");
     server.shutdown().await;
 }
 

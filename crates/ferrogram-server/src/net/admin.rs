@@ -254,6 +254,7 @@ async fn flood(shared: &Arc<Shared>, request: &Value) -> Result<Value, String> {
         "devices": report.devices,
         "pushed": report.pushed,
         "too_long": report.too_long,
+        "paused": report.paused,
         "storing_ms": report.storing.as_millis() as u64,
         "pushing_ms": report.pushing.as_millis() as u64,
     }))

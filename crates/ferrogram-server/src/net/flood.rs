@@ -57,6 +57,9 @@ pub struct FloodReport {
     /// Pushes that found their session's queue full and collapsed it into `updatesTooLong` (0
     /// unless a device stalled).
     pub too_long: u64,
+    /// How many times the flood waited for a device's client to take what was queued: more
+    /// than zero means the server pushed faster than that client received.
+    pub paused: u64,
     /// How long storing the messages took.
     pub storing: Duration,
     /// How long pushing them took, from the first push to the last one queued.
@@ -118,7 +121,7 @@ pub(crate) async fn flood_messages(
     drop(messages);
     let device_count = devices.len();
     let started = Instant::now();
-    let (pushed, too_long) = push_paced(shared, devices).await;
+    let (pushed, too_long, paused) = push_paced(shared, devices).await;
     Ok(FloodReport {
         messages: count,
         first_id,
@@ -127,6 +130,7 @@ pub(crate) async fn flood_messages(
         devices: device_count,
         pushed,
         too_long,
+        paused,
         storing,
         pushing: started.elapsed(),
     })
@@ -152,12 +156,13 @@ fn store_messages(
 }
 
 /// Pushes each device's updates in order, keeping each device's queue of unsent updates under
-/// half its bound; returns the pushes queued and those that collapsed a full queue.
-async fn push_paced(shared: &Shared, devices: Vec<(i64, Vec<Vec<u8>>)>) -> (u64, u64) {
+/// half its bound; returns the pushes queued, those that collapsed a full queue, and how many
+/// times it waited for a client.
+async fn push_paced(shared: &Shared, devices: Vec<(i64, Vec<Vec<u8>>)>) -> (u64, u64, u64) {
     let high_water = shared.endpoint().max_queued_update_bytes() / 2;
     let mut queues: Vec<(i64, std::vec::IntoIter<Vec<u8>>, bool)> =
         devices.into_iter().map(|(key, pushes)| (key, pushes.into_iter(), true)).collect();
-    let (mut pushed, mut too_long) = (0u64, 0u64);
+    let (mut pushed, mut too_long, mut paused) = (0u64, 0u64, 0u64);
     let mut last_progress = Instant::now();
     loop {
         // Made before looking at the queues, so a transmit in between is not missed.
@@ -201,8 +206,9 @@ async fn push_paced(shared: &Shared, devices: Vec<(i64, Vec<Vec<u8>>)>) -> (u64,
             continue;
         }
         if queues.is_empty() {
-            return (pushed, too_long);
+            return (pushed, too_long, paused);
         }
+        paused += 1;
         let left = STALL_TIMEOUT.saturating_sub(last_progress.elapsed());
         if tokio::time::timeout(left, sent).await.is_err() {
             tracing::warn!("a device took no pushed update for {STALL_TIMEOUT:?}: the rest of the flood goes unpaced");
