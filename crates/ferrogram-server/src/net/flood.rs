@@ -60,7 +60,8 @@ pub struct FloodReport {
     /// How many times the flood waited for a device's client to take what was queued: more
     /// than zero means the server pushed faster than that client received.
     pub paused: u64,
-    /// How long storing the messages took.
+    /// How long storing the messages (and translating their pushes into each device's layer)
+    /// took.
     pub storing: Duration,
     /// How long pushing them took, from the first push to the last one queued.
     pub pushing: Duration,
@@ -93,32 +94,14 @@ pub(crate) async fn flood_messages(
     if count > MAX_FLOOD_MESSAGES {
         return Err(FloodError::TooMany(count));
     }
-    for user in [from, to] {
-        if shared.api.store().user(user)?.is_none() {
-            return Err(FloodError::UnknownUser(user));
-        }
-    }
     let started = Instant::now();
-    let store_shared = shared.clone();
-    let messages = tokio::task::spawn_blocking(move || store_messages(&store_shared, from, to, count))
+    let prepare = shared.clone();
+    // The store is synchronous, and translating many pushes takes a while: off the runtime.
+    let (devices, summary) = tokio::task::spawn_blocking(move || prepare_flood(&prepare, from, to, count))
         .await
         .map_err(|e| FloodError::Thread(e.to_string()))??;
     let storing = started.elapsed();
-    let (first_id, first_pts, last_pts) = match (messages.first(), messages.last()) {
-        (Some(first), Some(last)) => (first.id, first.pts, last.pts),
-        _ => (0, 0, 0),
-    };
-    let keys = shared.api.store().auth_keys_of(to)?;
-    // Translated before the first push, so pushing costs only queueing.
-    let devices: Vec<(i64, Vec<Vec<u8>>)> = keys
-        .into_iter()
-        .filter_map(|key| {
-            let layer = shared.push_layers.layer(shared, key)?;
-            let pushes = messages.iter().filter_map(|m| lower_updates(&shared.layers, layer, &m.push)).collect();
-            Some((key, pushes))
-        })
-        .collect();
-    drop(messages);
+    let (first_id, first_pts, last_pts) = summary;
     let device_count = devices.len();
     let started = Instant::now();
     let (pushed, too_long, paused) = push_paced(shared, devices).await;
@@ -134,6 +117,42 @@ pub(crate) async fn flood_messages(
         storing,
         pushing: started.elapsed(),
     })
+}
+
+/// Each device of the receiver with its pushes, in its client's layer.
+type DevicePushes = Vec<(i64, Vec<Vec<u8>>)>;
+
+/// Checks the users, stores the messages and translates their pushes for each device of `to`
+/// (before the first push, so that pushing costs only queueing). Returns the devices' pushes and
+/// the receiver's first id, first pts and last pts.
+fn prepare_flood(
+    shared: &Shared,
+    from: i64,
+    to: i64,
+    count: u32,
+) -> Result<(DevicePushes, (i32, i32, i32)), FloodError> {
+    for user in [from, to] {
+        if shared.api.store().user(user)?.is_none() {
+            return Err(FloodError::UnknownUser(user));
+        }
+    }
+    let messages = store_messages(shared, from, to, count)?;
+    let summary = match (messages.first(), messages.last()) {
+        (Some(first), Some(last)) => (first.id, first.pts, last.pts),
+        _ => (0, 0, 0),
+    };
+    let devices = shared
+        .api
+        .store()
+        .auth_keys_of(to)?
+        .into_iter()
+        .filter_map(|key| {
+            let layer = shared.push_layers.layer(shared, key)?;
+            let pushes = messages.iter().filter_map(|m| lower_updates(&shared.layers, layer, &m.push)).collect();
+            Some((key, pushes))
+        })
+        .collect();
+    Ok((devices, summary))
 }
 
 /// Stores the messages, [`STORE_BATCH`] per transaction; the receiver's copies in order.
@@ -158,7 +177,7 @@ fn store_messages(
 /// Pushes each device's updates in order, keeping each device's queue of unsent updates under
 /// half its bound; returns the pushes queued, those that collapsed a full queue, and how many
 /// times it waited for a client.
-async fn push_paced(shared: &Shared, devices: Vec<(i64, Vec<Vec<u8>>)>) -> (u64, u64, u64) {
+async fn push_paced(shared: &Shared, devices: DevicePushes) -> (u64, u64, u64) {
     let high_water = shared.endpoint().max_queued_update_bytes() / 2;
     let mut queues: Vec<(i64, std::vec::IntoIter<Vec<u8>>, bool)> =
         devices.into_iter().map(|(key, pushes)| (key, pushes.into_iter(), true)).collect();
