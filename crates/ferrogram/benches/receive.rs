@@ -204,7 +204,8 @@ fn report(peer: Peer, m: &Measured, count: u32) {
     let complete = m.received == u64::from(count) && m.last_text == format!("message {count} of {count}");
     println!(
         "{:<23} {:>7} updates in {:>7.3} s: {:>9.0} updates/s, client CPU {:>6.2} µs/update ({:.0}% of a core), \
-         server CPU {:>5.2} µs/update; flood stored in {} ms, pushed in {} ms, waited for the client {} times{}",
+         server CPU {:>5.2} µs/update; flood stored in {} ms, pushed in {} ms, waited for the client {} times, {} pushes collapsed into \
+         updatesTooLong{}",
         peer.name(),
         m.received,
         m.seconds,
@@ -215,6 +216,7 @@ fn report(peer: Peer, m: &Measured, count: u32) {
         m.flood["storing_ms"],
         m.flood["pushing_ms"],
         m.flood["paused"],
+        m.flood["too_long"],
         if complete { "" } else { "  INCOMPLETE (not every update arrived in order)" },
     );
 }
