@@ -15,7 +15,11 @@
 //! `updatesTooLong`, and it recovers from the update log like any client that fell behind), as
 //! does one whose session no connection sends for; one with no session that takes updates
 //! learns of the messages from the log when it asks.
-//! The sender's own devices are not pushed to; they learn of the messages from the log.
+//! The sender's own devices are not pushed to; they learn of the messages from the log. The
+//! log keeps [`ApiConfig::update_log_limit`](crate::ApiConfig::update_log_limit) pts per account:
+//! a flood larger than that can be fetched again with `updates.getDifference` only in part (a
+//! client further behind is told `updates.differenceTooLong`), so a server that floods clients
+//! which may fall behind keeps a log as long as the flood.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
