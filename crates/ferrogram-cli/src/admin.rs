@@ -100,6 +100,20 @@ pub enum AdminCommand {
         /// The text.
         text: String,
     },
+    /// Store COUNT messages from one user to another and push them to the receiver's devices as
+    /// fast as its clients take them (a load test of a client's updates); answers once all are
+    /// pushed.
+    FloodMessages {
+        /// The sender's phone number.
+        #[arg(long)]
+        from: String,
+        /// The receiver's phone number.
+        #[arg(long)]
+        to: String,
+        /// How many messages (at most 1,000,000).
+        #[arg(long)]
+        count: u32,
+    },
 }
 
 impl AdminCommand {
@@ -122,6 +136,9 @@ impl AdminCommand {
             AdminCommand::ClearFaults => json!({ "command": "clear_faults" }),
             AdminCommand::SendMessage { from, to, text } => {
                 json!({ "command": "send_message", "from": from, "to": to, "text": text })
+            }
+            AdminCommand::FloodMessages { from, to, count } => {
+                json!({ "command": "flood_messages", "from": from, "to": to, "count": count })
             }
         }
     }

@@ -36,6 +36,30 @@ fn a_memory_server_is_found_through_its_info_file_and_admin_faults_reach_a_clien
     assert!(!again.status.success());
     assert!(text(&again).contains("already registered"), "{}", text(&again));
 
+    // A flood to an account nobody is signed in to: stored, pushed to no device.
+    let bob = run(
+        &["admin", "--server-info", &info, "create-user", "--phone", "+9996620072", "--first-name", "Bob"],
+        dir.path(),
+    );
+    assert!(bob.status.success(), "{}", text(&bob));
+    let flood = run(
+        &[
+            "admin",
+            "--server-info",
+            &info,
+            "flood-messages",
+            "--from",
+            "+9996620071",
+            "--to",
+            "+9996620072",
+            "--count",
+            "50",
+        ],
+        dir.path(),
+    );
+    assert!(flood.status.success(), "{}", text(&flood));
+    assert!(text(&flood).contains("\"messages\": 50") && text(&flood).contains("\"devices\": 0"), "{}", text(&flood));
+
     let login = run(&["login", "--server-info", &info, "--phone", "+9996620071", "--code", "22222"], dir.path());
     assert!(login.status.success(), "{}", text(&login));
     let codes = run(&["admin", "--data-dir", &info_dir.display().to_string(), "codes"], dir.path());

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use ferrogram_mtproto::authkey::AuthKey;
 use ferrogram_mtproto::endpoint::{
-    ConnectionHandle, EndpointConfig, EndpointError, EndpointEvent, PushOutcome, ServerEndpoint,
+    ConnectionHandle, EndpointConfig, EndpointError, EndpointEvent, PushOutcome, ServerEndpoint, UpdateQueue,
 };
 use ferrogram_mtproto::session::client::{ClientSession, Event};
 use ferrogram_mtproto::session::salts::ServerSalts;
@@ -180,6 +180,30 @@ fn updates_go_to_the_newest_session_that_asked_for_them() {
     let got = updates(&deliver(&mut endpoint, main_conn, &mut main, T0));
     assert_eq!(got, vec![an_update(1)]);
     assert!(updates(&deliver(&mut endpoint, files_conn, &mut files, T0)).is_empty());
+}
+
+#[test]
+fn the_update_queue_counts_what_waits_to_be_sent_and_whether_a_connection_sends_it() {
+    let key = key(7);
+    let mut endpoint = endpoint_with(EndpointConfig::default(), &[&key]);
+    assert_eq!(endpoint.update_queue(key.id()), None, "no session takes updates yet");
+    let conn = endpoint.connect();
+    let mut client = client(&key, 7);
+    client.enqueue(call());
+    send(&mut endpoint, conn, &mut client, T0);
+    deliver(&mut endpoint, conn, &mut client, T0);
+    assert_eq!(endpoint.update_queue(key.id()), Some(UpdateQueue { bytes: 0, connected: true }));
+    let (one, two) = (an_update(1), an_update(2));
+    let waiting = one.len() + two.len();
+    endpoint.push(key.id(), one);
+    endpoint.push(key.id(), two);
+    assert_eq!(endpoint.update_queue(key.id()), Some(UpdateQueue { bytes: waiting, connected: true }));
+    assert_eq!(updates(&deliver(&mut endpoint, conn, &mut client, T0)).len(), 2);
+    assert_eq!(endpoint.update_queue(key.id()), Some(UpdateQueue { bytes: 0, connected: true }), "sent");
+    endpoint.push(key.id(), an_update(3));
+    endpoint.disconnect(conn);
+    let queue = endpoint.update_queue(key.id()).expect("the session outlives its connection");
+    assert!(!queue.connected && queue.bytes > 0, "{queue:?}");
 }
 
 #[test]

@@ -148,6 +148,17 @@ pub enum PushOutcome {
     NoSession,
 }
 
+/// The state of one session's queue of pushed updates ([`ServerEndpoint::update_queue`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UpdateQueue {
+    /// Bytes of updates waiting to be sent, as counted against
+    /// [`EndpointConfig::max_queued_update_bytes`].
+    pub bytes: usize,
+    /// Whether a connection sends for the session now (if not, the queue only shrinks once the
+    /// client comes back).
+    pub connected: bool,
+}
+
 /// What an endpoint holds, for monitoring and tests of its budgets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EndpointStats {
@@ -317,6 +328,21 @@ impl ServerEndpoint {
             Pushed::Queued => PushOutcome::Queued(session),
             Pushed::TooLong => PushOutcome::TooLong(session),
         }
+    }
+
+    /// The queue of pushed updates of the auth key's session that takes updates (`None`: it has
+    /// none). A producer of many updates reads it to push no faster than the client takes them,
+    /// instead of overrunning the queue into `updatesTooLong`.
+    pub fn update_queue(&self, auth_key_id: i64) -> Option<UpdateQueue> {
+        let session = self.table.updates_session(auth_key_id)?;
+        let entry = self.table.get(session)?;
+        Some(UpdateQueue { bytes: entry.session.queued_update_bytes(), connected: entry.owner.is_some() })
+    }
+
+    /// The bound of each session's queue of pushed updates
+    /// ([`EndpointConfig::max_queued_update_bytes`]).
+    pub fn max_queued_update_bytes(&self) -> usize {
+        self.config.max_queued_update_bytes
     }
 
     /// The next packet `connection` has to send for the sessions it sends for.

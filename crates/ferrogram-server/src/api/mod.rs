@@ -21,6 +21,7 @@
 //! construction: the dispatcher has no clock and no randomness of its own.
 
 mod admin;
+pub(crate) mod bulk;
 mod chats;
 pub mod contacts;
 mod deletes;

@@ -9,7 +9,9 @@
 //! `create_bot {name}`, `codes {limit?}`, `fail_method {method, error, code?, times?, phone?}`,
 //! `withhold_updates {phone, count}`, `drop_connections {phone}`, `clear_faults`,
 //! `send_message {from, to, text}` (`from` a phone; `to` a phone, `@username`, `me` or
-//! `chat:ID`).
+//! `chat:ID`), `flood_messages {from, to, count}` (phones; `count` messages stored and pushed as
+//! fast as the receiver takes them, answered once all are pushed: see
+//! [`LocalServer::flood_messages`](super::LocalServer::flood_messages)).
 //!
 //! Bounded like the rest of the shell: at most [`MAX_ADMIN_CONNECTIONS`] at once, lines of at
 //! most [`MAX_LINE_BYTES`], closed after [`IDLE_TIMEOUT`] without a request.
@@ -130,6 +132,15 @@ async fn answer(shared: &Arc<Shared>, token: &str, line: &[u8]) -> Value {
     if !bool::from(given.as_bytes().ct_eq(token.as_bytes())) {
         return failure("wrong or missing token");
     }
+    if request["command"] == "flood_messages" {
+        return match flood(shared, &request).await {
+            Ok(mut answer) => {
+                answer["ok"] = json!(true);
+                answer
+            }
+            Err(error) => failure(error),
+        };
+    }
     let shared = shared.clone();
     // The store is synchronous, and creating a user with a password runs PBKDF2.
     match tokio::task::spawn_blocking(move || run(&shared, &request)).await {
@@ -219,6 +230,34 @@ fn run(shared: &Shared, request: &Value) -> Result<Value, String> {
         "" => Err("missing \"command\"".into()),
         other => Err(format!("unknown command {other:?}")),
     }
+}
+
+/// `flood_messages {from, to, count}`: see [`LocalServer::flood_messages`](super::LocalServer::flood_messages).
+/// Answers once every push is queued.
+async fn flood(shared: &Arc<Shared>, request: &Value) -> Result<Value, String> {
+    let phone = |name: &str| request[name].as_str().ok_or_else(|| format!("missing string field {name:?}"));
+    let count =
+        request["count"].as_u64().and_then(|n| u32::try_from(n).ok()).ok_or("\"count\" is no count of messages")?;
+    let (from, to) = {
+        let (from, to) = (phone("from")?.to_owned(), phone("to")?.to_owned());
+        let lookup = shared.clone();
+        tokio::task::spawn_blocking(move || Ok::<_, String>((user_id(&lookup, &from)?, user_id(&lookup, &to)?)))
+            .await
+            .map_err(|e| e.to_string())??
+    };
+    let report = super::flood::flood_messages(shared, from, to, count).await.map_err(|e| e.to_string())?;
+    Ok(json!({
+        "messages": report.messages,
+        "first_id": report.first_id,
+        "first_pts": report.first_pts,
+        "last_pts": report.last_pts,
+        "devices": report.devices,
+        "pushed": report.pushed,
+        "too_long": report.too_long,
+        "paused": report.paused,
+        "storing_ms": report.storing.as_millis() as u64,
+        "pushing_ms": report.pushing.as_millis() as u64,
+    }))
 }
 
 /// The error code Telegram uses with an error of this name.

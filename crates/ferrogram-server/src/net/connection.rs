@@ -378,11 +378,18 @@ impl Connection {
     /// Every packet the sessions this connection sends for have to send, into `out`.
     fn transmit(&mut self) -> Result<(), Closed> {
         let now = unix_now();
+        let mut sent = false;
         loop {
             let packet = self.shared.endpoint().poll_transmit(self.handle.handle, now, &mut *self.random);
-            let Some(packet) = packet else { return Ok(()) };
+            let Some(packet) = packet else { break };
+            sent = true;
             self.send(&packet)?;
         }
+        if sent {
+            // A flood waiting for room in a session's update queue may go on.
+            self.shared.pushes_sent.notify_waiters();
+        }
+        Ok(())
     }
 
     /// The earliest timer of the sessions this connection sends for (Unix time).

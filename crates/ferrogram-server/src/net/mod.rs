@@ -16,6 +16,7 @@ pub mod acting;
 pub mod admin;
 mod calls;
 mod connection;
+pub mod flood;
 mod guard;
 pub mod keys;
 pub mod layers;
@@ -147,6 +148,9 @@ pub(crate) struct Shared {
     writer: writer::Writer,
     /// The layer of each key pushes go to.
     pub(crate) push_layers: pushes::PushLayers,
+    /// Notified whenever a connection has taken packets from the endpoint for its socket (its
+    /// sessions' queues of pushed updates shrank): what a paced producer of pushes waits for.
+    pub(crate) pushes_sent: Notify,
 }
 
 impl Shared {
@@ -170,6 +174,8 @@ impl Shared {
     pub(crate) fn disconnect(&self, handle: ConnectionHandle) {
         self.endpoint().disconnect(handle);
         self.wakers().remove(&handle);
+        // A flood paced by this connection's sessions no longer waits for it.
+        self.pushes_sent.notify_waiters();
     }
 
     /// Wakes every connection the endpoint reports as having something to send or as to be
@@ -351,6 +357,7 @@ impl LocalServer {
             writer: writer::Writer::start()
                 .map_err(|e| ServerError::Io { what: "starting the store writer thread".into(), source: e })?,
             push_layers: pushes::PushLayers::default(),
+            pushes_sent: Notify::new(),
         });
         // What a previous run left (abandoned keys, old records) goes before serving.
         shared.prune(now);
@@ -449,6 +456,21 @@ impl LocalServer {
         text: &str,
     ) -> Result<i32, acting::SendAsError> {
         acting::send_message_as(&self.shared, from_user, to, text)
+    }
+
+    /// Stores `count` private messages from `from_user` to `to_user` (texts `message N of
+    /// COUNT`) and pushes each to every device of `to_user` as the `updateShortMessage` a real
+    /// sender's message causes, no faster than each device's client takes them (see
+    /// [`flood`]): a load test of a client's updates that the server keeps up with. The
+    /// messages are in both users' history, with consecutive ids and pts in the receiver's
+    /// box, so a client that applies the pushes sees no gap. Returns once every push is queued.
+    pub async fn flood_messages(
+        &self,
+        from_user: i64,
+        to_user: i64,
+        count: u32,
+    ) -> Result<flood::FloodReport, flood::FloodError> {
+        flood::flood_messages(&self.shared, from_user, to_user, count).await
     }
 
     /// Where the admin channel listens (see [`ServerOptions::admin_listen`]), and its token.

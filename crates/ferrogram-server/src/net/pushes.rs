@@ -28,7 +28,7 @@ impl PushLayers {
     }
 
     /// The layer of `auth_key_id` (`Some(None)`: none announced), `None` if the key is gone.
-    fn layer(&self, shared: &Shared, auth_key_id: i64) -> Option<Option<i32>> {
+    pub(crate) fn layer(&self, shared: &Shared, auth_key_id: i64) -> Option<Option<i32>> {
         if let Some(layer) = self.cached().get(&auth_key_id) {
             return Some(*layer);
         }
