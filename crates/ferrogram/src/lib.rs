@@ -1,12 +1,15 @@
 //! The ferrogram client: a Telegram MTProto client made from a session, an api id and an api hash.
 //!
-//! Start with [`Client`]; updates come from [`Client::next_update`] (see [`updates`]).
+//! Start with [`Client`]; updates come from [`Client::next_update`] (see [`updates`]); messages
+//! are sent with [`Client::send_message`] and read with [`Client::iter_messages`], naming chats
+//! by id, username, phone or `"me"` ([`PeerRef`], [`peers`]).
 #![forbid(unsafe_code)]
 
 pub mod auth;
 pub mod client;
 pub mod errors;
 pub mod net;
+pub mod peers;
 pub mod session;
 pub mod updates;
 
@@ -14,9 +17,13 @@ pub use errors::{InvocationError, RpcError};
 pub use session::{MemorySession, SessionData, SessionStore, SqliteSession, StringSession};
 
 pub use auth::{LoginToken, PasswordToken, SignInError, SignInResult, StartCallbacks};
-pub use client::{Client, ClientConfig, ServerAddress, ServerInfo, ServerInfoError, UpdateStream};
+pub use client::{
+    ApiError, Client, ClientConfig, Dialog, DialogIter, InputMessage, MessageIter, ServerAddress, ServerInfo,
+    ServerInfoError, UpdateStream,
+};
 pub use ferrogram_mtproto::crypto::rsa::RsaPublicKey;
 pub use ferrogram_mtproto::transport::TransportKind;
+pub use peers::PeerRef;
 pub use updates::{Message, Peer, Update, UpdateState};
 
 /// The README's examples, compiled and run as doc tests (here, where the client, the generated

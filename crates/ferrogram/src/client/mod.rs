@@ -2,8 +2,14 @@
 //! [`ServerAddress`] override), with calls that wait out floods and follow DC migrations
 //! (<https://core.telegram.org/api/errors>, <https://core.telegram.org/api/datacenter>).
 
+mod api_error;
 mod config;
 pub mod dcs;
+mod dialogs;
+mod groups;
+mod history;
+mod messages;
+mod peers;
 pub mod server_info;
 mod updates;
 pub(crate) use updates::UpdateSink;
@@ -17,7 +23,11 @@ use ferrogram_mtproto::crypto::rsa::RsaPublicKey;
 use ferrogram_mtproto::transport::TransportError;
 use ferrogram_tl::{enums, functions, Deserializable, RawQuery, RemoteCall, Serializable, LAYER};
 
+pub use api_error::ApiError;
 pub use config::{ClientConfig, ServerAddress};
+pub use dialogs::{Dialog, DialogIter};
+pub use history::MessageIter;
+pub use messages::InputMessage;
 pub use server_info::{ServerInfo, ServerInfoError};
 pub use updates::UpdateStream;
 
@@ -83,6 +93,8 @@ struct Inner {
     updates: Arc<updates::UpdateSink>,
     /// The message box and its output, driven by [`Client::next_update`].
     engine: tokio::sync::Mutex<updates::Engine>,
+    /// Access hashes, usernames and phones of the peers seen (see [`crate::peers`]).
+    peers: Mutex<crate::peers::PeerCache>,
 }
 
 impl Drop for Inner {
@@ -121,6 +133,7 @@ impl Client {
         };
         rsa_keys.extend(config.extra_rsa_keys.iter().cloned());
         let (sink, engine) = updates::channel(config.update_queue_capacity);
+        let peers = Mutex::new(crate::peers::PeerCache::new(config.peer_cache_capacity));
         Client {
             inner: Arc::new(Inner {
                 store: Box::new(session),
@@ -132,6 +145,7 @@ impl Client {
                 connections: tokio::sync::Mutex::new(HashMap::new()),
                 updates: Arc::new(sink),
                 engine: tokio::sync::Mutex::new(engine),
+                peers,
             }),
         }
     }
@@ -208,18 +222,32 @@ impl Client {
     /// Waits out `FLOOD_WAIT_X` up to the configured threshold, follows `*_MIGRATE_X` to the
     /// account's DC, and repeats calls that hit an internal server error, all up to
     /// [`ClientConfig::request_retries`] tries.
-    pub async fn invoke<R: RemoteCall>(&self, request: &R) -> Result<R::Return, InvocationError> {
+    ///
+    /// The users and chats an answer of the common result types carries (updates, messages,
+    /// dialogs, resolved peers, contacts, users, chats: see [`crate::peers::observe::of_any`])
+    /// join the peer cache, so that later calls can name them by id.
+    pub async fn invoke<R: RemoteCall>(&self, request: &R) -> Result<R::Return, InvocationError>
+    where
+        R::Return: 'static,
+    {
         let body = request.to_bytes();
         let answer = self.invoke_raw(body).await?;
-        Ok(R::Return::from_bytes(&answer)?)
+        let answer = R::Return::from_bytes(&answer)?;
+        self.observe_answer(&answer);
+        Ok(answer)
     }
 
     /// Calls `request` on DC `dc_id` (connecting and creating a key there if needed), without
     /// following migrations: for file downloads and for exporting an authorization.
-    pub async fn invoke_in_dc<R: RemoteCall>(&self, dc_id: i32, request: &R) -> Result<R::Return, InvocationError> {
+    pub async fn invoke_in_dc<R: RemoteCall>(&self, dc_id: i32, request: &R) -> Result<R::Return, InvocationError>
+    where
+        R::Return: 'static,
+    {
         let body = request.to_bytes();
         let answer = self.invoke_raw_in(Some(dc_id), body).await?;
-        Ok(R::Return::from_bytes(&answer)?)
+        let answer = R::Return::from_bytes(&answer)?;
+        self.observe_answer(&answer);
+        Ok(answer)
     }
 
     /// [`invoke`](Self::invoke) for an already serialized request; returns the serialized result.
