@@ -7,7 +7,7 @@ use ferrogram_tl::{enums, functions, types};
 
 use super::{ApiError, Client};
 use crate::errors::InvocationError;
-use crate::peers::{observe, CachedPeer, PeerCache, PeerRef};
+use crate::peers::{observe, CachedPeer, PeerCache, PeerRef, MAX_NAME_BYTES};
 use crate::session::PeerLookup;
 use crate::updates::Peer;
 
@@ -133,7 +133,21 @@ impl Client {
             return Ok(entry.peer);
         }
         match self.invoke(&functions::contacts::ResolvePhone { phone: phone.clone() }).await {
-            Ok(enums::contacts::ResolvedPeer::ResolvedPeer(resolved)) => Ok(Peer::from_tl(&resolved.peer)),
+            Ok(enums::contacts::ResolvedPeer::ResolvedPeer(resolved)) => {
+                let peer = Peer::from_tl(&resolved.peer);
+                // The user may not show its phone; the cache still learns who has it.
+                let known = self.peer_cache().get(peer).cloned();
+                if let Some(entry) = known.filter(|e| e.phone.is_none() && phone.len() <= MAX_NAME_BYTES) {
+                    let entry = CachedPeer { phone: Some(phone.into_boxed_str()), ..entry };
+                    let changed = self.peer_cache().insert(entry);
+                    if let Some(changed) = changed {
+                        if let Err(error) = self.inner.store.store_peers(&[changed]) {
+                            tracing::warn!(%error, "could not store peers in the session");
+                        }
+                    }
+                }
+                Ok(peer)
+            }
             Err(InvocationError::Rpc(e)) if e.name.starts_with("PHONE_") => Err(ApiError::PhoneNotFound(phone)),
             Err(error) => Err(error.into()),
         }
