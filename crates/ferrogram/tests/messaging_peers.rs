@@ -93,3 +93,52 @@ async fn a_sqlite_session_keeps_its_peers() {
     assert_eq!(after.lookup_peer(ferrogram::session::PeerLookup::Peer(Peer::User(bob_id))).unwrap(), None);
     server.shutdown().await;
 }
+
+#[test]
+fn a_version_2_session_file_gains_the_peer_table() {
+    use ferrogram::peers::CachedPeer;
+    use ferrogram::session::PeerLookup;
+    use ferrogram::SessionStore;
+    let path = temp_path("messaging-peers-v2");
+    {
+        // A file as schema 2 wrote it, signed in as account 42.
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE session (id INTEGER PRIMARY KEY CHECK (id = 1), home_dc INTEGER, user_id INTEGER,
+                                   user_is_bot INTEGER NOT NULL DEFAULT 0 CHECK (user_is_bot IN (0, 1)));
+             CREATE TABLE dc (id INTEGER PRIMARY KEY, host TEXT NOT NULL,
+                              port INTEGER NOT NULL CHECK (port BETWEEN 0 AND 65535),
+                              auth_key BLOB CHECK (auth_key IS NULL OR length(auth_key) = 256),
+                              server_salt INTEGER, time_offset INTEGER);
+             CREATE TABLE update_state (id INTEGER PRIMARY KEY CHECK (id = 1), pts INTEGER NOT NULL,
+                                        qts INTEGER NOT NULL, date INTEGER NOT NULL, seq INTEGER NOT NULL);
+             CREATE TABLE channel_pts (channel_id INTEGER PRIMARY KEY, pts INTEGER NOT NULL);
+             INSERT INTO session VALUES (1, 2, 42, 0);
+             PRAGMA user_version = 2;",
+        )
+        .unwrap();
+    }
+    let session = SqliteSession::open(&path).unwrap();
+    let version: i64 =
+        rusqlite::Connection::open(&path).unwrap().pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+    assert_eq!(version, 3);
+    assert_eq!(session.load().unwrap().user.map(|u| u.id), Some(42));
+    let entry = CachedPeer {
+        peer: Peer::User(7),
+        access_hash: Some(77),
+        min: false,
+        bot: false,
+        username: Some("Seven".into()),
+        phone: Some("15550007".into()),
+    };
+    session.store_peers(std::slice::from_ref(&entry)).unwrap();
+    assert_eq!(session.lookup_peer(PeerLookup::Peer(Peer::User(7))).unwrap(), Some(entry.clone()));
+    assert_eq!(session.lookup_peer(PeerLookup::Username("SEVEN")).unwrap(), Some(entry.clone()));
+    assert_eq!(session.lookup_peer(PeerLookup::Phone("+15550007")).unwrap(), Some(entry));
+    assert_eq!(session.lookup_peer(PeerLookup::Peer(Peer::Channel(7))).unwrap(), None);
+    // Another account signing in on the file does not inherit them.
+    let mut other = session.load().unwrap();
+    other.user = Some(ferrogram::session::SignedInUser { id: 43, bot: false });
+    session.store(&other).unwrap();
+    assert_eq!(session.lookup_peer(PeerLookup::Peer(Peer::User(7))).unwrap(), None);
+}

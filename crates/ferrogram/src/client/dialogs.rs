@@ -47,8 +47,11 @@ pub struct DialogIter {
     yielded: usize,
     buffer: VecDeque<Dialog>,
     done: bool,
-    fetch: Option<Pin<Box<dyn Future<Output = Result<(Vec<Dialog>, bool), ApiError>> + Send>>>,
+    fetch: Option<PageFuture>,
 }
+
+/// A page being fetched: its dialogs, and whether the server said they are all there are.
+type PageFuture = Pin<Box<dyn Future<Output = Result<(Vec<Dialog>, bool), ApiError>> + Send>>;
 
 impl std::fmt::Debug for DialogIter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -75,7 +78,7 @@ impl DialogIter {
         }
     }
 
-    fn start_fetch(&self) -> Pin<Box<dyn Future<Output = Result<(Vec<Dialog>, bool), ApiError>> + Send>> {
+    fn start_fetch(&self) -> PageFuture {
         let client = self.client.clone();
         let limit = self.page_size();
         let offset = self.offset;

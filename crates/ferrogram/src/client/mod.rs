@@ -463,9 +463,12 @@ impl Client {
     }
 
     /// Makes the update machinery start again from the session's update state (after a
-    /// sign-in or a log-out).
+    /// sign-in or a log-out), and forgets the peers held in memory: access hashes are the
+    /// account's own.
     pub(crate) fn reload_updates(&self) {
         self.inner.updates.reload();
+        let capacity = self.inner.config.peer_cache_capacity;
+        *self.peer_cache() = crate::peers::PeerCache::new(capacity);
     }
 
     /// Drops every connection without waiting for them (after a log-out: their keys are gone).

@@ -18,8 +18,8 @@
 //! ```
 //!
 //! `peer` is the persisted half of the client's peer cache (kind 0 user, 1 basic group,
-//! 2 channel; `username` lower-cased): at most [`MAX_STORED_PEERS`] rows, the least recently
-//! stored going first, emptied when the session's account signs out.
+//! 2 channel; usernames compared without case): at most [`MAX_STORED_PEERS`] rows, the least recently
+//! stored going first, emptied when the session's account signs out or another signs in.
 //!
 //! Every [`store`](SessionStore::store) rewrites the session tables inside one transaction, and SQLite's
 //! rollback journal (with `synchronous = FULL`) makes a transaction all or nothing across crashes
@@ -78,7 +78,7 @@ CREATE TABLE IF NOT EXISTS peer (
     seen INTEGER NOT NULL,
     PRIMARY KEY (kind, id)
 );
-CREATE INDEX IF NOT EXISTS peer_username ON peer (username);
+CREATE INDEX IF NOT EXISTS peer_username ON peer (username COLLATE NOCASE);
 CREATE INDEX IF NOT EXISTS peer_phone ON peer (phone);
 CREATE INDEX IF NOT EXISTS peer_seen ON peer (seen);
 ";
@@ -185,6 +185,8 @@ impl SessionStore for SqliteSession {
         let mut conn = self.lock();
         let tx = conn.transaction().map_err(|e| self.sqlite(e))?;
         let write = |tx: &rusqlite::Transaction<'_>| -> rusqlite::Result<()> {
+            let previous: Option<i64> =
+                tx.query_row("SELECT user_id FROM session WHERE id = 1", [], |row| row.get(0)).optional()?.flatten();
             tx.execute(
                 "INSERT INTO session (id, home_dc, user_id, user_is_bot) VALUES (1, ?1, ?2, ?3)
                  ON CONFLICT (id) DO UPDATE SET home_dc = ?1, user_id = ?2, user_is_bot = ?3",
@@ -206,7 +208,8 @@ impl SessionStore for SqliteSession {
             }
             write_update_state(tx, data.updates.as_ref())?;
             // Access hashes are the account's own: another account (or none) cannot use them.
-            if data.user.is_none() {
+            let user = data.user.map(|u| u.id);
+            if user.is_none() || (previous.is_some() && previous != user) {
                 tx.execute("DELETE FROM peer", [])?;
             }
             Ok(())
@@ -229,7 +232,9 @@ impl SessionStore for SqliteSession {
         let conn = self.lock();
         let (condition, key1, key2): (&str, rusqlite::types::Value, rusqlite::types::Value) = match lookup {
             PeerLookup::Peer(peer) => ("kind = ?1 AND id = ?2", kind_of(peer).into(), peer.id().into()),
-            PeerLookup::Username(name) => ("username = ?1 AND ?2 = 0", name.to_ascii_lowercase().into(), 0.into()),
+            PeerLookup::Username(name) => {
+                ("username = ?1 COLLATE NOCASE AND ?2 = 0", name.to_string().into(), 0.into())
+            }
             PeerLookup::Phone(phone) => {
                 ("phone = ?1 AND ?2 = 0", phone.trim_start_matches('+').to_string().into(), 0.into())
             }
@@ -273,14 +278,14 @@ fn kind_of(peer: Peer) -> i64 {
 /// least recently stored rows beyond [`MAX_STORED_PEERS`].
 fn write_peers(tx: &rusqlite::Transaction<'_>, peers: &[CachedPeer]) -> rusqlite::Result<()> {
     let seen: i64 = tx.query_row("SELECT COALESCE(MAX(seen), 0) FROM peer", [], |row| row.get(0))?;
-    let mut release_name = tx.prepare_cached("UPDATE peer SET username = NULL WHERE username = ?1")?;
+    let mut release_name = tx.prepare_cached("UPDATE peer SET username = NULL WHERE username = ?1 COLLATE NOCASE")?;
     let mut upsert = tx.prepare_cached(
         "INSERT INTO peer (kind, id, access_hash, min, bot, username, phone, seen) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
          ON CONFLICT (kind, id) DO UPDATE SET access_hash = ?3, min = ?4, bot = ?5, username = ?6, phone = ?7, seen = ?8",
     )?;
     for (n, entry) in peers.iter().enumerate() {
-        let username = entry.username.as_deref().map(str::to_ascii_lowercase);
-        if let Some(name) = &username {
+        let username = entry.username.as_deref();
+        if let Some(name) = username {
             release_name.execute(params![name])?;
         }
         let seen = seen + 1 + n as i64;
