@@ -149,6 +149,13 @@ impl MessageIter {
             (true, cursor) => (cursor.unwrap_or(self.offset_id.max(self.min_id) + 1), -limit),
             (false, cursor) => (cursor.unwrap_or(self.offset_id), 0),
         };
+        // After the first page, the bounds also exclude what was already read: the same
+        // messages come, and the server counts (and skips) only the rest.
+        let (min_id, max_id) = match (self.reverse, self.cursor) {
+            (true, Some(cursor)) => (min_id.max(cursor - 1), max_id),
+            (false, Some(cursor)) if cursor > 0 => (min_id, if max_id > 0 { max_id.min(cursor) } else { cursor }),
+            _ => (min_id, max_id),
+        };
         Box::pin(async move {
             let input = match input {
                 Some(input) => input,
