@@ -7,6 +7,7 @@ mod updates_support;
 use std::time::Duration;
 
 use ferrogram::{ApiError, Peer, Update};
+use ferrogram_tl::{enums, functions};
 use messaging_support::*;
 use updates_support::*;
 
@@ -69,6 +70,12 @@ async fn a_group_is_created_changed_and_talked_in() {
         texts.push(message.unwrap().text);
     }
     assert_eq!(texts, ["", "hello, group", "", "hi all", "", "without Bob"]);
+
+    // The group calls' own updates (wrapped in `messages.invitedUsers` for the creation and
+    // the additions) kept Ann's engine in step with the server.
+    drain(&ann, Duration::from_millis(700)).await;
+    let enums::updates::State::State(state) = ann.invoke(&functions::updates::GetState {}).await.unwrap();
+    assert_eq!(ann.session_data().updates.map(|s| s.pts), Some(state.pts));
 
     // A user is not a group.
     let wrong = ann.add_member(bob_id, carl_id).await.unwrap_err();

@@ -10,6 +10,7 @@ use ferrogram_tl::{enums, functions, types};
 
 use super::messages::messages_of;
 use super::{ApiError, Client};
+use crate::errors::InvocationError;
 use crate::peers::PeerRef;
 use crate::updates::Message;
 
@@ -41,11 +42,28 @@ pub struct MessageIter {
     total: Option<i32>,
     buffer: VecDeque<Message>,
     done: bool,
-    fetch: Option<PageFuture>,
+    /// The page being fetched, and how many messages it asked for.
+    fetch: Option<(Fetch, i32)>,
 }
 
 /// A page being fetched.
 type PageFuture = Pin<Box<dyn Future<Output = Result<Page, ApiError>> + Send>>;
+
+/// How a page is being fetched: polled here (the first page), or on its own task while the
+/// caller takes the page before it (every later one), so that reading and fetching overlap.
+enum Fetch {
+    Here(PageFuture),
+    Ahead(tokio::task::JoinHandle<Result<Page, ApiError>>),
+}
+
+impl Drop for MessageIter {
+    /// A page fetched ahead is not needed any more.
+    fn drop(&mut self) {
+        if let Some((Fetch::Ahead(task), _)) = &self.fetch {
+            task.abort();
+        }
+    }
+}
 
 /// One answer: the peer it was asked for, its messages as the server ordered them (newest
 /// first), and the total the server counted (`None` when the answer held everything).
@@ -239,6 +257,14 @@ impl MessageIter {
         if complete || got < asked as usize || !moved {
             self.done = true;
         }
+        // The next page is known now: fetch it while the caller takes this one (one page
+        // ahead at most, so memory stays at two pages).
+        if !self.done && self.page_size() > 0 {
+            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                let asked = self.page_size();
+                self.fetch = Some((Fetch::Ahead(runtime.spawn(self.start_fetch())), asked));
+            }
+        }
     }
 
     fn poll_message(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, ApiError>>> {
@@ -254,14 +280,22 @@ impl MessageIter {
             if self.done || self.page_size() == 0 {
                 return Poll::Ready(None);
             }
-            let asked = self.page_size();
             if self.fetch.is_none() {
-                self.fetch = Some(self.start_fetch());
+                self.fetch = Some((Fetch::Here(self.start_fetch()), self.page_size()));
             }
-            let Some(fetch) = self.fetch.as_mut() else { return Poll::Ready(None) };
-            let page = match fetch.as_mut().poll(cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(page) => page,
+            let Some((fetch, asked)) = self.fetch.as_mut() else { return Poll::Ready(None) };
+            let asked = *asked;
+            let page = match fetch {
+                Fetch::Here(future) => match future.as_mut().poll(cx) {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(page) => page,
+                },
+                Fetch::Ahead(task) => match Pin::new(task).poll(cx) {
+                    Poll::Pending => return Poll::Pending,
+                    // The task cannot be cancelled while this holds it; it ends only by
+                    // returning, or by a panic inside the call, which loses the answer.
+                    Poll::Ready(joined) => joined.unwrap_or(Err(ApiError::Invocation(InvocationError::Dropped))),
+                },
             };
             self.fetch = None;
             match page {
