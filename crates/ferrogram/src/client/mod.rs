@@ -8,6 +8,7 @@ pub mod dcs;
 mod dialogs;
 mod groups;
 mod history;
+mod init_params;
 mod messages;
 mod peers;
 pub mod server_info;
@@ -21,7 +22,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use ferrogram_mtproto::crypto::rsa::RsaPublicKey;
 use ferrogram_mtproto::transport::TransportError;
-use ferrogram_tl::{enums, functions, Deserializable, RawQuery, RemoteCall, Serializable, LAYER};
+use ferrogram_tl::{enums, functions, Deserializable, RemoteCall};
 
 pub use api_error::ApiError;
 pub use config::{ClientConfig, ServerAddress};
@@ -34,6 +35,7 @@ pub use updates::UpdateStream;
 use crate::errors::InvocationError;
 use crate::net::{Connection, ConnectionParams, KeyState};
 use crate::session::{DcEntry, SessionData, SessionStore};
+use init_params::InitParams;
 
 /// A Telegram client: the seed's `TelegramClient`.
 ///
@@ -480,39 +482,6 @@ impl Client {
         // A panic while holding the lock cannot leave SessionData half-updated in a way that
         // matters more than losing the client, so a poisoned lock is used as it is.
         self.inner.data.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-}
-
-/// What `initConnection` tells the server about the application.
-struct InitParams {
-    api_id: i32,
-    device_model: String,
-    system_version: String,
-    app_version: String,
-    system_lang_code: String,
-    lang_pack: String,
-    lang_code: String,
-}
-
-impl InitParams {
-    /// `invokeWithLayer(LAYER, initConnection(.., query))`.
-    fn wrap(&self, query: Vec<u8>) -> Vec<u8> {
-        functions::InvokeWithLayer {
-            layer: LAYER,
-            query: functions::InitConnection {
-                api_id: self.api_id,
-                device_model: self.device_model.clone(),
-                system_version: self.system_version.clone(),
-                app_version: self.app_version.clone(),
-                system_lang_code: self.system_lang_code.clone(),
-                lang_pack: self.lang_pack.clone(),
-                lang_code: self.lang_code.clone(),
-                proxy: None,
-                params: None,
-                query: RawQuery(query),
-            },
-        }
-        .to_bytes()
     }
 }
 
