@@ -356,3 +356,81 @@ impl Client {
         MessageIter::new(self.clone(), peer.into(), Some(query.into()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::updates::Peer;
+    use crate::{ClientConfig, MemorySession};
+
+    fn message(id: i32) -> Message {
+        Message {
+            id,
+            peer: Peer::User(1),
+            sender_id: Some(1),
+            text: String::new(),
+            date: 0,
+            edit_date: None,
+            out: false,
+            reply_to: None,
+            entities: Vec::new(),
+            forwarded_from: None,
+            raw: None,
+        }
+    }
+
+    fn page(ids: &[i32], total: Option<i32>) -> Page {
+        Page { input: types::InputPeerSelf {}.into(), messages: ids.iter().map(|&id| message(id)).collect(), total }
+    }
+
+    /// A history of a client that never connects. The tests run outside a tokio runtime, so
+    /// no page is fetched ahead (which would try to reach the default DCs).
+    fn iter() -> MessageIter {
+        Client::new(MemorySession::new(), 1, "hash", ClientConfig::default()).iter_messages("me")
+    }
+
+    fn buffered(iter: &MessageIter) -> Vec<i32> {
+        iter.buffer.iter().map(|m| m.id).collect()
+    }
+
+    #[test]
+    fn a_server_repeating_a_page_cannot_make_the_history_loop() {
+        let mut history = iter();
+        history.take_page(page(&[10, 9, 8], Some(100)), 3);
+        assert_eq!((buffered(&history), history.cursor, history.done), (vec![10, 9, 8], Some(8), false));
+        history.buffer.clear();
+        // The same page again, and one that goes back up: nothing new, and the stream ends.
+        history.take_page(page(&[10, 9, 8], Some(100)), 3);
+        assert!(buffered(&history).is_empty());
+        assert!(history.done);
+    }
+
+    #[test]
+    fn reverse_pages_come_oldest_first_and_move_up() {
+        let mut history = iter().reverse(true);
+        history.take_page(page(&[3, 2, 1], Some(10)), 3);
+        assert_eq!((buffered(&history), history.cursor), (vec![1, 2, 3], Some(4)));
+        history.buffer.clear();
+        // Ids below the cursor (already read) are dropped.
+        history.take_page(page(&[5, 4, 2], Some(10)), 3);
+        assert_eq!(buffered(&history), vec![4, 5]);
+    }
+
+    #[test]
+    fn a_short_or_complete_page_is_the_last() {
+        let mut history = iter();
+        history.take_page(page(&[5, 4], Some(100)), 3);
+        assert!(history.done, "fewer than asked");
+        let mut history = iter();
+        history.take_page(page(&[5, 4, 3], None), 3);
+        assert!(history.done, "the server said it sent everything");
+        assert_eq!(history.total(), Some(3));
+    }
+
+    #[test]
+    fn bounds_filter_what_the_server_sends_anyway() {
+        let mut history = iter().min_id(3).max_id(9);
+        history.take_page(page(&[10, 9, 8, 4, 3, 2], Some(100)), 6);
+        assert_eq!(buffered(&history), vec![8, 4]);
+    }
+}
