@@ -11,6 +11,11 @@
 //! - [`StringSession`]: a portable string (`fg1…`, see [`string`] for the format), which also
 //!   reads the string sessions of GramJS and Telethon so their users keep their login.
 //!
+//! Beside the session, a store may keep the client's peer cache ([`crate::peers`]) through
+//! [`SessionStore::store_peers`] and [`SessionStore::lookup_peer`]: [`SqliteSession`] keeps it in
+//! its `peer` table; [`MemorySession`] and [`StringSession`] keep peers in the client's memory
+//! only (a string stays short), so a restarted client learns them again.
+//!
 //! ```
 //! use ferrogram::session::{DcEntry, MemorySession, SessionStore};
 //! let store = MemorySession::new();
