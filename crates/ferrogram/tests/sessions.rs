@@ -117,9 +117,9 @@ fn sqlite_store_is_all_or_nothing() {
 fn sqlite_refuses_a_newer_schema() {
     let path = temp_path("newer");
     drop(SqliteSession::open(&path).unwrap());
-    rusqlite::Connection::open(&path).unwrap().pragma_update(None, "user_version", 3).unwrap();
+    rusqlite::Connection::open(&path).unwrap().pragma_update(None, "user_version", 4).unwrap();
     match SqliteSession::open(&path) {
-        Err(SessionError::NewerSchema { found: 3, supported: 2, .. }) => {}
+        Err(SessionError::NewerSchema { found: 4, supported: 3, .. }) => {}
         other => panic!("expected NewerSchema, got {other:?}"),
     }
 }

@@ -61,7 +61,7 @@ fn a_schema_1_file_is_migrated_and_keeps_its_session() {
     assert_eq!(session.load().unwrap(), signed_in());
     let version: i64 =
         rusqlite::Connection::open(&path).unwrap().pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
-    assert_eq!(version, 2);
+    assert_eq!(version, 3);
 
     let with_state = SessionData { updates: Some(state()), ..signed_in() };
     session.store(&with_state).unwrap();

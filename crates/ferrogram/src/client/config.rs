@@ -83,6 +83,12 @@ pub struct ClientConfig {
     /// [`Client::next_update`](super::Client::next_update) for what happens when it is full).
     /// 10,000 by default.
     pub update_queue_capacity: usize,
+    /// The most peers (users, groups, channels with their access hashes) the client keeps in
+    /// memory; past it the least recently used are forgotten (a SQLite session still has them
+    /// on disk). Each costs under about 500 bytes
+    /// ([`PeerCache::max_bytes`](crate::peers::PeerCache::max_bytes)); 10,000 by default
+    /// (about 1.3 MB with typical names, 5 MB at most).
+    pub peer_cache_capacity: usize,
 }
 
 impl Default for ClientConfig {
@@ -106,6 +112,7 @@ impl Default for ClientConfig {
             extra_rsa_keys: Vec::new(),
             catch_up: true,
             update_queue_capacity: 10_000,
+            peer_cache_capacity: 10_000,
         }
     }
 }

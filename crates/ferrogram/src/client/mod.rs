@@ -2,8 +2,15 @@
 //! [`ServerAddress`] override), with calls that wait out floods and follow DC migrations
 //! (<https://core.telegram.org/api/errors>, <https://core.telegram.org/api/datacenter>).
 
+mod api_error;
 mod config;
 pub mod dcs;
+mod dialogs;
+mod groups;
+mod history;
+mod init_params;
+mod messages;
+mod peers;
 pub mod server_info;
 mod updates;
 pub(crate) use updates::UpdateSink;
@@ -15,15 +22,20 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use ferrogram_mtproto::crypto::rsa::RsaPublicKey;
 use ferrogram_mtproto::transport::TransportError;
-use ferrogram_tl::{enums, functions, Deserializable, RawQuery, RemoteCall, Serializable, LAYER};
+use ferrogram_tl::{enums, functions, Deserializable, RemoteCall};
 
+pub use api_error::ApiError;
 pub use config::{ClientConfig, ServerAddress};
+pub use dialogs::{Dialog, DialogIter};
+pub use history::MessageIter;
+pub use messages::InputMessage;
 pub use server_info::{ServerInfo, ServerInfoError};
 pub use updates::UpdateStream;
 
 use crate::errors::InvocationError;
 use crate::net::{Connection, ConnectionParams, KeyState};
 use crate::session::{DcEntry, SessionData, SessionStore};
+use init_params::InitParams;
 
 /// A Telegram client: the seed's `TelegramClient`.
 ///
@@ -83,6 +95,8 @@ struct Inner {
     updates: Arc<updates::UpdateSink>,
     /// The message box and its output, driven by [`Client::next_update`].
     engine: tokio::sync::Mutex<updates::Engine>,
+    /// Access hashes, usernames and phones of the peers seen (see [`crate::peers`]).
+    peers: Mutex<crate::peers::PeerCache>,
 }
 
 impl Drop for Inner {
@@ -121,6 +135,7 @@ impl Client {
         };
         rsa_keys.extend(config.extra_rsa_keys.iter().cloned());
         let (sink, engine) = updates::channel(config.update_queue_capacity);
+        let peers = Mutex::new(crate::peers::PeerCache::new(config.peer_cache_capacity));
         Client {
             inner: Arc::new(Inner {
                 store: Box::new(session),
@@ -132,6 +147,7 @@ impl Client {
                 connections: tokio::sync::Mutex::new(HashMap::new()),
                 updates: Arc::new(sink),
                 engine: tokio::sync::Mutex::new(engine),
+                peers,
             }),
         }
     }
@@ -208,18 +224,32 @@ impl Client {
     /// Waits out `FLOOD_WAIT_X` up to the configured threshold, follows `*_MIGRATE_X` to the
     /// account's DC, and repeats calls that hit an internal server error, all up to
     /// [`ClientConfig::request_retries`] tries.
-    pub async fn invoke<R: RemoteCall>(&self, request: &R) -> Result<R::Return, InvocationError> {
+    ///
+    /// The users and chats an answer of the common result types carries (updates, messages,
+    /// dialogs, resolved peers, contacts, users, chats: see [`crate::peers::observe::of_any`])
+    /// join the peer cache, so that later calls can name them by id.
+    pub async fn invoke<R: RemoteCall>(&self, request: &R) -> Result<R::Return, InvocationError>
+    where
+        R::Return: 'static,
+    {
         let body = request.to_bytes();
         let answer = self.invoke_raw(body).await?;
-        Ok(R::Return::from_bytes(&answer)?)
+        let answer = R::Return::from_bytes(&answer)?;
+        self.observe_answer(&answer);
+        Ok(answer)
     }
 
     /// Calls `request` on DC `dc_id` (connecting and creating a key there if needed), without
     /// following migrations: for file downloads and for exporting an authorization.
-    pub async fn invoke_in_dc<R: RemoteCall>(&self, dc_id: i32, request: &R) -> Result<R::Return, InvocationError> {
+    pub async fn invoke_in_dc<R: RemoteCall>(&self, dc_id: i32, request: &R) -> Result<R::Return, InvocationError>
+    where
+        R::Return: 'static,
+    {
         let body = request.to_bytes();
         let answer = self.invoke_raw_in(Some(dc_id), body).await?;
-        Ok(R::Return::from_bytes(&answer)?)
+        let answer = R::Return::from_bytes(&answer)?;
+        self.observe_answer(&answer);
+        Ok(answer)
     }
 
     /// [`invoke`](Self::invoke) for an already serialized request; returns the serialized result.
@@ -435,9 +465,12 @@ impl Client {
     }
 
     /// Makes the update machinery start again from the session's update state (after a
-    /// sign-in or a log-out).
+    /// sign-in or a log-out), and forgets the peers held in memory: access hashes are the
+    /// account's own.
     pub(crate) fn reload_updates(&self) {
         self.inner.updates.reload();
+        let capacity = self.inner.config.peer_cache_capacity;
+        *self.peer_cache() = crate::peers::PeerCache::new(capacity);
     }
 
     /// Drops every connection without waiting for them (after a log-out: their keys are gone).
@@ -449,39 +482,6 @@ impl Client {
         // A panic while holding the lock cannot leave SessionData half-updated in a way that
         // matters more than losing the client, so a poisoned lock is used as it is.
         self.inner.data.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-}
-
-/// What `initConnection` tells the server about the application.
-struct InitParams {
-    api_id: i32,
-    device_model: String,
-    system_version: String,
-    app_version: String,
-    system_lang_code: String,
-    lang_pack: String,
-    lang_code: String,
-}
-
-impl InitParams {
-    /// `invokeWithLayer(LAYER, initConnection(.., query))`.
-    fn wrap(&self, query: Vec<u8>) -> Vec<u8> {
-        functions::InvokeWithLayer {
-            layer: LAYER,
-            query: functions::InitConnection {
-                api_id: self.api_id,
-                device_model: self.device_model.clone(),
-                system_version: self.system_version.clone(),
-                app_version: self.app_version.clone(),
-                system_lang_code: self.system_lang_code.clone(),
-                lang_pack: self.lang_pack.clone(),
-                lang_code: self.lang_code.clone(),
-                proxy: None,
-                params: None,
-                query: RawQuery(query),
-            },
-        }
-        .to_bytes()
     }
 }
 

@@ -1,6 +1,7 @@
 //! Unit tests of the client: its traits, the init wrapper, the DC defaults.
 
 use super::*;
+use ferrogram_tl::{RawQuery, Serializable, LAYER};
 
 #[test]
 fn client_is_send_sync_and_clone() {

@@ -109,6 +109,13 @@ impl UpdateSink {
         if UPDATES_IDS.contains(&id) {
             return self.push(answer);
         }
+        // Group creation and invitations answer their updates wrapped.
+        if id == types::messages::InvitedUsers::CONSTRUCTOR_ID {
+            match enums::messages::InvitedUsers::from_bytes_exact(answer) {
+                Ok(enums::messages::InvitedUsers::InvitedUsers(invited)) => return self.queue(invited.updates),
+                Err(_) => return self.request_difference(),
+            }
+        }
         if !constructor_id(request).is_some_and(|r| COMMON_BOX_CALLS.contains(&r)) {
             return;
         }
@@ -264,6 +271,7 @@ impl Client {
                 engine.queue(sink, applied, held, 0, self_id);
                 // What came in meanwhile and predates the state was never applied: it passes.
                 while let Ok((updates, taken)) = engine.receiver.try_recv() {
+                    self.observe_updates(&updates);
                     let before = engine.message_box.held();
                     let applied = engine.message_box.process_undelivered(updates, unix_now());
                     engine.queue(sink, applied, before, taken, self_id);
@@ -290,6 +298,7 @@ impl Client {
             let self_id = self.data().user.map(|u| u.id);
             let now = unix_now();
             if let Ok((updates, taken)) = engine.receiver.try_recv() {
+                self.observe_updates(&updates);
                 let before = engine.message_box.held();
                 let applied = engine.message_box.process(updates, now);
                 engine.queue(sink, applied, before, taken, self_id);
@@ -334,6 +343,7 @@ impl Client {
             tokio::select! {
                 received = engine.receiver.recv() => {
                     if let Some((updates, taken)) = received {
+                        self.observe_updates(&updates);
                         let applied = engine.message_box.process(updates, unix_now());
                         engine.queue(sink, applied, before, taken, self_id);
                     }
@@ -360,6 +370,12 @@ impl Client {
     /// [`ClientConfig::update_queue_capacity`](crate::ClientConfig::update_queue_capacity)).
     pub fn queued_updates(&self) -> usize {
         self.inner.updates.held.load(Ordering::SeqCst)
+    }
+
+    /// Remembers the users and chats `updates` carries (see [`crate::peers`]).
+    fn observe_updates(&self, updates: &enums::Updates) {
+        let (users, chats) = crate::peers::observe::of_updates(updates);
+        self.observe_peers(users, chats);
     }
 
     /// The box starts again from the session's state; with one, it catches up first.

@@ -11,6 +11,11 @@
 //! - [`StringSession`]: a portable string (`fg1…`, see [`string`] for the format), which also
 //!   reads the string sessions of GramJS and Telethon so their users keep their login.
 //!
+//! Beside the session, a store may keep the client's peer cache ([`crate::peers`]) through
+//! [`SessionStore::store_peers`] and [`SessionStore::lookup_peer`]: [`SqliteSession`] keeps it in
+//! its `peer` table; [`MemorySession`] and [`StringSession`] keep peers in the client's memory
+//! only (a string stays short), so a restarted client learns them again.
+//!
 //! ```
 //! use ferrogram::session::{DcEntry, MemorySession, SessionStore};
 //! let store = MemorySession::new();
@@ -34,7 +39,11 @@ use std::sync::Arc;
 pub use ferrogram_mtproto::authkey::AuthKey;
 pub use memory::MemorySession;
 pub use sqlite::SqliteSession;
+pub use sqlite::MAX_STORED_PEERS;
 pub use string::{StringSession, StringSessionError};
+
+use crate::peers::CachedPeer;
+use crate::updates::Peer;
 
 use crate::updates::UpdateState;
 
@@ -136,14 +145,40 @@ impl SessionData {
     }
 }
 
+/// How the client looks a peer up in a session's peer table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PeerLookup<'a> {
+    /// By kind and id.
+    Peer(Peer),
+    /// By username (any case, without `@`).
+    Username(&'a str),
+    /// By phone (digits, without `+`).
+    Phone(&'a str),
+}
+
 /// Storage for a [`SessionData`]. Implementations make every [`store`](SessionStore::store) all
 /// or nothing: after a crash, [`load`](SessionStore::load) returns either the previous or the new
 /// value, never a mix.
+///
+/// A store may also keep the peer cache ([`crate::peers`]): [`store_peers`](Self::store_peers)
+/// and [`lookup_peer`](Self::lookup_peer). Their defaults keep nothing (the client's cache is
+/// then in memory only), which is what [`MemorySession`] and [`StringSession`] do.
 pub trait SessionStore: Send + Sync {
     /// The stored state; a new session's is empty ([`SessionData::default`]).
     fn load(&self) -> Result<SessionData, SessionError>;
     /// Replaces the stored state with `data`.
     fn store(&self, data: &SessionData) -> Result<(), SessionError>;
+    /// Adds or replaces these peer entries (entries are per signed-in account: a store whose
+    /// account is gone may drop them).
+    fn store_peers(&self, peers: &[CachedPeer]) -> Result<(), SessionError> {
+        let _ = peers;
+        Ok(())
+    }
+    /// The stored entry `lookup` finds, if any.
+    fn lookup_peer(&self, lookup: PeerLookup<'_>) -> Result<Option<CachedPeer>, SessionError> {
+        let _ = lookup;
+        Ok(None)
+    }
 }
 
 impl<S: SessionStore + ?Sized> SessionStore for Arc<S> {
@@ -153,6 +188,12 @@ impl<S: SessionStore + ?Sized> SessionStore for Arc<S> {
     fn store(&self, data: &SessionData) -> Result<(), SessionError> {
         (**self).store(data)
     }
+    fn store_peers(&self, peers: &[CachedPeer]) -> Result<(), SessionError> {
+        (**self).store_peers(peers)
+    }
+    fn lookup_peer(&self, lookup: PeerLookup<'_>) -> Result<Option<CachedPeer>, SessionError> {
+        (**self).lookup_peer(lookup)
+    }
 }
 
 impl<S: SessionStore + ?Sized> SessionStore for Box<S> {
@@ -161,6 +202,12 @@ impl<S: SessionStore + ?Sized> SessionStore for Box<S> {
     }
     fn store(&self, data: &SessionData) -> Result<(), SessionError> {
         (**self).store(data)
+    }
+    fn store_peers(&self, peers: &[CachedPeer]) -> Result<(), SessionError> {
+        (**self).store_peers(peers)
+    }
+    fn lookup_peer(&self, lookup: PeerLookup<'_>) -> Result<Option<CachedPeer>, SessionError> {
+        (**self).lookup_peer(lookup)
     }
 }
 

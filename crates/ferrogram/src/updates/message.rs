@@ -1,4 +1,4 @@
-//! [`Message`]: a message as update events carry it, and [`Peer`]: the chat it is in.
+//! [`Message`]: a message as update events and history carry it, and [`Peer`]: the chat it is in.
 //!
 //! This is deliberately small: the fields every message has. The full TL value stays
 //! available as [`Message::raw`] when the event came with one (not for the short forms
@@ -33,7 +33,52 @@ impl Peer {
             Peer::User(id) | Peer::Chat(id) | Peer::Channel(id) => id,
         }
     }
+
+    /// The Bot API's one-number form: a user's id as it is, `-id` for a basic group,
+    /// `-1000000000000 - id` for a channel.
+    ///
+    /// ```
+    /// use ferrogram::Peer;
+    /// assert_eq!(Peer::Channel(5).marked_id(), -1_000_000_000_005);
+    /// assert_eq!(Peer::from_marked_id(Peer::Chat(7).marked_id()), Peer::Chat(7));
+    /// ```
+    pub fn marked_id(&self) -> i64 {
+        match *self {
+            Peer::User(id) => id,
+            Peer::Chat(id) => id.saturating_neg(),
+            Peer::Channel(id) => CHANNEL_MARK.saturating_sub(id),
+        }
+    }
+
+    /// The peer a Bot API marked id names (see [`marked_id`](Self::marked_id)).
+    pub fn from_marked_id(marked: i64) -> Peer {
+        if marked >= 0 {
+            Peer::User(marked)
+        } else if marked > CHANNEL_MARK {
+            Peer::Chat(marked.saturating_neg())
+        } else {
+            Peer::Channel(CHANNEL_MARK.saturating_sub(marked))
+        }
+    }
+
+    /// The peer an input peer names (`inputPeerSelf` is `self_id`'s private chat); `None` for
+    /// `inputPeerEmpty` and for the self peer without a signed-in account.
+    pub fn from_input(peer: &enums::InputPeer, self_id: Option<i64>) -> Option<Peer> {
+        use enums::InputPeer as I;
+        match peer {
+            I::Empty(_) => None,
+            I::InputPeerSelf(_) => self_id.map(Peer::User),
+            I::Chat(p) => Some(Peer::Chat(p.chat_id)),
+            I::User(p) => Some(Peer::User(p.user_id)),
+            I::Channel(p) => Some(Peer::Channel(p.channel_id)),
+            I::UserFromMessage(p) => Some(Peer::User(p.user_id)),
+            I::ChannelFromMessage(p) => Some(Peer::Channel(p.channel_id)),
+        }
+    }
 }
+
+/// Where the Bot API's channel ids start (downwards).
+const CHANNEL_MARK: i64 = -1_000_000_000_000;
 
 /// A message as an update event carries it.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,6 +102,10 @@ pub struct Message {
     pub out: bool,
     /// The id of the message it replies to, in the same chat.
     pub reply_to: Option<i32>,
+    /// The formatting of [`text`](Self::text) (bold, links, mentions, ...).
+    pub entities: Vec<enums::MessageEntity>,
+    /// Who the message was forwarded from, when it is a forward naming its origin.
+    pub forwarded_from: Option<Peer>,
     /// The message as the server sent it, when the update carried the whole value.
     pub raw: Option<Box<enums::Message>>,
 }
@@ -73,6 +122,12 @@ impl Message {
             enums::Message::Service(m) => {
                 (m.id, &m.peer_id, &m.from_id, String::new(), m.date, None, m.out, &m.reply_to)
             }
+        };
+        let (entities, forwarded_from) = match message {
+            enums::Message::Message(m) => {
+                (m.entities.clone().unwrap_or_default(), forward_origin(m.fwd_from.as_deref()))
+            }
+            _ => (Vec::new(), None),
         };
         let peer = Peer::from_tl(peer);
         let sender_id = match (from, peer) {
@@ -97,8 +152,36 @@ impl Message {
             edit_date,
             out,
             reply_to: reply_to.as_deref().and_then(reply_id),
+            entities,
+            forwarded_from,
             raw: Some(Box::new(message.clone())),
         })
+    }
+
+    /// The message the account just sent to `peer`, from the `updateShortSentMessage` that
+    /// answered it and what was sent (the short answer repeats neither the text nor the chat).
+    pub(crate) fn sent(
+        answer: &types::UpdateShortSentMessage,
+        peer: Peer,
+        text: String,
+        entities: Vec<enums::MessageEntity>,
+        reply_to: Option<i32>,
+        self_id: Option<i64>,
+    ) -> Message {
+        Message {
+            id: answer.id,
+            peer,
+            sender_id: self_id,
+            text,
+            date: answer.date,
+            edit_date: None,
+            out: true,
+            reply_to,
+            // The server's entities are the ones it kept (it may drop or fix some).
+            entities: answer.entities.clone().unwrap_or(entities),
+            forwarded_from: None,
+            raw: None,
+        }
     }
 
     /// A private message in its short form (`updateShortMessage`).
@@ -112,6 +195,8 @@ impl Message {
             edit_date: None,
             out: m.out,
             reply_to: m.reply_to.as_deref().and_then(reply_id),
+            entities: m.entities.clone().unwrap_or_default(),
+            forwarded_from: forward_origin(m.fwd_from.as_deref()),
             raw: None,
         }
     }
@@ -127,8 +212,17 @@ impl Message {
             edit_date: None,
             out: m.out,
             reply_to: m.reply_to.as_deref().and_then(reply_id),
+            entities: m.entities.clone().unwrap_or_default(),
+            forwarded_from: forward_origin(m.fwd_from.as_deref()),
             raw: None,
         }
+    }
+}
+
+/// Who a forward header names as the original sender, if anyone.
+fn forward_origin(header: Option<&enums::MessageFwdHeader>) -> Option<Peer> {
+    match header? {
+        enums::MessageFwdHeader::MessageFwdHeader(h) => h.from_id.as_ref().map(Peer::from_tl),
     }
 }
 
