@@ -239,13 +239,14 @@ fn read(conn: &Connection, request: RequestKey) -> Result<Option<Result<Vec<u8>,
     let row: Option<AnswerRow> = conn
         .prepare_cached(
             "SELECT result, error_code, error_message FROM answers
-             WHERE auth_key_id = ?1 AND session_id = ?2 AND msg_id = ?3",
+             WHERE msg_time = ?4 AND auth_key_id = ?1 AND session_id = ?2 AND msg_id = ?3",
         )
         .and_then(|mut statement| {
             statement
-                .query_row(params![request.auth_key_id, request.session_id, request.msg_id], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-                })
+                .query_row(
+                    params![request.auth_key_id, request.session_id, request.msg_id, msg_id_seconds(request.msg_id)],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
                 .optional()
         })
         .during("read recorded answer")?;

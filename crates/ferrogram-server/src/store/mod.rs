@@ -52,10 +52,10 @@ use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 
 use codes::{code_row, set_code_state, CODE_COLUMNS};
 use conn::{Guard, Lent, Slot};
-use schema::{SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4, SCHEMA_V5};
+use schema::{SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4, SCHEMA_V5, SCHEMA_V6};
 
 /// The schema version this code writes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i32 = 5;
+pub const SCHEMA_VERSION: i32 = 6;
 
 /// The file name of the database inside the data dir.
 pub const DB_FILE_NAME: &str = "server.sqlite3";
@@ -230,15 +230,21 @@ impl Store {
         }
         if version < SCHEMA_VERSION {
             let tx = conn.unchecked_transaction().during("begin schema creation")?;
-            // Both are idempotent (`IF NOT EXISTS`): a version-1 file gets what version 2 adds.
+            // Idempotent (`IF NOT EXISTS`).
             tx.execute_batch(SCHEMA_V1).during("create schema")?;
-            tx.execute_batch(SCHEMA_V2).during("upgrade schema to version 2")?;
+            if version < 2 {
+                // Only once: version 6 reshapes the table it creates.
+                tx.execute_batch(SCHEMA_V2).during("upgrade schema to version 2")?;
+            }
             if version < 3 {
                 tx.execute_batch(SCHEMA_V3).during("upgrade schema to version 3")?;
             }
             // Idempotent too (`IF NOT EXISTS`).
             tx.execute_batch(SCHEMA_V4).during("upgrade schema to version 4")?;
             tx.execute_batch(SCHEMA_V5).during("upgrade schema to version 5")?;
+            if version < 6 {
+                tx.execute_batch(SCHEMA_V6).during("upgrade schema to version 6")?;
+            }
             tx.pragma_update(None, "user_version", SCHEMA_VERSION).during("write schema version")?;
             tx.commit().during("commit schema creation")?;
         }

@@ -208,3 +208,25 @@ CREATE TABLE IF NOT EXISTS login_tokens (
 CREATE INDEX IF NOT EXISTS login_tokens_by_key ON login_tokens(auth_key_id, created);
 CREATE INDEX IF NOT EXISTS login_tokens_by_expiry ON login_tokens(expires);
 ";
+
+/// Version 6: recorded answers keyed by time first. Rows then go in at the end of one B-tree
+/// (the calls of a batch touch a page or two of it, not one per auth key, each rewritten in the
+/// WAL at every commit), and the pruning by time that version 2 indexed separately reads the
+/// start of it. A request's time is its msg_id's, so a lookup still finds it by its key.
+/// Applied once, when a file older than version 6 is opened.
+pub(super) const SCHEMA_V6: &str = "
+CREATE TABLE answers_by_time_first (
+    msg_time INTEGER NOT NULL,
+    auth_key_id INTEGER NOT NULL,
+    session_id INTEGER NOT NULL,
+    msg_id INTEGER NOT NULL,
+    result BLOB,
+    error_code INTEGER,
+    error_message TEXT,
+    PRIMARY KEY (msg_time, auth_key_id, session_id, msg_id)
+) WITHOUT ROWID;
+INSERT INTO answers_by_time_first (msg_time, auth_key_id, session_id, msg_id, result, error_code, error_message)
+    SELECT msg_time, auth_key_id, session_id, msg_id, result, error_code, error_message FROM answers;
+DROP TABLE answers;
+ALTER TABLE answers_by_time_first RENAME TO answers;
+";

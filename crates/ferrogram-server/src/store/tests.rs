@@ -81,3 +81,32 @@ fn reopening_a_file_keeps_users_and_bindings() {
     assert_eq!(key.user_id, Some(FIRST_USER_ID));
     assert_eq!(key.key, [9u8; 256]);
 }
+
+#[test]
+fn a_version_5_file_keeps_its_recorded_answers_in_the_reshaped_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.sqlite3");
+    let msg_id = (1_700_000_123_i64 << 32) | 4;
+    {
+        // A file as version 5 left it: answers keyed by (auth key, session, msg_id).
+        let conn = Connection::open(&path).unwrap();
+        for schema in [SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4, SCHEMA_V5] {
+            conn.execute_batch(schema).unwrap();
+        }
+        conn.execute(
+            "INSERT INTO answers (auth_key_id, session_id, msg_id, msg_time, result) VALUES (7, 8, ?1, ?2, x'01')",
+            params![msg_id, 1_700_000_123_i64],
+        )
+        .unwrap();
+        conn.pragma_update(None, "user_version", 5).unwrap();
+    }
+    let store = Store::open_file(&path).unwrap();
+    let request = RequestKey { auth_key_id: 7, session_id: 8, msg_id };
+    assert_eq!(store.recorded_answer(request).unwrap(), Some(Ok(vec![1])));
+    drop(store);
+    // Opened again (now version 6), nothing is reshaped twice.
+    let store = Store::open_file(&path).unwrap();
+    assert_eq!(store.recorded_answer(request).unwrap(), Some(Ok(vec![1])));
+    let version: i32 = store.lock().pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+    assert_eq!(version, SCHEMA_VERSION);
+}

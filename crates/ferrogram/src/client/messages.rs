@@ -13,6 +13,19 @@ use super::{ApiError, Client};
 use crate::peers::PeerRef;
 use crate::updates::Message;
 
+impl Client {
+    /// `entities` as a request carries them: a mention of a user by id
+    /// (`messageEntityMentionName`, what the formatting parsers make) becomes the
+    /// `inputMessageEntityMentionName` of that user's access hash, if the client knows it.
+    fn sendable_entities(&self, entities: &[enums::MessageEntity]) -> Vec<enums::MessageEntity> {
+        crate::formatting::resolve_mentions(entities.to_vec(), |user_id| {
+            let cached = self.cached_peer(crate::Peer::User(user_id)).ok().flatten()?;
+            let access_hash = cached.access_hash.filter(|_| !cached.min)?;
+            Some(types::InputUser { user_id, access_hash }.into())
+        })
+    }
+}
+
 /// A message to send: its text and how to send it. Made from a `&str` or a `String`, then
 /// adjusted:
 ///
@@ -34,6 +47,37 @@ impl InputMessage {
     /// A plain text message.
     pub fn new(text: impl Into<String>) -> InputMessage {
         InputMessage { text: text.into(), ..InputMessage::default() }
+    }
+
+    /// A message written in Markdown (Telethon's dialect: `**bold**`, `__italic__`, `~~strike~~`,
+    /// `||spoiler||`, `` `code` ``, fenced blocks, `[text](url)`, `[name](tg://user?id=123)`;
+    /// see [`formatting::markdown`](crate::formatting::markdown)):
+    ///
+    /// ```
+    /// use ferrogram::InputMessage;
+    /// let message = InputMessage::markdown("**hi** [Ann](tg://user?id=1000001)");
+    /// assert_eq!(message.text(), "hi Ann");
+    /// assert_eq!(message.get_entities().len(), 2);
+    /// ```
+    ///
+    /// A mention of a user by id is sent as Telegram wants it (`inputMessageEntityMentionName`)
+    /// when the client knows that user's access hash; otherwise it is left out.
+    pub fn markdown(text: &str) -> InputMessage {
+        let (text, entities) = crate::formatting::parse_markdown(text);
+        InputMessage::new(text).entities(entities)
+    }
+
+    /// A message written in Telegram's HTML (`<b>`, `<i>`, `<u>`, `<s>`, `<code>`, `<pre>`,
+    /// `<a href>`, `<blockquote>`, `<tg-spoiler>`; see [`formatting::html`](crate::formatting::html)).
+    ///
+    /// ```
+    /// use ferrogram::InputMessage;
+    /// let message = InputMessage::html("<b>hi</b> &amp; bye");
+    /// assert_eq!(message.text(), "hi & bye");
+    /// ```
+    pub fn html(text: &str) -> InputMessage {
+        let (text, entities) = crate::formatting::parse_html(text);
+        InputMessage::new(text).entities(entities)
     }
 
     /// The same message with these formatting entities (offsets and lengths in UTF-16 code
@@ -209,7 +253,7 @@ impl Client {
             allow_paid_floodskip: false,
             reply_to: message.reply_header(),
             reply_markup: None,
-            entities: (!message.entities.is_empty()).then(|| message.entities.clone()),
+            entities: (!message.entities.is_empty()).then(|| self.sendable_entities(&message.entities)),
             schedule_date: None,
             schedule_repeat_period: None,
             send_as: None,
@@ -257,7 +301,7 @@ impl Client {
             message: Some(message.text),
             media: None,
             reply_markup: None,
-            entities: (!message.entities.is_empty()).then_some(message.entities),
+            entities: (!message.entities.is_empty()).then(|| self.sendable_entities(&message.entities)),
             schedule_date: None,
             schedule_repeat_period: None,
             quick_reply_shortcut_id: None,
