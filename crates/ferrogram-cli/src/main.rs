@@ -155,6 +155,15 @@ mod tests {
     }
 
     #[test]
+    fn a_basic_group_id_is_a_peer_not_a_flag() {
+        use clap::Parser as _;
+        for args in [&["ferrogram", "history", "-42"][..], &["ferrogram", "send", "-42", "hi", "--silent"]] {
+            let parsed = super::Cli::try_parse_from(args);
+            assert!(parsed.is_ok(), "{args:?}: {:?}", parsed.err());
+        }
+    }
+
+    #[test]
     fn help_lists_every_command() {
         use clap::CommandFactory as _;
         let help = super::Cli::command().render_help().to_string();

@@ -25,10 +25,11 @@ const MAX_TEXT_UNITS: usize = 4096;
 pub struct SendArgs {
     #[command(flatten)]
     pub client: ClientArgs,
-    /// Who gets it: `me`, @username, +phone, or a numeric id of a chat the session has seen.
-    #[arg(value_parser = parse_peer)]
+    /// Who gets it: `me`, @username, +phone, or a numeric id of a chat the session has seen
+    /// (`-ID` for a basic group).
+    #[arg(value_parser = parse_peer, allow_negative_numbers = true)]
     pub peer: PeerRef,
-    /// The text (at most 4096 characters).
+    /// The text (at most 4096 characters; put `--` before a text that starts with `-`).
     pub text: String,
     /// Read TEXT as Markdown (`**bold**`, `_italic_`, `` `code` ``, `[link](url)`).
     #[arg(long, conflicts_with = "html")]
@@ -52,8 +53,9 @@ pub struct SendArgs {
 pub struct HistoryArgs {
     #[command(flatten)]
     pub client: ClientArgs,
-    /// Whose chat: `me`, @username, +phone, or a numeric id of a chat the session has seen.
-    #[arg(value_parser = parse_peer)]
+    /// Whose chat: `me`, @username, +phone, or a numeric id of a chat the session has seen
+    /// (`-ID` for a basic group).
+    #[arg(value_parser = parse_peer, allow_negative_numbers = true)]
     pub peer: PeerRef,
     /// How many messages, at most.
     #[arg(long, value_name = "N", default_value = "20", value_parser = parse_limit)]
