@@ -59,7 +59,7 @@ pub async fn dialogs(args: DialogsArgs) -> anyhow::Result<()> {
         let longs = longs(args.long_numbers);
         let mut batch = Vec::with_capacity(BATCH);
         loop {
-            let next = dialogs.next().await.transpose().map_err(|e| worded(e, &PeerRef::Me))?;
+            let next = dialogs.next().await.transpose().context("listing the dialogs")?;
             let end = next.is_none();
             batch.extend(next);
             if batch.len() == BATCH || (end && !batch.is_empty()) {

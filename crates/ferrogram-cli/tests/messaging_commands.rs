@@ -123,6 +123,23 @@ fn two_accounts_message_each_other_through_the_commands() {
     let sent = lines(&on(A, &["history", &bea_id, "--limit", "1"]), dir);
     assert_eq!((sent[0]["text"].as_str(), &sent[0]["out"]), (Some("third"), &Value::Bool(true)));
 
+    // A basic group: listed with its title, named by its negative id.
+    let params = format!(
+        r#"{{"users": [{{"_": "inputUser", "user_id": "{bea_id}", "access_hash": "{hash}"}}], "title": "Team"}}"#
+    );
+    let made = run(&on(A, &["invoke", "messages.createChat", "--json", &params]), dir);
+    assert!(made.status.success(), "{}", text(&made));
+    let a_dialogs = lines(&on(A, &["dialogs"]), dir);
+    let team = a_dialogs.iter().find(|d| d["name"] == "Team").unwrap_or_else(|| panic!("{a_dialogs:?}"));
+    assert_eq!(team["peer"]["type"], "chat", "{team}");
+    assert!(team["username"].is_null(), "{team}");
+    let group = format!("-{}", team["peer"]["id"].as_str().expect("the id is a string"));
+    let in_group = lines(&on(A, &["send", &group, "hello team"]), dir);
+    assert_eq!(in_group[0]["peer"], team["peer"], "{}", in_group[0]);
+    let group_history = lines(&on(B, &["history", &group, "--limit", "1"]), dir);
+    assert_eq!(texts(&group_history), ["hello team"]);
+    assert_eq!(group_history[0]["sender_id"].as_str(), Some(ann_id.as_str()));
+
     // Bad input: one line saying what is wrong, a failing exit, no panic.
     let said = error(&on(A, &["resolve", "@nobody_here"]), dir);
     assert!(said.contains("no user @nobody_here"), "{said}");
