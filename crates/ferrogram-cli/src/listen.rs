@@ -120,14 +120,16 @@ pub fn update_json(update: &Update, schema: &SchemaIndex, longs: Longs) -> Json 
     }
 }
 
-fn long(value: i64, longs: Longs) -> Json {
+/// A 64-bit value as JSON: a decimal string, or a number with `--long-numbers`.
+pub(crate) fn long(value: i64, longs: Longs) -> Json {
     match longs {
         Longs::Numbers => json!(value),
         Longs::Strings => json!(value.to_string()),
     }
 }
 
-fn peer_json(peer: &Peer, longs: Longs) -> Json {
+/// `{"type": "user" | "chat" | "channel", "id"}`.
+pub(crate) fn peer_json(peer: &Peer, longs: Longs) -> Json {
     let kind = match peer {
         Peer::User(_) => "user",
         Peer::Chat(_) => "chat",
@@ -136,7 +138,9 @@ fn peer_json(peer: &Peer, longs: Longs) -> Json {
     json!({ "type": kind, "id": long(peer.id(), longs) })
 }
 
-fn message_json(m: &Message, longs: Longs) -> Json {
+/// `{"id", "peer", "sender_id", "text", "date", "edit_date", "out", "reply_to"}`: the line `history`
+/// and `send` print, and the `message` of a `listen` line.
+pub(crate) fn message_json(m: &Message, longs: Longs) -> Json {
     json!({
         "id": m.id,
         "peer": peer_json(&m.peer, longs),

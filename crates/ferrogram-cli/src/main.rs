@@ -5,6 +5,10 @@ mod account;
 mod admin;
 mod demo;
 mod listen;
+mod messaging;
+mod peer_arg;
+mod peer_info;
+mod peers_cmd;
 mod qr;
 mod serve;
 mod target;
@@ -13,9 +17,10 @@ use clap::{Parser, Subcommand};
 
 /// ferrogram: a Telegram MTProto client library for Rust, and a local Telegram-compatible server.
 ///
-/// Client commands (login, whoami, logout, invoke, listen) connect to the server that
-/// --server-info, --data-dir or --server names, or with --production to Telegram's; with none
-/// of these, to where the session file already is. They say on standard error where they go.
+/// Client commands (login, whoami, logout, invoke, listen, send, history, dialogs, resolve)
+/// connect to the server that --server-info, --data-dir or --server names, or with --production
+/// to Telegram's; with none of these, to where the session file already is. They say on
+/// standard error where they go.
 #[derive(Debug, Parser)]
 #[command(name = "ferrogram", version)]
 struct Cli {
@@ -45,6 +50,14 @@ enum Command {
     Invoke(account::InvokeArgs),
     /// Print the session's updates as JSON lines until interrupted (or --count N).
     Listen(listen::ListenArgs),
+    /// Send a message to PEER (`me`, @username, +phone or a numeric id) and print it as JSON.
+    Send(messaging::SendArgs),
+    /// Print a chat's messages as JSON lines, newest first (or --reverse), --limit of them.
+    History(messaging::HistoryArgs),
+    /// Print the account's chat list as JSON lines (name, unread count, pinned, top message).
+    Dialogs(peers_cmd::DialogsArgs),
+    /// Print who a @username or +phone number is (kind, id, access hash, name) as JSON.
+    Resolve(peers_cmd::ResolveArgs),
     /// Import a GramJS, Telethon or ferrogram string session into a session file.
     ImportSession(account::ImportArgs),
     /// Create a bot on a server's data dir and print its token.
@@ -82,6 +95,10 @@ fn main() -> std::process::ExitCode {
             Command::Logout(args) => account::logout(args).await,
             Command::Invoke(args) => account::invoke(args).await,
             Command::Listen(args) => listen::listen(args).await,
+            Command::Send(args) => messaging::send(args).await,
+            Command::History(args) => messaging::history(args).await,
+            Command::Dialogs(args) => peers_cmd::dialogs(args).await,
+            Command::Resolve(args) => peers_cmd::resolve(args).await,
             Command::ImportSession(args) => account::import_session(args),
             Command::Admin(args) => admin::admin(args).await,
         }
@@ -135,6 +152,15 @@ mod tests {
         assert_eq!(super::error_text(&error), "connecting: transport: frame too long");
         let plain = anyhow::anyhow!("one").context("two");
         assert_eq!(super::error_text(&plain), "two: one");
+    }
+
+    #[test]
+    fn a_basic_group_id_is_a_peer_not_a_flag() {
+        use clap::Parser as _;
+        for args in [&["ferrogram", "history", "-42"][..], &["ferrogram", "send", "-42", "hi", "--silent"]] {
+            let parsed = super::Cli::try_parse_from(args);
+            assert!(parsed.is_ok(), "{args:?}: {:?}", parsed.err());
+        }
     }
 
     #[test]
