@@ -48,6 +48,7 @@ impl Api {
                     fwd_from: None,
                     action: None,
                     reply_to: None,
+                    random_id: None,
                 };
                 let delivered = delivery::deliver(tx, &out, &[to], keep)?;
                 // The sender's copy comes first; to oneself (Saved Messages) it is the only one.

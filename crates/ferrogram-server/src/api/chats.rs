@@ -65,6 +65,7 @@ impl Api {
                     fwd_from: None,
                     action: Some(action),
                     reply_to: None,
+                    random_id: None,
                 };
                 delivery::deliver(tx, &out, &others, keep)
             })

@@ -12,7 +12,7 @@ use rusqlite::Connection;
 use super::failure;
 use super::{tl, Api, Push};
 use crate::context::RpcError;
-use crate::store::{self, chat_peer, user_peer, MessageRow, StoreError, UserRecord};
+use crate::store::{self, chat_peer, user_peer, MessageRow, RandomIds, StoreError, UserRecord};
 
 /// The chat a message is in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,6 +57,8 @@ pub(crate) struct Outgoing {
     pub(crate) action: Option<enums::MessageAction>,
     /// The id, in the sender's box, of the message this one answers.
     pub(crate) reply_to: Option<i32>,
+    /// The sender's `random_id` for it, kept on the sender's copy (see `store/random_ids.rs`).
+    pub(crate) random_id: Option<i64>,
 }
 
 /// One account's copy, as stored and logged.
@@ -207,7 +209,7 @@ pub(crate) fn deliver(
             text: out.text.clone(),
             body,
         };
-        store::messages::insert(conn, &row)?;
+        store::messages::insert(conn, &row, out.random_id.filter(|_| owner == out.sender))?;
         delivered.push(Delivered { owner, id, pts, message });
     }
     Ok(delivered)
@@ -237,23 +239,28 @@ impl From<Abort> for RpcError {
     }
 }
 
-/// Each of `messages` (with the sender's `random_id` of each) delivered as [`deliver`] does, in
-/// the caller's transaction; a `random_id` the sender used before refuses them all with
+/// Each of `messages` delivered as [`deliver`] does, in the caller's transaction; a
+/// `random_id` the sender used before (among its latest messages) refuses them all with
 /// `RANDOM_ID_DUPLICATE`. Returns the copies of each message, the sender's first.
 pub(crate) fn deliver_new(
     conn: &Connection,
-    messages: &[(Outgoing, i64)],
+    random_ids: &RandomIds,
+    messages: &[Outgoing],
     others: &[i64],
     keep: u32,
 ) -> Result<Vec<Vec<Delivered>>, Abort> {
     let mut all = Vec::with_capacity(messages.len());
-    for (out, random_id) in messages {
-        if store::messages::random_id(conn, out.sender, *random_id)?.is_some() {
+    for out in messages {
+        let Some(random_id) = out.random_id else {
+            all.push(deliver(conn, out, others, keep)?);
+            continue;
+        };
+        if random_ids.find(conn, out.sender, random_id)?.is_some() {
             return Err(Abort::Refused(failure::fail(&[], "RANDOM_ID_DUPLICATE")));
         }
         let delivered = deliver(conn, out, others, keep)?;
         if let Some(mine) = delivered.first() {
-            store::messages::record_random_id(conn, out.sender, *random_id, mine.id)?;
+            random_ids.record(conn, out.sender, random_id, mine.id)?;
         }
         all.push(delivered);
     }
@@ -475,6 +482,7 @@ mod tests {
             fwd_from: None,
             action: None,
             reply_to: Some(3),
+            random_id: Some(11),
         };
         let message = message_for(&out, 9, 41, Some(5));
         let update = enums::Update::from(types::UpdateNewMessage { message: message.clone(), pts: 1234, pts_count: 1 });

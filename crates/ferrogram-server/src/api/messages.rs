@@ -187,13 +187,15 @@ impl Api {
             fwd_from: None,
             action: None,
             reply_to,
+            random_id: Some(req.random_id),
         };
         let keep = self.config.update_log_limit;
         let entities = out.entities.clone();
-        let sent = [(out, req.random_id)];
+        let sent = [out];
+        let random_ids = self.store.random_ids();
         let delivered = self
             .store
-            .atomically("send message", |tx| delivery::deliver_new(tx, &sent, &target.others, keep))?
+            .atomically("send message", |tx| delivery::deliver_new(tx, random_ids, &sent, &target.others, keep))?
             .pop()
             .unwrap_or_default();
         self.push_delivered(pushes, &delivered, ctx.auth_key_id, ctx.now)?;
@@ -296,7 +298,7 @@ impl Api {
         if originals.is_empty() {
             return Err(fail(errors, "MESSAGE_ID_INVALID"));
         }
-        let outgoing: Vec<(Outgoing, i64)> = originals
+        let outgoing: Vec<Outgoing> = originals
             .into_iter()
             .map(|(original, sender, random_id)| {
                 let fwd_from = if req.drop_author {
@@ -312,7 +314,7 @@ impl Api {
                         .into(),
                     })
                 };
-                let out = Outgoing {
+                Outgoing {
                     sender: me.id,
                     place: target.place,
                     date: ctx.now,
@@ -322,20 +324,22 @@ impl Api {
                     fwd_from,
                     action: None,
                     reply_to: None,
-                };
-                (out, random_id)
+                    random_id: Some(random_id),
+                }
             })
             .collect();
         let keep = self.config.update_log_limit;
-        let delivered = self
-            .store
-            .atomically("forward messages", |tx| delivery::deliver_new(tx, &outgoing, &target.others, keep))?;
+        let random_ids = self.store.random_ids();
+        let delivered = self.store.atomically("forward messages", |tx| {
+            delivery::deliver_new(tx, random_ids, &outgoing, &target.others, keep)
+        })?;
         let mut mine = Vec::with_capacity(delivered.len());
         let mut updates = Vec::with_capacity(delivered.len() * 2);
-        for (copies, (_, random_id)) in delivered.iter().zip(&outgoing) {
+        for (copies, out) in delivered.iter().zip(&outgoing) {
             self.push_delivered(pushes, copies, ctx.auth_key_id, ctx.now)?;
             let Some(first) = copies.first() else { continue };
-            updates.push(types::UpdateMessageId { id: first.id, random_id: *random_id }.into());
+            let random_id = out.random_id.unwrap_or_default();
+            updates.push(types::UpdateMessageId { id: first.id, random_id }.into());
             updates.push(delivery::new_message(first));
             mine.push(first.message.clone());
         }

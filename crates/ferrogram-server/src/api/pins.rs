@@ -137,6 +137,7 @@ impl Api {
             fwd_from: None,
             action: Some(types::MessageActionPinMessage {}.into()),
             reply_to: Some(req.id),
+            random_id: None,
         });
         let (logged, delivered) = self
             .store

@@ -205,8 +205,10 @@ async fn push_paced(shared: &Shared, devices: DevicePushes) -> (u64, u64, u64) {
                             break;
                         }
                         // No connection takes them now: pushed as any update would be (the queue
-                        // collapses at its bound, and the client catches up when it is back).
-                        Some(queue) if !queue.connected => *paced = false,
+                        // collapses at its bound, and the client catches up when it is back);
+                        // paced again as soon as a connection takes them (a client between two
+                        // connections, or one not yet attached, is not a stalled one).
+                        Some(queue) if !queue.connected => {}
                         Some(queue) if *paced && queue.bytes > 0 && queue.bytes + next_len > high_water => break,
                         Some(_) => {}
                     }

@@ -95,9 +95,10 @@ impl Store {
         history(&self.lock(), owner, peer, query)
     }
 
-    /// The id of the message `user_id` sent with `random_id`, if one was.
+    /// The id of the message `user_id` sent with `random_id`, if that is among the sender's
+    /// latest [`REMEMBERED_PER_USER`](super::REMEMBERED_PER_USER) messages.
     pub fn used_random_id(&self, user_id: i64, random_id: i64) -> Result<Option<i32>, StoreError> {
-        self::random_id(&self.lock(), user_id, random_id)
+        self.random_ids().find(&self.lock(), user_id, random_id)
     }
 }
 
@@ -112,9 +113,11 @@ pub(crate) fn message(conn: &Connection, owner: i64, id: i32) -> Result<Option<M
 }
 
 /// Stores one copy and moves its dialog's top to it (counting it unread if incoming).
-pub(crate) fn insert(conn: &Connection, row: &MessageRow) -> Result<(), StoreError> {
+pub(crate) fn insert(conn: &Connection, row: &MessageRow, random_id: Option<i64>) -> Result<(), StoreError> {
     static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-        format!("INSERT INTO messages ({MESSAGE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)")
+        format!(
+            "INSERT INTO messages ({MESSAGE_COLUMNS}, random_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+        )
     });
     conn.prepare_cached(&SQL)
         .during("insert message")?
@@ -129,7 +132,8 @@ pub(crate) fn insert(conn: &Connection, row: &MessageRow) -> Result<(), StoreErr
             row.origin_user,
             row.origin_id,
             row.text,
-            row.body
+            row.body,
+            random_id
         ])
         .during("insert message")?;
     // Saved Messages are read as they are written; what the owner sent is never unread.
@@ -214,29 +218,6 @@ pub(crate) fn delete(conn: &Connection, owner: i64, id: i32) -> Result<Option<Me
         .during("update dialog")?;
     }
     Ok(Some(row))
-}
-
-/// The id of the message the sender's `random_id` made, if it was used.
-pub(crate) fn random_id(conn: &Connection, user_id: i64, random_id: i64) -> Result<Option<i32>, StoreError> {
-    conn.prepare_cached("SELECT message_id FROM random_ids WHERE user_id = ?1 AND random_id = ?2")
-        .during("check random_id")?
-        .query_row(params![user_id, random_id], |r| r.get(0))
-        .optional()
-        .during("check random_id")
-}
-
-/// Records that the sender's `random_id` made the message `message_id` of the sender's box.
-pub(crate) fn record_random_id(
-    conn: &Connection,
-    user_id: i64,
-    random_id: i64,
-    message_id: i32,
-) -> Result<(), StoreError> {
-    conn.prepare_cached("INSERT INTO random_ids (user_id, random_id, message_id) VALUES (?1, ?2, ?3)")
-        .during("record random_id")?
-        .execute(params![user_id, random_id, message_id])
-        .during("record random_id")?;
-    Ok(())
 }
 
 fn history(

@@ -27,6 +27,7 @@ pub(crate) mod login_tokens;
 pub(crate) mod messages;
 mod peers;
 mod prune;
+mod random_ids;
 mod records;
 mod schema;
 pub(crate) mod updates;
@@ -39,6 +40,8 @@ pub use login_tokens::{IssuedToken, LoginTokenKind, LoginTokenRecord};
 pub use messages::{chat_peer, user_peer, HistoryQuery, MessageRow};
 pub use peers::{ContactRecord, UsernameChange};
 pub use prune::{Pruned, Retention};
+pub(crate) use random_ids::RandomIds;
+pub use random_ids::{REMEMBERED_PER_USER, REMEMBERED_USERS};
 pub use records::{
     AuthKeyRecord, ClientInfo, CodeKind, CodeState, ExportedAuth, LoginCode, PasswordRecord, UserRecord,
 };
@@ -170,6 +173,8 @@ pub struct Store {
     peer_secret: [u8; 32],
     /// A file's WAL checkpoints, off the writing thread (none in memory).
     _checkpointer: Option<checkpoint::Checkpointer>,
+    /// The senders' latest `random_id`s.
+    random_ids: random_ids::RandomIds,
 }
 
 impl std::fmt::Debug for Store {
@@ -239,8 +244,10 @@ impl Store {
             if version < 3 {
                 tx.execute_batch(SCHEMA_V3).during("upgrade schema to version 3")?;
             }
-            // Idempotent too (`IF NOT EXISTS`).
-            tx.execute_batch(SCHEMA_V4).during("upgrade schema to version 4")?;
+            if version < 4 {
+                // Only once: version 6 reshapes what it creates.
+                tx.execute_batch(SCHEMA_V4).during("upgrade schema to version 4")?;
+            }
             tx.execute_batch(SCHEMA_V5).during("upgrade schema to version 5")?;
             if version < 6 {
                 tx.execute_batch(SCHEMA_V6).during("upgrade schema to version 6")?;
@@ -249,7 +256,13 @@ impl Store {
             tx.commit().during("commit schema creation")?;
         }
         let peer_secret = peers::read_peer_secret(&conn)?;
-        Ok(Store { conn: Slot::new(conn), fail_next_write: AtomicBool::new(false), peer_secret, _checkpointer: None })
+        Ok(Store {
+            conn: Slot::new(conn),
+            fail_next_write: AtomicBool::new(false),
+            peer_secret,
+            _checkpointer: None,
+            random_ids: random_ids::RandomIds::new(),
+        })
     }
 
     /// Makes the next write fail with [`StoreError::InjectedFault`] (for tests of failure paths).
@@ -342,6 +355,11 @@ impl Store {
         let value = f(&savepoint)?;
         savepoint.commit().during(operation)?;
         Ok(value)
+    }
+
+    /// The senders' latest `random_id`s, for the handlers' transactions.
+    pub(crate) fn random_ids(&self) -> &RandomIds {
+        &self.random_ids
     }
 
     /// The auth keys signed in as `user_id`.

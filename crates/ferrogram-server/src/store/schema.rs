@@ -209,11 +209,12 @@ CREATE INDEX IF NOT EXISTS login_tokens_by_key ON login_tokens(auth_key_id, crea
 CREATE INDEX IF NOT EXISTS login_tokens_by_expiry ON login_tokens(expires);
 ";
 
-/// Version 6: recorded answers keyed by time first. Rows then go in at the end of one B-tree
+/// Version 6: recorded answers keyed by time first, and the senders' `random_id`s on their
+/// copies of the messages instead of a table keyed by them (see `random_ids.rs`). Rows then go in at the end of one B-tree
 /// (the calls of a batch touch a page or two of it, not one per auth key, each rewritten in the
 /// WAL at every commit), and the pruning by time that version 2 indexed separately reads the
 /// start of it. A request's time is its msg_id's, so a lookup still finds it by its key.
-/// Applied once, when a file older than version 6 is opened.
+/// Recorded answers: applied once, when a file older than version 6 is opened.
 pub(super) const SCHEMA_V6: &str = "
 CREATE TABLE answers_by_time_first (
     msg_time INTEGER NOT NULL,
@@ -229,4 +230,9 @@ INSERT INTO answers_by_time_first (msg_time, auth_key_id, session_id, msg_id, re
     SELECT msg_time, auth_key_id, session_id, msg_id, result, error_code, error_message FROM answers;
 DROP TABLE answers;
 ALTER TABLE answers_by_time_first RENAME TO answers;
+ALTER TABLE messages ADD COLUMN random_id INTEGER;
+UPDATE messages SET random_id = (
+    SELECT r.random_id FROM random_ids r WHERE r.user_id = messages.owner AND r.message_id = messages.id
+) WHERE out = 1;
+DROP TABLE random_ids;
 ";
