@@ -355,8 +355,9 @@ impl Report {
             sum(|s| s.sent),
         );
         println!(
-            "  send-to-update p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+            "  send-to-update p50 {:.1} ms, p90 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
             ms(pct(0.50)),
+            ms(pct(0.90)),
             ms(pct(0.99)),
             ms(pct(1.0))
         );

@@ -22,6 +22,9 @@ pub(super) struct KeyFacts {
     user_id: Option<i64>,
 }
 
+/// A connection's [`KeyFacts`], lent to the writer thread while it runs the connection's calls.
+pub(super) type SharedKeyFacts = std::sync::Arc<std::sync::Mutex<HashMap<i64, KeyFacts>>>;
+
 /// The layer a call was served in, and the one its client announced.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct ServedLayer {

@@ -1,6 +1,6 @@
 //! One client connection: transport detection, key exchange, encrypted sessions, calls.
 
-use std::collections::HashMap;
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,9 +15,9 @@ use ferrogram_mtproto::RandomSource;
 use std::time::Instant;
 use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
+use tokio::sync::{oneshot, watch};
 
-use super::calls::KeyFacts;
+use super::calls::SharedKeyFacts;
 use super::guard::{flush, refuse, sleep_until_unix, Closed, Deadlines, TRANSPORT_FLOOD};
 use super::limits::ExchangeSlot;
 use super::writer::{Done, Job};
@@ -91,8 +91,9 @@ struct Connection {
     random: Box<dyn RandomSource + Send>,
     handshake: Option<ServerHandshake>,
     plain_ids: MsgIdGenerator,
-    /// What calls need to know of each key, read from the store once (see [`KeyFacts`]).
-    key_facts: HashMap<i64, KeyFacts>,
+    /// What calls need to know of each key, read from the store once (see [`KeyFacts`](super::calls::KeyFacts)); shared
+    /// with the writer thread, which runs this connection's calls.
+    key_facts: SharedKeyFacts,
     /// Sessions the frames of the current read reached, with the calls they brought; the calls
     /// run together once the read is handled, then the connection sends what it has.
     reached: Vec<(SessionKey, Vec<Call>)>,
@@ -139,7 +140,7 @@ async fn serve(mut stream: TcpStream, peer: std::net::SocketAddr, dc: i32, share
         random: os_random(),
         handshake: None,
         plain_ids: MsgIdGenerator::new(),
-        key_facts: HashMap::new(),
+        key_facts: SharedKeyFacts::default(),
         reached: Vec::new(),
         closing_status: None,
         out: Vec::new(),
@@ -150,9 +151,24 @@ async fn serve(mut stream: TcpStream, peer: std::net::SocketAddr, dc: i32, share
     let signal = conn.handle.signal.clone();
     let mut buf = vec![0u8; 64 * 1024];
     let mut deadlines = Deadlines::new(&limits, Instant::now());
+    // The jobs of this connection in the store's writer, oldest first. The socket is read on
+    // while they run (what a read brings runs in the batch after), up to this many.
+    let mut in_flight: VecDeque<oneshot::Receiver<Done>> = VecDeque::new();
     loop {
         let n = tokio::select! {
-            read = stream.read(&mut buf) => read.map_err(|e| e.to_string())?,
+            read = stream.read(&mut buf), if in_flight.len() < JOBS_IN_FLIGHT => read.map_err(|e| e.to_string())?,
+            done = async {
+                match in_flight.front_mut() {
+                    Some(job) => job.await,
+                    None => std::future::pending().await,
+                }
+            }, if !in_flight.is_empty() => {
+                in_flight.pop_front();
+                conn.finished(done);
+                conn.transmit()?;
+                flush(&mut stream, &mut conn.out, &limits).await?;
+                continue;
+            }
             () = signal.wake.notified() => {
                 if signal.close.load(std::sync::atomic::Ordering::Relaxed) {
                     return Err("closed on request (an injected drop)".into());
@@ -196,10 +212,18 @@ async fn serve(mut stream: TcpStream, peer: std::net::SocketAddr, dc: i32, share
             }
         }
         // The calls of every frame of this read go to the store's writer together (committed
-        // with whatever other connections sent meanwhile), and whatever was
-        // answered goes out in one write, even when the connection is about to close (a -404).
-        conn.run_calls().await;
+        // with whatever other connections sent meanwhile); their answers go out when that batch
+        // is done, and whatever else the read made the sessions say goes out now.
+        if let Some(job) = conn.submit_calls() {
+            in_flight.push_back(job);
+        }
         conn.reached.clear();
+        if result.is_err() || conn.closing_status.is_some() {
+            // About to close: the answers of what was read go out first (a -404 after them).
+            while let Some(job) = in_flight.pop_front() {
+                conn.finished(job.await);
+            }
+        }
         let transmitted = conn.transmit();
         if let Some(code) = conn.closing_status.take() {
             let _ = conn.codec.pack_status(code, &mut *conn.random, &mut conn.out);
@@ -210,6 +234,11 @@ async fn serve(mut stream: TcpStream, peer: std::net::SocketAddr, dc: i32, share
         deadlines.after_read(frames, conn.codec.buffered(), Instant::now());
     }
 }
+
+/// How many reads' calls of one connection may wait in the store's writer at once: two, so that
+/// what a client sends while its last calls run joins the next batch instead of waiting in the
+/// socket for them (and then for that batch).
+const JOBS_IN_FLIGHT: usize = 2;
 
 impl Connection {
     fn send(&mut self, packet: &[u8]) -> Result<(), Closed> {
@@ -337,8 +366,9 @@ impl Connection {
     /// Hands the calls of every session reached by the current read, in order, to the store's
     /// writer thread (see [`super::writer`]), which runs them in one transaction with the calls
     /// of the other connections waiting at the same time, and gives each answer to its session
-    /// once that transaction has committed. Returns when they are all answered.
-    async fn run_calls(&mut self) {
+    /// once that transaction has committed. Returns where it says it is done (`None`: no calls,
+    /// or the server is stopping and the clients will resend them).
+    fn submit_calls(&mut self) -> Option<oneshot::Receiver<Done>> {
         let calls: Vec<(SessionKey, Vec<Call>)> = self
             .reached
             .iter_mut()
@@ -346,24 +376,24 @@ impl Connection {
             .map(|(key, calls)| (*key, std::mem::take(calls)))
             .collect();
         if calls.is_empty() {
-            return;
+            return None;
         }
-        let (done, finished) = tokio::sync::oneshot::channel();
+        let (done, finished) = oneshot::channel();
         let job = Job {
             shared: self.shared.clone(),
             dc: self.dc,
             connection: self.handle.handle,
             calls,
-            facts: std::mem::take(&mut self.key_facts),
+            facts: self.key_facts.clone(),
             done,
         };
-        if self.shared.writer.submit(job).is_err() {
-            // The server is stopping; the calls stay unanswered and the clients resend them.
-            return;
-        }
-        // A lost cache is only read again.
-        let Ok(Done { facts, served }) = finished.await else { return };
-        self.key_facts = facts;
+        self.shared.writer.submit(job).ok()?;
+        Some(finished)
+    }
+
+    /// A job of this connection is done: its answers are with their sessions.
+    fn finished(&mut self, done: Result<Done, oneshot::error::RecvError>) {
+        let Ok(Done { served }) = done else { return };
         if let (false, Some(served)) = (self.layer_logged, served) {
             self.layer_logged = true;
             tracing::info!(

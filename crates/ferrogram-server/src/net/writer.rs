@@ -14,7 +14,6 @@
 //! under light load a call runs alone, as soon as it arrives; under heavy load the cost of a
 //! commit is shared by hundreds of calls.
 
-use std::collections::HashMap;
 use std::sync::mpsc;
 use std::sync::Arc;
 
@@ -22,7 +21,7 @@ use ferrogram_mtproto::endpoint::{ConnectionHandle, SessionKey};
 use ferrogram_mtproto::session::server::Call;
 use tokio::sync::oneshot;
 
-use super::calls::{answer_once, may_change_key_facts, CallSite, CallState, KeyFacts, ServedLayer};
+use super::calls::{answer_once, may_change_key_facts, CallSite, CallState, ServedLayer, SharedKeyFacts};
 use super::Shared;
 use crate::api::Push;
 use crate::context::RpcError;
@@ -38,14 +37,13 @@ pub(super) struct Job {
     pub(super) dc: i32,
     pub(super) connection: ConnectionHandle,
     pub(super) calls: Vec<(SessionKey, Vec<Call>)>,
-    /// The connection's cache of key facts, lent to the writer while it runs the calls.
-    pub(super) facts: HashMap<i64, KeyFacts>,
+    /// The connection's cache of key facts.
+    pub(super) facts: SharedKeyFacts,
     pub(super) done: oneshot::Sender<Done>,
 }
 
 /// What the writer hands back once a job's answers are with their sessions.
 pub(super) struct Done {
-    pub(super) facts: HashMap<i64, KeyFacts>,
     pub(super) served: Option<ServedLayer>,
 }
 
@@ -130,7 +128,7 @@ fn run_batch(mut jobs: Vec<Job>) {
     }
     release(&shared, answered);
     for (job, served) in jobs.into_iter().zip(served) {
-        let _ = job.done.send(Done { facts: job.facts, served });
+        let _ = job.done.send(Done { served });
     }
 }
 
@@ -150,6 +148,8 @@ fn run_calls(
     };
     let mut faults = faults.iter_mut();
     for (job, served) in jobs.iter_mut().zip(served.iter_mut()) {
+        // Only this thread and, between jobs, the connection use it.
+        let mut facts = job.facts.lock().unwrap_or_else(|p| p.into_inner());
         for (session, calls) in &job.calls {
             for call in calls {
                 let site = CallSite { dc: job.dc, key_id: session.0, session_id: session.1, msg_id: call.msg_id };
@@ -160,7 +160,7 @@ fn run_calls(
                 // (in a guarded batch its savepoint is rolled back; an unguarded one is run
                 // again guarded).
                 let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    let state = CallState { facts: &mut job.facts, served: &mut *served, fault: &mut *fault };
+                    let state = CallState { facts: &mut facts, served: &mut *served, fault: &mut *fault };
                     answer_once(shared, &mut batch, site, state, &call.body, &mut pushes)
                 }))
                 .unwrap_or_else(|_| Err(RpcError::new(500, "INTERNAL")));

@@ -207,8 +207,10 @@ impl Store {
         conn.pragma_update(None, "synchronous", "NORMAL").during("set synchronous")?;
         // Checkpoints (an fsync of the WAL and the database, and a copy of every page changed
         // since the last) run on their own thread (see `checkpoint.rs`); the one SQLite runs
-        // inside a commit is the fallback that restarts the WAL, every 10,000 pages (40 MiB).
-        conn.pragma_update(None, "wal_autocheckpoint", 10_000).during("set the checkpoint interval")?;
+        // inside a commit is the fallback that restarts the WAL once it holds 100,000 pages
+        // (400 MiB at most, reached only under sustained full load; each time it stalls the
+        // writer for the copy of what the checkpoint thread had not copied yet and two fsyncs).
+        conn.pragma_update(None, "wal_autocheckpoint", 100_000).during("set the checkpoint interval")?;
         // Pages read through a mapping of the file instead of a read(2) and a copy each.
         conn.pragma_update(None, "mmap_size", 256 * 1024 * 1024).during("map the database file")?;
         let mut store = Store::init(conn)?;
