@@ -1,4 +1,4 @@
-//! `ferrogram demo`: the seed's flow end to end, with no set-up. An embedded server starts on
+//! `ferrogram demo`: GramJS's `auth.SignIn` example end to end, with no set-up. An embedded server starts on
 //! ephemeral loopback ports; the library connects to it (key exchange, encryption), asks for a
 //! code, reads it where a developer would (the server's code log), and signs in with
 //! `auth.signIn`, printing the `auth.Authorization` as JSON.
@@ -44,7 +44,7 @@ async fn run(server: &LocalServer, port: u16, args: &DemoArgs) -> anyhow::Result
         server: Some(ServerAddress::new("127.0.0.1", port, server.main_dc(), server.public_key().clone())),
         ..ClientConfig::default()
     };
-    // As in the seed: a client made from a session, an api id and an api hash.
+    // As in GramJS's example: a client made from a session, an api id and an api hash.
     let session = StringSession::new("").context("an empty string session")?;
     let client = Client::new(session, DEMO_API_ID, DEMO_API_HASH, config);
     client.connect().await.context("connecting")?;
@@ -54,7 +54,7 @@ async fn run(server: &LocalServer, port: u16, args: &DemoArgs) -> anyhow::Result
     let code = read_code(server, &token.phone_code_hash)?;
     eprintln!("auth.sendCode: code {code} (read from the server's code log)");
 
-    // The seed's call: auth.signIn with the phone number, the hash from auth.sendCode, the code.
+    // The example's call: auth.signIn with the phone number, the hash from auth.sendCode, the code.
     let request = functions::auth::SignIn {
         phone_number: args.phone.clone(),
         phone_code_hash: token.phone_code_hash.clone(),
@@ -66,7 +66,7 @@ async fn run(server: &LocalServer, port: u16, args: &DemoArgs) -> anyhow::Result
         eprintln!("auth.signIn: auth.authorizationSignUpRequired (a new number): signing up");
         client.sign_up(&token, "Ada", "Lovelace").await.context("auth.signUp")?;
         client.log_out().await.context("auth.logOut")?;
-        eprintln!("signed up and logged out; signing in again to the existing account (the seed's path)");
+        eprintln!("signed up and logged out; signing in again to the existing account (the example's path)");
         let token = client.send_code(&args.phone).await.context("auth.sendCode")?;
         let code = read_code(server, &token.phone_code_hash)?;
         let request =

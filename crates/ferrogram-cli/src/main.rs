@@ -1,4 +1,4 @@
-//! The `ferrogram` command: the local server, the demo of the seed's sign-in flow, and a small
+//! The `ferrogram` command: the local server, the demo of GramJS's `auth.SignIn` example, and a small
 //! client for trying the API by hand.
 
 mod account;
@@ -30,7 +30,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Sign in to an embedded local server through the library, as the seed's example does, and
+    /// Sign in to an embedded local server through the library, as GramJS's `auth.SignIn` example does, and
     /// print the `auth.Authorization` as JSON. Needs no set-up.
     Demo(demo::DemoArgs),
     /// Run the local Telegram-compatible server until interrupted (SIGINT or SIGTERM).

@@ -82,7 +82,7 @@ impl CodeLog {
     /// and a JSON line in the file. A file that cannot be written is reported as a warning:
     /// the code is still in the store and in the log.
     pub fn record(&self, line: &CodeLine<'_>) {
-        // Debug level: codes stay out of logs above debug (issue 4, item 8); `ferrogram serve` shows
+        // Debug level: codes stay out of logs above debug (a log is no place for secrets); `ferrogram serve` shows
         // this target at debug by default, since developers read their codes there.
         tracing::debug!(
             dc = line.dc,

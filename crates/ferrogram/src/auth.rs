@@ -3,7 +3,7 @@
 //! signing up, signing in as a bot, logging out; and [`Client::start`], which drives the whole
 //! flow from callbacks like GramJS's `client.start`; and by QR code (see [`qr`]).
 //!
-//! The seed's errors stay distinct all the way to the caller: `PHONE_CODE_EMPTY`,
+//! The sign-in errors GramJS's `auth.SignIn` page lists stay distinct all the way to the caller: `PHONE_CODE_EMPTY`,
 //! `PHONE_CODE_EXPIRED` and `PHONE_CODE_INVALID` are [`SignInError::PhoneCodeEmpty`],
 //! [`SignInError::PhoneCodeExpired`] and [`SignInError::PhoneCodeInvalid`]. Whatever else the
 //! server answers, constructors included that a call should not end with (`auth.sentCodeSuccess`,

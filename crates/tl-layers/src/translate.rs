@@ -1,5 +1,5 @@
 //! Lifting a [`Value`] read with one layer's schema into the shape another layer's schema expects,
-//! by name: the rule of issue 4 item 7 (see the crate docs and
+//! by name (see the crate docs and
 //! <https://core.telegram.org/api/invoking#layers>).
 //!
 //! Constructors and functions are matched by their full TL name, fields by their name. A field the

@@ -37,7 +37,7 @@ use crate::net::{Connection, ConnectionParams, KeyState};
 use crate::session::{DcEntry, SessionData, SessionStore};
 use init_params::InitParams;
 
-/// A Telegram client: the seed's `TelegramClient`.
+/// A Telegram client, as GramJS's `TelegramClient`.
 ///
 /// Made from a [`SessionStore`] (where the keys and the signed-in account are kept), the api id
 /// and hash of an application (<https://core.telegram.org/api/obtaining_api_id>) and a
@@ -48,7 +48,7 @@ use init_params::InitParams;
 /// `Client` is cheap to clone (the clones share the connections and the session) and can be
 /// moved between tasks.
 ///
-/// The seed's example, in Rust:
+/// GramJS's `auth.SignIn` example, in Rust:
 ///
 /// ```no_run
 /// use ferrogram::{Client, ClientConfig, StringSession};
