@@ -15,6 +15,7 @@ use tokio::sync::{mpsc, Notify};
 use super::Client;
 use crate::errors::InvocationError;
 use crate::net::unix_now;
+use crate::updates::message_box::channels::CHANNEL_DIFFERENCE_LIMIT;
 use crate::updates::message_box::Applied;
 use crate::updates::{MessageBox, Update, UpdateState};
 
@@ -308,11 +309,7 @@ impl Client {
                 engine.message_box.request_difference();
             }
             let before = engine.message_box.held();
-            let applied = engine.message_box.handle_timeout(now);
-            if !applied.is_empty() {
-                engine.queue(sink, applied, before, 0, self_id);
-                continue;
-            }
+            engine.message_box.handle_timeout(now);
             // The room the answer may fill: what the queue has besides the held updates the
             // request drops, reserved while it is out so that pushes meanwhile cannot take it.
             let others = sink.held.load(Ordering::SeqCst).saturating_sub(before);
@@ -339,6 +336,11 @@ impl Client {
                 }
                 continue;
             }
+            if let Some(channel) = engine.message_box.channel_difference_due() {
+                let applied = self.channel_difference(&mut engine, channel, before).await?;
+                engine.queue(sink, applied, before, 0, self_id);
+                continue;
+            }
             let deadline = engine.message_box.poll_timeout();
             tokio::select! {
                 received = engine.receiver.recv() => {
@@ -351,6 +353,40 @@ impl Client {
                 _ = sink.wake.notified() => {}
                 _ = sleep_until_unix(deadline) => {}
             }
+        }
+    }
+
+    /// Fills the gap of `channel` with `updates.getChannelDifference` (one slice; a slice that
+    /// is not final leaves it due), or, if the client cannot ask (no access hash for the
+    /// channel, or the server refuses: it is private or gone now), closes the gap with what was
+    /// held. `held` is what the box held before.
+    async fn channel_difference(
+        &self,
+        engine: &mut Engine,
+        channel: i64,
+        held: usize,
+    ) -> Result<Vec<Applied>, InvocationError> {
+        let sink = &self.inner.updates;
+        let known = self.cached_peer(crate::Peer::Channel(channel)).ok().flatten();
+        let hash = known.filter(|peer| !peer.min).and_then(|peer| peer.access_hash);
+        let others = sink.held.load(Ordering::SeqCst).saturating_sub(held);
+        let room = sink.capacity.saturating_sub(others).max(1);
+        let limit = i32::try_from(room).unwrap_or(i32::MAX);
+        let Some(request) = hash.and_then(|hash| engine.message_box.channel_difference_request(channel, hash, limit))
+        else {
+            tracing::debug!(channel, "no access hash for a channel with a gap; applying what was held");
+            return Ok(engine.message_box.close_channel_gap(channel));
+        };
+        let reserved = Reservation::new(sink, room.min(CHANNEL_DIFFERENCE_LIMIT as usize));
+        let answer = self.invoke(&request).await;
+        drop(reserved);
+        match answer {
+            Ok(difference) => Ok(engine.message_box.apply_channel_difference(channel, difference, unix_now())),
+            Err(InvocationError::Rpc(error)) => {
+                tracing::info!(channel, %error, "the server refused a channel's difference; applying what was held");
+                Ok(engine.message_box.close_channel_gap(channel))
+            }
+            Err(error) => Err(error),
         }
     }
 

@@ -25,11 +25,10 @@
 //! a push the client could not read or keep, and [`IDLE_DIFFERENCE`] without any update also
 //! call for a difference ([`request_difference`](MessageBox::request_difference)).
 //!
-//! Channels: their `pts` is tracked and checked the same way, but fetching a channel's
-//! difference needs its access hash, which this box does not know; a channel gap still open
-//! after [`GAP_WAIT`] is closed by applying what was held, in order.
+//! Channels: their `pts` is tracked and checked the same way; a channel gap still open after
+//! [`GAP_WAIT`] makes that channel's `updates.getChannelDifference` due (see [`channels`]).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use ferrogram_tl::{enums, functions, types};
@@ -38,6 +37,7 @@ use super::state::UpdateState;
 use sequences::{entry_in_difference, local_of, predates, set_local};
 pub use sequences::{sequence_of, Entry};
 
+pub mod channels;
 mod sequences;
 
 #[cfg(test)]
@@ -100,6 +100,8 @@ pub struct MessageBox {
     gaps: BTreeMap<Entry, Gap>,
     seq_gap: Option<(Duration, Vec<HeldSeq>)>,
     need_difference: bool,
+    /// Channels whose gap outlived its wait: their difference is due.
+    channel_differences: BTreeSet<i64>,
     refetch_state: bool,
     last_activity: Duration,
 }
@@ -198,10 +200,9 @@ impl MessageBox {
         gaps.chain(seq).chain(idle).filter(|at| *at != Duration::MAX).min()
     }
 
-    /// Expires the gaps due at `now`: the common ones call for a difference, channel ones are
-    /// closed with what they held (returned, in order).
-    pub fn handle_timeout(&mut self, now: Duration) -> Vec<Applied> {
-        let mut out = Vec::new();
+    /// Expires the gaps due at `now`: the common ones call for a difference, channel ones for
+    /// that channel's difference.
+    pub fn handle_timeout(&mut self, now: Duration) {
         let due: Vec<Entry> = self.gaps.iter().filter(|(_, g)| g.deadline <= now).map(|(e, _)| *e).collect();
         for entry in due {
             match entry {
@@ -213,19 +214,9 @@ impl MessageBox {
                     }
                 }
                 Entry::Channel(id) => {
-                    let Some(gap) = self.gaps.remove(&entry) else { continue };
-                    tracing::debug!(channel = id, "a channel gap stays open; applying what was held");
-                    let mut held = gap.held;
-                    held.sort_by_key(|h| h.pts);
-                    for h in held {
-                        if let Some(state) = self.state.as_mut() {
-                            let local = state.channels.entry(id).or_insert(0);
-                            if *local >= h.pts {
-                                continue;
-                            }
-                            *local = h.pts;
-                        }
-                        out.extend(h.item);
+                    self.channel_differences.insert(id);
+                    if let Some(gap) = self.gaps.get_mut(&entry) {
+                        gap.deadline = Duration::MAX;
                     }
                 }
             }
@@ -240,7 +231,6 @@ impl MessageBox {
             self.need_difference = true;
             self.last_activity = now;
         }
-        out
     }
 
     /// Takes a pushed `Updates` (or one a call answered with) at `now`; returns what applies now,

@@ -166,7 +166,7 @@ fn a_gap_filled_within_the_wait_needs_no_difference() {
     // The missing one comes: everything applies, in pts order.
     assert_eq!(ids(&b.process(short(1, 11), ms(200))), [1, 2, 3]);
     assert_eq!(b.held(), 0);
-    assert!(b.handle_timeout(ms(600)).is_empty());
+    b.handle_timeout(ms(600));
     assert!(b.difference_request(None).is_none());
 }
 
@@ -271,10 +271,130 @@ fn channels_have_their_own_sequence() {
     assert!(b.process(channel_delete(101), ms(2)).is_empty());
     assert!(b.process(channel_delete(103), ms(3)).is_empty(), "a channel gap");
     assert_eq!(b.state().map(|s| s.pts), Some(10), "the common box is untouched");
-    // No channel difference without an access hash: after the wait, what was held applies.
-    assert_eq!(b.handle_timeout(ms(503)).len(), 1);
-    assert_eq!(b.state().and_then(|s| s.channels.get(&5).copied()), Some(103));
+    // After the wait, that channel's difference is due (the common one is not).
+    b.handle_timeout(ms(503));
     assert!(b.difference_request(None).is_none());
+    assert_eq!(b.channel_difference_due(), Some(5));
+    // Without a way to ask (no access hash), the gap is closed with what was held.
+    assert_eq!(b.close_channel_gap(5).len(), 1);
+    assert_eq!(b.state().and_then(|s| s.channels.get(&5).copied()), Some(103));
+    assert_eq!(b.channel_difference_due(), None);
+}
+
+fn channel_message(id: i32) -> enums::Message {
+    let enums::Message::Message(mut m) = message(id) else { unreachable!() };
+    m.peer_id = types::PeerChannel { channel_id: 5 }.into();
+    m.message = format!("m{id}");
+    m.into()
+}
+
+fn channel_new(id: i32, pts: i32) -> enums::Updates {
+    let update = types::UpdateNewChannelMessage { message: channel_message(id), pts, pts_count: 1 };
+    types::UpdateShort { update: update.into(), date: 1 }.into()
+}
+
+fn texts(applied: &[Applied]) -> Vec<String> {
+    applied
+        .iter()
+        .filter_map(|a| match a {
+            Applied::Update(u) => match u.as_ref() {
+                enums::Update::NewChannelMessage(m) => match &m.message {
+                    enums::Message::Message(m) => Some(m.message.clone()),
+                    _ => None,
+                },
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_channel_gap_is_filled_by_the_channel_difference_in_slices() {
+    let mut b = MessageBox::with_state(state(10), T0);
+    assert_eq!(texts(&b.process(channel_new(1, 100), ms(0))), ["m1"]);
+    // 101..=103 were missed; 104 waits behind the gap.
+    assert!(b.process(channel_new(5, 104), ms(1)).is_empty());
+    assert!(b.channel_difference_request(5, 77, 100).is_none(), "not due before the wait");
+    b.handle_timeout(ms(501));
+    assert_eq!(b.channel_difference_due(), Some(5));
+    let request = b.channel_difference_request(5, 77, 100).expect("due");
+    assert_eq!(request.pts, 100);
+    assert_eq!(request.channel, types::InputChannel { channel_id: 5, access_hash: 77 }.into());
+    // A first slice (not final) brings 101 and 102 and leaves the difference due.
+    let slice = types::updates::ChannelDifference {
+        r#final: false,
+        pts: 102,
+        timeout: None,
+        new_messages: vec![channel_message(2), channel_message(3)],
+        other_updates: Vec::new(),
+        chats: Vec::new(),
+        users: Vec::new(),
+    };
+    assert_eq!(texts(&b.apply_channel_difference(5, slice.into(), ms(600))), ["m2", "m3"]);
+    assert_eq!(b.channel_difference_due(), Some(5));
+    assert_eq!(b.channel_difference_request(5, 77, 100).map(|r| r.pts), Some(102));
+    // The final one brings 103; the held 104 follows, once; nothing is due any more.
+    let last = types::updates::ChannelDifference {
+        r#final: true,
+        pts: 103,
+        timeout: None,
+        new_messages: vec![channel_message(4)],
+        other_updates: Vec::new(),
+        chats: Vec::new(),
+        users: Vec::new(),
+    };
+    assert_eq!(texts(&b.apply_channel_difference(5, last.into(), ms(700))), ["m4", "m5"]);
+    assert_eq!(b.channel_difference_due(), None);
+    assert_eq!(b.state().and_then(|s| s.channels.get(&5).copied()), Some(104));
+    assert_eq!(b.held(), 0);
+    assert!(b.process(channel_new(5, 104), ms(800)).is_empty(), "a duplicate is dropped");
+}
+
+#[test]
+fn an_empty_or_too_long_channel_difference_moves_the_channel_on() {
+    let mut b = MessageBox::with_state(state(10), T0);
+    b.process(channel_new(1, 100), ms(0));
+    b.process(channel_new(9, 110), ms(1));
+    b.handle_timeout(ms(501));
+    let too_long = types::updates::ChannelDifferenceTooLong {
+        r#final: true,
+        timeout: None,
+        dialog: types::Dialog {
+            pinned: false,
+            unread_mark: false,
+            view_forum_as_messages: false,
+            peer: types::PeerChannel { channel_id: 5 }.into(),
+            top_message: 20,
+            read_inbox_max_id: 0,
+            read_outbox_max_id: 0,
+            unread_count: 0,
+            unread_mentions_count: 0,
+            unread_reactions_count: 0,
+            unread_poll_votes_count: 0,
+            notify_settings: types::PeerNotifySettings::default().into(),
+            pts: Some(120),
+            draft: None,
+            folder_id: None,
+            ttl_period: None,
+        }
+        .into(),
+        messages: vec![channel_message(20)],
+        chats: Vec::new(),
+        users: Vec::new(),
+    };
+    let applied = b.apply_channel_difference(5, too_long.into(), ms(600));
+    assert_eq!(texts(&applied), ["m20"]);
+    assert!(applied.iter().any(|a| matches!(a, Applied::TooLong)), "the channel must be reloaded");
+    assert_eq!(b.state().and_then(|s| s.channels.get(&5).copied()), Some(120));
+    assert_eq!(b.held(), 0, "what was held is covered");
+    assert_eq!(b.channel_difference_due(), None);
+    // An empty difference only moves the pts.
+    b.process(channel_new(30, 125), ms(700));
+    b.handle_timeout(ms(1200));
+    let empty = types::updates::ChannelDifferenceEmpty { r#final: true, pts: 124, timeout: None };
+    assert_eq!(texts(&b.apply_channel_difference(5, empty.into(), ms(1300))), ["m30"]);
+    assert_eq!(b.state().and_then(|s| s.channels.get(&5).copied()), Some(125));
 }
 
 #[test]
