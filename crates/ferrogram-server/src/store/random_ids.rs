@@ -150,4 +150,16 @@ mod tests {
         assert_eq!(ids.find(&conn, 7, latest).unwrap(), Some(REMEMBERED_PER_USER as i32 + 10));
         assert_eq!(RandomIds::new().find(&conn, 7, 1000).unwrap(), None, "nor read back after a restart");
     }
+
+    #[test]
+    fn at_most_so_many_senders_are_remembered() {
+        let conn = conn();
+        let ids = RandomIds::new();
+        for sender in 0..(REMEMBERED_USERS as i64 + 100) {
+            send(&conn, &ids, sender, 1, sender);
+        }
+        assert_eq!(ids.senders.lock().unwrap().len(), REMEMBERED_USERS);
+        // The oldest sender was forgotten in memory and is read back from the messages.
+        assert_eq!(ids.find(&conn, 0, 0).unwrap(), Some(1));
+    }
 }

@@ -160,6 +160,13 @@ impl UpdateSink {
         }
     }
 
+    /// How many events an answer may bring, at least one and at most `most`: the room the queue
+    /// has besides the `held_by_box` updates held behind gaps (which the request drops).
+    fn room_besides(&self, held_by_box: usize, most: usize) -> usize {
+        let others = self.held.load(Ordering::SeqCst).saturating_sub(held_by_box);
+        self.capacity.saturating_sub(others).clamp(1, most)
+    }
+
     /// Asks the next [`Client::next_update`] to fetch the difference.
     pub(crate) fn request_difference(&self) {
         self.lost.store(true, Ordering::SeqCst);
@@ -310,10 +317,9 @@ impl Client {
             }
             let before = engine.message_box.held();
             engine.message_box.handle_timeout(now);
-            // The room the answer may fill: what the queue has besides the held updates the
-            // request drops, reserved while it is out so that pushes meanwhile cannot take it.
-            let others = sink.held.load(Ordering::SeqCst).saturating_sub(before);
-            let room = sink.capacity.saturating_sub(others).clamp(1, DIFFERENCE_LIMIT);
+            // The room the answer may fill, reserved while it is out so that pushes meanwhile
+            // cannot take it.
+            let room = sink.room_besides(before, DIFFERENCE_LIMIT);
             if let Some(request) = engine.message_box.difference_request(Some(room as i32)) {
                 let kept = engine.message_box.held();
                 sink.add(kept as isize - before as isize);
@@ -369,15 +375,14 @@ impl Client {
         let sink = &self.inner.updates;
         let known = self.cached_peer(crate::Peer::Channel(channel)).ok().flatten();
         let hash = known.filter(|peer| !peer.min).and_then(|peer| peer.access_hash);
-        let others = sink.held.load(Ordering::SeqCst).saturating_sub(held);
-        let room = sink.capacity.saturating_sub(others).max(1);
-        let limit = i32::try_from(room).unwrap_or(i32::MAX);
+        let room = sink.room_besides(held, CHANNEL_DIFFERENCE_LIMIT as usize);
+        let limit = i32::try_from(room).unwrap_or(CHANNEL_DIFFERENCE_LIMIT);
         let Some(request) = hash.and_then(|hash| engine.message_box.channel_difference_request(channel, hash, limit))
         else {
             tracing::debug!(channel, "no access hash for a channel with a gap; applying what was held");
             return Ok(engine.message_box.close_channel_gap(channel));
         };
-        let reserved = Reservation::new(sink, room.min(CHANNEL_DIFFERENCE_LIMIT as usize));
+        let reserved = Reservation::new(sink, room);
         let answer = self.invoke(&request).await;
         drop(reserved);
         match answer {
